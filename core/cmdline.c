@@ -1,0 +1,187 @@
+/* Parsing of the hypervisor command line: pure logic, unit-tested on the host. */
+#include "core/cmdline.h"
+#include "core/log.h"
+
+#define COM_BASE_BAUD 115200u
+
+struct option_desc {
+	const char *name;
+	const char *(*parse)(const char *value, struct hv_config *cfg);
+};
+
+static bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
+static bool str_eq(const char *a, const char *b)
+{
+	while (*a && *a == *b)
+		a++, b++;
+	return *a == *b;
+}
+
+/* Parses a decimal or 0x-prefixed hexadecimal number that fills all of s. */
+static bool parse_u32(const char *s, uint32_t *out)
+{
+	unsigned base = 10;
+	uint64_t v = 0;
+
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		base = 16;
+		s += 2;
+	}
+	if (!*s)
+		return false;
+	for (; *s; s++) {
+		unsigned d;
+		if (*s >= '0' && *s <= '9')
+			d = *s - '0';
+		else if (base == 16 && *s >= 'a' && *s <= 'f')
+			d = *s - 'a' + 10;
+		else if (base == 16 && *s >= 'A' && *s <= 'F')
+			d = *s - 'A' + 10;
+		else
+			return false;
+		v = v * base + d;
+		if (v > UINT32_MAX)
+			return false;
+	}
+	*out = (uint32_t)v;
+	return true;
+}
+
+static const char *parse_console_port(const char *s, uint16_t *port)
+{
+	static const uint16_t com_ports[] = { 0x3f8, 0x2f8, 0x3e8, 0x2e8 };
+	uint32_t v;
+
+	if (s[0] == 'c' && s[1] == 'o' && s[2] == 'm' && s[3] >= '1' && s[3] <= '4' && !s[4]) {
+		*port = com_ports[s[3] - '1'];
+		return NULL;
+	}
+	if (s[0] != '0' || (s[1] != 'x' && s[1] != 'X') || !parse_u32(s, &v) || v == 0 || v > 0xfff8)
+		return "expected com1..com4 or an I/O port such as 0x2f8";
+	*port = (uint16_t)v;
+	return NULL;
+}
+
+static const char *parse_console(const char *value, struct hv_config *cfg)
+{
+	char port_str[CMDLINE_VALUE_MAX];
+	uint32_t baud = cfg->console_baud;
+	uint16_t port;
+	size_t i;
+
+	for (i = 0; value[i] && value[i] != ','; i++)
+		port_str[i] = value[i];
+	port_str[i] = '\0';
+	const char *why = parse_console_port(port_str, &port);
+	if (why)
+		return why;
+	if (value[i] == ',' &&
+	    (!parse_u32(value + i + 1, &baud) || baud == 0 || baud > COM_BASE_BAUD ||
+	     COM_BASE_BAUD % baud))
+		return "speed must be a divisor of 115200, such as 9600 or 115200";
+	cfg->console_port = port;
+	cfg->console_baud = baud;
+	return NULL;
+}
+
+static const char *parse_loglevel(const char *value, struct hv_config *cfg)
+{
+	uint32_t v;
+
+	if (!parse_u32(value, &v) || v > LOG_DEBUG)
+		return "expected a number from 0 (panics only) to 4 (debug)";
+	cfg->loglevel = (int)v;
+	return NULL;
+}
+
+static const struct option_desc options[] = {
+	{ "console", parse_console },
+	{ "loglevel", parse_loglevel },
+};
+
+void cmdline_defaults(struct hv_config *cfg)
+{
+	cfg->console_port = 0x3f8;
+	cfg->console_baud = COM_BASE_BAUD;
+	cfg->loglevel = LOG_INFO;
+}
+
+static void add_error(struct cmdline_result *res, const char *name, const char *why)
+{
+	if (res->nr_errors == CMDLINE_MAX_ERRORS) {
+		res->nr_dropped++;
+		return;
+	}
+	struct cmdline_error *e = &res->errors[res->nr_errors++];
+	size_t i;
+	for (i = 0; name[i] && i < CMDLINE_NAME_MAX; i++)
+		e->name[i] = name[i];
+	if (name[i])
+		for (int k = 0; k < 3; k++)
+			e->name[i++] = '.';
+	e->name[i] = '\0';
+	e->why = why;
+}
+
+static const char *apply_option(const char *name, const char *value, bool has_value,
+				struct hv_config *cfg)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(options); i++) {
+		if (!str_eq(options[i].name, name))
+			continue;
+		if (!has_value || !*value)
+			return "missing value (NAME=VALUE)";
+		return options[i].parse(value, cfg);
+	}
+	return "unknown option";
+}
+
+/* Copies the token at s into name/value; returns the length of the token. */
+static size_t split_token(const char *s, char *name, char *value, const char **why,
+			  bool *has_value)
+{
+	size_t len = 0, n = 0, v = 0;
+
+	*has_value = false;
+	*why = NULL;
+	for (; s[len] && !is_space(s[len]); len++) {
+		if (!*has_value && s[len] == '=') {
+			*has_value = true;
+			continue;
+		}
+		if (*has_value && v < CMDLINE_VALUE_MAX - 1)
+			value[v++] = s[len];
+		else if (*has_value)
+			*why = "value too long";
+		else if (n < CMDLINE_NAME_MAX + 1)
+			name[n++] = s[len];
+	}
+	if (n > CMDLINE_NAME_MAX)
+		*why = "option name too long";
+	name[n] = '\0';
+	value[v] = '\0';
+	return len;
+}
+
+void cmdline_parse(const char *s, struct hv_config *cfg, struct cmdline_result *res)
+{
+	char name[CMDLINE_NAME_MAX + 2], value[CMDLINE_VALUE_MAX];
+	const char *why;
+	bool has_value;
+
+	res->nr_errors = res->nr_dropped = 0;
+	if (!s)
+		return;
+	while (*s) {
+		if (is_space(*s)) {
+			s++;
+			continue;
+		}
+		s += split_token(s, name, value, &why, &has_value);
+		if (!why)
+			why = apply_option(name, value, has_value, cfg);
+		if (why)
+			add_error(res, name, why);
+	}
+}

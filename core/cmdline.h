@@ -1,0 +1,36 @@
+/* The hypervisor's own command line (the multiboot2 command-line tag). */
+#ifndef HV_CORE_CMDLINE_H
+#define HV_CORE_CMDLINE_H
+
+#include "core/types.h"
+
+#define CMDLINE_NAME_MAX   24
+#define CMDLINE_VALUE_MAX  64
+#define CMDLINE_MAX_ERRORS 8
+
+struct hv_config {
+	uint16_t console_port;
+	uint32_t console_baud;
+	int loglevel;
+};
+
+struct cmdline_error {
+	char name[CMDLINE_NAME_MAX + 4]; /* room for a "..." when truncated */
+	const char *why;
+};
+
+struct cmdline_result {
+	struct cmdline_error errors[CMDLINE_MAX_ERRORS];
+	unsigned int nr_errors;
+	unsigned int nr_dropped; /* errors beyond CMDLINE_MAX_ERRORS */
+};
+
+void cmdline_defaults(struct hv_config *cfg);
+
+/*
+ * Parses space-separated NAME=VALUE options into cfg. A bad option leaves
+ * its setting at the previous value and is recorded in res; parsing goes on.
+ */
+void cmdline_parse(const char *s, struct hv_config *cfg, struct cmdline_result *res);
+
+#endif

@@ -1,0 +1,20 @@
+/* The host's local APIC (the physical one; apic/ holds the guests' virtual ones). */
+#ifndef HV_CORE_LAPIC_H
+#define HV_CORE_LAPIC_H
+
+#include "core/types.h"
+
+#define SPURIOUS_VECTOR 0xff
+
+/* Enables this CPU's local APIC, in x2APIC mode where the CPU has it. */
+void lapic_init(void);
+uint32_t lapic_id(void);
+bool lapic_x2apic_mode(void);
+void lapic_eoi(void);
+
+/* Returns false when the IPI was still pending after a timeout. */
+bool lapic_send_init(uint32_t apic_id);
+bool lapic_send_sipi(uint32_t apic_id, uint8_t page);
+void lapic_send_nmi_all_but_self(void);
+
+#endif

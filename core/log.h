@@ -1,0 +1,24 @@
+/* Leveled logging to the console; every line starts with "hv: ". */
+#ifndef HV_CORE_LOG_H
+#define HV_CORE_LOG_H
+
+#include "core/types.h"
+
+enum log_level {
+	LOG_PANIC = 0,
+	LOG_ERR = 1,
+	LOG_WARN = 2,
+	LOG_INFO = 3,
+	LOG_DEBUG = 4,
+};
+
+void log_set_level(int level);
+int log_get_level(void);
+void hv_log(int level, const char *fmt, ...) __printf(2, 3);
+
+#define log_err(...)   hv_log(LOG_ERR, __VA_ARGS__)
+#define log_warn(...)  hv_log(LOG_WARN, __VA_ARGS__)
+#define log_info(...)  hv_log(LOG_INFO, __VA_ARGS__)
+#define log_debug(...) hv_log(LOG_DEBUG, __VA_ARGS__)
+
+#endif

@@ -1,0 +1,135 @@
+/* The bootstrap processor's path from the multiboot2 entry to running guests. */
+#include "boot/cpu_tables.h"
+#include "boot/mb2.h"
+#include "core/acpi.h"
+#include "core/cmdline.h"
+#include "core/console.h"
+#include "core/frames.h"
+#include "core/lapic.h"
+#include "core/log.h"
+#include "core/paging.h"
+#include "core/panic.h"
+#include "core/percpu.h"
+#include "core/smp.h"
+#include "core/tsc.h"
+#include "core/x86.h"
+
+extern char _image_start[], _image_end[];
+
+static struct boot_info boot_info;
+static struct acpi_info acpi_info;
+static struct hv_config config;
+
+static void setup_console(void)
+{
+	struct cmdline_result res;
+
+	cmdline_defaults(&config);
+	cmdline_parse(boot_info.cmdline, &config, &res);
+	log_set_level(config.loglevel);
+	if (!console_init(config.console_port, config.console_baud))
+		log_warn("console: no UART at port 0x%x, staying on COM1", config.console_port);
+	log_info("micro-hypervisor starting, loaded by %s",
+		 boot_info.loader_name ? boot_info.loader_name : "an unnamed loader");
+	log_info("command line: '%s'", boot_info.cmdline ? boot_info.cmdline : "");
+	for (unsigned int i = 0; i < res.nr_errors; i++)
+		log_warn("bad option '%s': %s; using the default", res.errors[i].name,
+			 res.errors[i].why);
+	if (res.nr_dropped)
+		log_warn("%u more bad options not shown", res.nr_dropped);
+}
+
+static void report_boot_info(void)
+{
+	for (unsigned int i = 0; i < boot_info.nr_issues; i++)
+		log_warn("multiboot2: tag type %u at offset %u: %s, skipped",
+			 boot_info.issues[i].type, boot_info.issues[i].offset,
+			 boot_info.issues[i].what);
+	if (boot_info.nr_issues_dropped)
+		log_warn("multiboot2: %u more problems not shown", boot_info.nr_issues_dropped);
+	if (boot_info.mmap_truncated)
+		log_warn("multiboot2: memory map has more than %u entries; the rest is unused",
+			 BOOT_MAX_MEM_RANGES);
+	if (boot_info.has_framebuffer)
+		log_debug("framebuffer: 0x%lx, %ux%u, %u bpp", boot_info.fb.addr,
+			  boot_info.fb.width, boot_info.fb.height, boot_info.fb.bpp);
+	for (unsigned int i = 0; i < boot_info.nr_modules; i++)
+		log_info("module %u: 0x%lx-0x%lx '%s'", i, boot_info.modules[i].start,
+			 boot_info.modules[i].end, boot_info.modules[i].cmdline);
+}
+
+/* Everything GRUB handed over stays where it is: never give those frames out. */
+static unsigned int boot_exclusions(paddr_t mbi, struct phys_range *excl)
+{
+	unsigned int n = 0;
+
+	excl[n++] = (struct phys_range){ 0, PAGE_SIZE };
+	excl[n++] = (struct phys_range){ virt_to_phys(_image_start), virt_to_phys(_image_end) };
+	excl[n++] = (struct phys_range){ mbi, mbi + boot_info.total_size };
+	for (unsigned int i = 0; i < boot_info.nr_modules; i++)
+		excl[n++] = (struct phys_range){ boot_info.modules[i].start,
+						 boot_info.modules[i].end };
+	return n;
+}
+
+static void setup_memory(paddr_t mbi)
+{
+	static struct phys_range free[MEMMAP_MAX_FREE];
+	struct phys_range excl[BOOT_MAX_MODULES + 3];
+	unsigned int nr_map, nr_free;
+	size_t total, avail;
+	bool lost;
+
+	const struct mem_range *map = boot_memory_map(&boot_info, &nr_map);
+	nr_free = memmap_free_ranges(map, nr_map, excl, boot_exclusions(mbi, excl), free,
+				     ARRAY_SIZE(free), &lost);
+	if (lost)
+		log_warn("memory: more than %u free ranges; the rest is unused", MEMMAP_MAX_FREE);
+	if (!frames_init(free, nr_free))
+		panic("memory: no usable memory in the boot memory map");
+	if (!paging_init(memmap_top(map, nr_map)))
+		panic("memory: out of memory building the page tables");
+	frames_stats(&total, &avail);
+	log_info("memory: %lu MiB usable, %lu MiB free", total * PAGE_SIZE / MiB,
+		 avail * PAGE_SIZE / MiB);
+}
+
+static void setup_bsp(void)
+{
+	struct percpu *bsp = percpu_bsp();
+
+	idt_init();
+	percpu_activate(bsp);
+}
+
+static __noreturn void run_guests(void)
+{
+	if (!boot_info.nr_modules)
+		log_info("no guest modules, nothing to run");
+	else
+		log_err("no guest could be started: this build cannot run guests yet");
+	log_info("halting all cpus");
+	cpu_halt_forever();
+}
+
+__noreturn void hv_main(paddr_t mbi);
+
+__noreturn void hv_main(paddr_t mbi)
+{
+	setup_bsp();
+	mb2_parse(phys_to_virt(mbi), MB2_INFO_MAX_SIZE, mbi, &boot_info);
+	setup_console();
+	report_boot_info();
+	setup_memory(mbi);
+	if (!acpi_init(boot_info.rsdp, boot_info.rsdp_len, &acpi_info))
+		log_warn("acpi: no MADT found; running on the boot cpu only");
+	tsc_init(&acpi_info.pm_timer);
+	cpu_features_detect(&this_cpu()->features);
+	lapic_init();
+	this_cpu()->apic_id = lapic_id();
+	nr_cpus_online = 1;
+	log_info("cpus online: %u", smp_start_aps(&acpi_info));
+	smp_check_features();
+	cpu_features_report(&this_cpu()->features);
+	run_guests();
+}

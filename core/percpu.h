@@ -1,0 +1,39 @@
+/* Per-CPU data, reached through GS (GS base = the CPU's struct percpu). */
+#ifndef HV_CORE_PERCPU_H
+#define HV_CORE_PERCPU_H
+
+#include "boot/cpu_tables.h"
+#include "core/cpu_features.h"
+
+#define MAX_CPUS 64
+#define CPU_STACK_SIZE (32 * KiB)
+
+struct percpu {
+	struct percpu *self; /* must stay first: this_cpu() reads %gs:0 */
+	unsigned int index;
+	uint32_t apic_id;
+	volatile bool started; /* the AP reached C code */
+	volatile bool online;  /* the AP finished its set-up */
+	uintptr_t stack_bottom;
+	uintptr_t stack_top;
+	struct cpu_features features;
+	struct cpu_tables tables;
+};
+
+extern struct percpu *cpus[MAX_CPUS];
+extern unsigned int nr_cpus_online;
+
+static inline struct percpu *this_cpu(void)
+{
+	struct percpu *p;
+
+	asm volatile("mov %%gs:0, %0" : "=r"(p));
+	return p;
+}
+
+/* Makes p this CPU's per-CPU area: GS base, descriptor tables. */
+void percpu_activate(struct percpu *p);
+
+struct percpu *percpu_bsp(void);
+
+#endif

@@ -1,0 +1,17 @@
+/* The TSC as the hypervisor's clock: frequency and busy-wait deadlines. */
+#ifndef HV_CORE_TSC_H
+#define HV_CORE_TSC_H
+
+#include "core/types.h"
+
+struct acpi_pm_timer;
+
+/* Finds the TSC frequency (CPUID 0x15/0x16, else calibration) and logs it. */
+void tsc_init(const struct acpi_pm_timer *pmt);
+uint64_t tsc_khz(void);
+
+uint64_t tsc_deadline_us(uint64_t us);
+bool tsc_expired(uint64_t deadline);
+void udelay(uint64_t us);
+
+#endif

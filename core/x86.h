@@ -1,0 +1,136 @@
+/* Thin wrappers around x86 instructions and the architectural MSR numbers. */
+#ifndef HV_CORE_X86_H
+#define HV_CORE_X86_H
+
+#include "core/types.h"
+
+enum msr {
+	MSR_IA32_APIC_BASE        = 0x0000001b,
+	MSR_IA32_FEATURE_CONTROL  = 0x0000003a,
+	MSR_IA32_VMX_BASIC        = 0x00000480,
+	MSR_IA32_VMX_PINBASED     = 0x00000481,
+	MSR_IA32_VMX_PROCBASED    = 0x00000482,
+	MSR_IA32_VMX_PROCBASED2   = 0x0000048b,
+	MSR_IA32_VMX_EPT_VPID_CAP = 0x0000048c,
+	MSR_IA32_VMX_TRUE_PINBASED  = 0x0000048d,
+	MSR_IA32_VMX_TRUE_PROCBASED = 0x0000048e,
+	MSR_X2APIC_BASE           = 0x00000800,
+	MSR_EFER                  = 0xc0000080,
+	MSR_FS_BASE               = 0xc0000100,
+	MSR_GS_BASE               = 0xc0000101,
+	MSR_AMD_VM_CR             = 0xc0010114,
+};
+
+#define EFER_LME  BIT(8)
+#define EFER_NXE  BIT(11)
+#define EFER_SVME BIT(12)
+
+#define CR0_PE BIT(0)
+#define CR0_WP BIT(16)
+#define CR0_PG BIT(31)
+#define CR4_PAE BIT(5)
+#define CR4_PGE BIT(7)
+
+struct cpuid_regs {
+	uint32_t eax, ebx, ecx, edx;
+};
+
+static inline struct cpuid_regs cpuid(uint32_t leaf, uint32_t subleaf)
+{
+	struct cpuid_regs r;
+
+	asm volatile("cpuid"
+		     : "=a"(r.eax), "=b"(r.ebx), "=c"(r.ecx), "=d"(r.edx)
+		     : "a"(leaf), "c"(subleaf));
+	return r;
+}
+
+static inline uint64_t rdmsr(uint32_t msr)
+{
+	uint32_t lo, hi;
+
+	asm volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
+	return ((uint64_t)hi << 32) | lo;
+}
+
+static inline void wrmsr(uint32_t msr, uint64_t val)
+{
+	asm volatile("wrmsr" ::"c"(msr), "a"((uint32_t)val), "d"((uint32_t)(val >> 32)) : "memory");
+}
+
+static inline uint64_t rdtsc(void)
+{
+	uint32_t lo, hi;
+
+	asm volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return ((uint64_t)hi << 32) | lo;
+}
+
+static inline void outb(uint16_t port, uint8_t v) { asm volatile("outb %0, %1" ::"a"(v), "Nd"(port)); }
+static inline void outw(uint16_t port, uint16_t v) { asm volatile("outw %0, %1" ::"a"(v), "Nd"(port)); }
+static inline void outl(uint16_t port, uint32_t v) { asm volatile("outl %0, %1" ::"a"(v), "Nd"(port)); }
+
+static inline uint8_t inb(uint16_t port)
+{
+	uint8_t v;
+
+	asm volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
+	return v;
+}
+
+static inline uint32_t inl(uint16_t port)
+{
+	uint32_t v;
+
+	asm volatile("inl %1, %0" : "=a"(v) : "Nd"(port));
+	return v;
+}
+
+#define DEFINE_CR_ACCESSORS(n)                                              \
+	static inline uint64_t read_cr##n(void)                             \
+	{                                                                   \
+		uint64_t v;                                                 \
+		asm volatile("mov %%cr" #n ", %0" : "=r"(v));               \
+		return v;                                                   \
+	}                                                                   \
+	static inline void write_cr##n(uint64_t v)                          \
+	{                                                                   \
+		asm volatile("mov %0, %%cr" #n ::"r"(v) : "memory");        \
+	}
+DEFINE_CR_ACCESSORS(0)
+DEFINE_CR_ACCESSORS(2)
+DEFINE_CR_ACCESSORS(3)
+DEFINE_CR_ACCESSORS(4)
+#undef DEFINE_CR_ACCESSORS
+
+static inline void cpu_relax(void) { asm volatile("pause" ::: "memory"); }
+static inline void irq_disable(void) { asm volatile("cli" ::: "memory"); }
+static inline void irq_enable(void) { asm volatile("sti" ::: "memory"); }
+
+static inline uint64_t read_rflags(void)
+{
+	uint64_t v;
+
+	asm volatile("pushfq; popq %0" : "=r"(v));
+	return v;
+}
+
+static inline __noreturn void cpu_halt_forever(void)
+{
+	for (;;)
+		asm volatile("cli; hlt");
+}
+
+static inline void *phys_to_virt(paddr_t pa) { return (void *)(uintptr_t)pa; }
+static inline paddr_t virt_to_phys(const void *va) { return (paddr_t)(uintptr_t)va; }
+
+/* For fixed low addresses (the BIOS data area), which the compiler would flag. */
+static inline uint16_t phys_read16(paddr_t pa)
+{
+	uint16_t v;
+
+	asm volatile("movw (%1), %0" : "=r"(v) : "r"(pa) : "memory");
+	return v;
+}
+
+#endif
