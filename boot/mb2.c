@@ -44,16 +44,22 @@ static void parse_string(struct parser *p, const struct mb2_tag *tag, const char
 }
 
 static void add_range(struct parser *p, struct mem_range *map, unsigned int *nr,
-		      paddr_t base, uint64_t length, uint32_t type)
+		      bool *truncated, paddr_t base, uint64_t length, uint32_t type)
 {
+	struct mem_range *last = *nr ? &map[*nr - 1] : NULL;
+
 	if (length == 0)
 		return;
 	if (base + length < base) {
 		issue(p, "memory range wraps around the address space");
 		return;
 	}
+	if (last && last->type == type && last->base + last->length == base) {
+		last->length += length;
+		return;
+	}
 	if (*nr == BOOT_MAX_MEM_RANGES) {
-		p->bi->mmap_truncated = true;
+		*truncated = true;
 		return;
 	}
 	map[(*nr)++] = (struct mem_range){ base, length, type };
@@ -76,7 +82,8 @@ static void parse_mmap(struct parser *p, const struct mb2_tag *tag)
 		issue(p, "memory map ends in a partial entry, which is ignored");
 	for (uint32_t off = 0; off + t->entry_size <= body; off += t->entry_size) {
 		const struct mb2_mmap_entry *e = (const void *)((const uint8_t *)(t + 1) + off);
-		add_range(p, p->bi->mmap, &p->bi->nr_mmap, e->base, e->length, e->type);
+		add_range(p, p->bi->mmap, &p->bi->nr_mmap, &p->bi->mmap_truncated, e->base,
+			  e->length, e->type);
 	}
 }
 
@@ -119,8 +126,9 @@ static void parse_efi_mmap(struct parser *p, const struct mb2_tag *tag)
 			issue(p, "EFI memory descriptor too large");
 			continue;
 		}
-		add_range(p, p->bi->efi_mmap, &p->bi->nr_efi_mmap, d->physical_start,
-			  d->number_of_pages << PAGE_SHIFT, efi_type_to_mb2(d->type));
+		add_range(p, p->bi->efi_mmap, &p->bi->nr_efi_mmap, &p->bi->efi_mmap_truncated,
+			  d->physical_start, d->number_of_pages << PAGE_SHIFT,
+			  efi_type_to_mb2(d->type));
 	}
 }
 
@@ -285,12 +293,15 @@ void mb2_parse(const void *buf, size_t avail, paddr_t mbi_addr, struct boot_info
 	}
 }
 
-const struct mem_range *boot_memory_map(const struct boot_info *bi, unsigned int *count)
+const struct mem_range *boot_memory_map(const struct boot_info *bi, unsigned int *count,
+					bool *truncated)
 {
 	if (bi->nr_mmap) {
 		*count = bi->nr_mmap;
+		*truncated = bi->mmap_truncated;
 		return bi->mmap;
 	}
 	*count = bi->nr_efi_mmap;
+	*truncated = bi->efi_mmap_truncated;
 	return bi->efi_mmap;
 }

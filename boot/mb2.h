@@ -7,7 +7,7 @@
 
 #include "core/types.h"
 
-#define BOOT_MAX_MEM_RANGES 128
+#define BOOT_MAX_MEM_RANGES 256
 #define BOOT_MAX_MODULES    32
 #define BOOT_MAX_ISSUES     16
 #define MB2_INFO_MAX_SIZE   (1024 * 1024)
@@ -43,11 +43,13 @@ struct boot_info {
 	const char *cmdline;   /* NULL when absent */
 	const char *loader_name;
 
+	/* Adjacent entries of one type are merged; what does not fit is dropped. */
 	struct mem_range mmap[BOOT_MAX_MEM_RANGES]; /* the BIOS-style map */
 	unsigned int nr_mmap;
+	bool mmap_truncated;
 	struct mem_range efi_mmap[BOOT_MAX_MEM_RANGES]; /* the EFI map, converted */
 	unsigned int nr_efi_mmap;
-	bool mmap_truncated; /* more entries than BOOT_MAX_MEM_RANGES */
+	bool efi_mmap_truncated;
 
 	struct boot_module modules[BOOT_MAX_MODULES];
 	unsigned int nr_modules;
@@ -70,7 +72,11 @@ struct boot_info {
  */
 void mb2_parse(const void *buf, size_t avail, paddr_t mbi_addr, struct boot_info *bi);
 
-/* The memory map to use: the BIOS-style one, else the converted EFI map. */
-const struct mem_range *boot_memory_map(const struct boot_info *bi, unsigned int *count);
+/*
+ * The memory map to use: the BIOS-style one, else the converted EFI map.
+ * *truncated tells whether entries of it were dropped.
+ */
+const struct mem_range *boot_memory_map(const struct boot_info *bi, unsigned int *count,
+					bool *truncated);
 
 #endif

@@ -10,6 +10,8 @@ struct frame_bitmap {
 	size_t free;
 };
 
+#define LOW_MEMORY_FRAMES (1 * MiB / PAGE_SIZE)
+
 static struct frame_bitmap fb;
 static struct spinlock frames_lock = SPINLOCK_INIT;
 
@@ -69,10 +71,10 @@ static bool run_is_free(size_t first, size_t count)
 	return true;
 }
 
-/* First fit; starting at align keeps frame 0 out, so 0 can mean failure. */
-static size_t find_run(size_t count, size_t align, size_t limit_frames)
+/* First fit from first (never frame 0, so that 0 can mean failure). */
+static size_t find_run(size_t first, size_t count, size_t align, size_t limit_frames)
 {
-	for (size_t f = align; f + count <= limit_frames; f += align) {
+	for (size_t f = ALIGN_UP(MAX(first, align), align); f + count <= limit_frames; f += align) {
 		if (fb.bits[f / 64] == ~0ULL && align < 64) {
 			f = ALIGN_UP(f + 1, 64) - align;
 			continue;
@@ -92,7 +94,10 @@ paddr_t frames_alloc(size_t count, size_t align_frames, paddr_t limit)
 	if (!count || !align_frames || (align_frames & (align_frames - 1)))
 		return 0;
 	flags = spin_lock_irqsave(&frames_lock);
-	f = find_run(count, align_frames, limit_frames);
+	/* Memory below 1 MiB is scarce and only the AP trampoline needs it. */
+	f = find_run(LOW_MEMORY_FRAMES, count, align_frames, limit_frames);
+	if (!f)
+		f = find_run(1, count, align_frames, limit_frames);
 	if (f)
 		mark(f, count, true);
 	spin_unlock_irqrestore(&frames_lock, flags);

@@ -47,9 +47,6 @@ static void report_boot_info(void)
 			 boot_info.issues[i].what);
 	if (boot_info.nr_issues_dropped)
 		log_warn("multiboot2: %u more problems not shown", boot_info.nr_issues_dropped);
-	if (boot_info.mmap_truncated)
-		log_warn("multiboot2: memory map has more than %u entries; the rest is unused",
-			 BOOT_MAX_MEM_RANGES);
 	if (boot_info.has_framebuffer)
 		log_debug("framebuffer: 0x%lx, %ux%u, %u bpp", boot_info.fb.addr,
 			  boot_info.fb.width, boot_info.fb.height, boot_info.fb.bpp);
@@ -78,9 +75,12 @@ static void setup_memory(paddr_t mbi)
 	struct phys_range excl[BOOT_MAX_MODULES + 3];
 	unsigned int nr_map, nr_free;
 	size_t total, avail;
-	bool lost;
+	bool lost, truncated;
 
-	const struct mem_range *map = boot_memory_map(&boot_info, &nr_map);
+	const struct mem_range *map = boot_memory_map(&boot_info, &nr_map, &truncated);
+	if (truncated)
+		log_warn("memory: the map has more than %u distinct ranges; the rest is unused",
+			 BOOT_MAX_MEM_RANGES);
 	nr_free = memmap_free_ranges(map, nr_map, excl, boot_exclusions(mbi, excl), free,
 				     ARRAY_SIZE(free), &lost);
 	if (lost)

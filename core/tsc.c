@@ -68,18 +68,39 @@ static uint64_t calibrate_pit(void)
 	return (t1 - t0) / CALIBRATE_MS;
 }
 
+static uint64_t calibrate(const struct acpi_pm_timer *pmt, const char **source)
+{
+	uint64_t measured = 0;
+
+	if (pmt->port) {
+		measured = calibrate_pm_timer(pmt);
+		*source = "calibrated against the ACPI PM timer";
+	}
+	if (!measured) {
+		measured = calibrate_pit();
+		*source = "calibrated against the PIT";
+	}
+	return measured;
+}
+
+/*
+ * CPUID's figure is the architectural one, but emulators state a nominal
+ * frequency that their TSC does not keep: a measurement more than 2% away
+ * wins, with a warning.
+ */
 void tsc_init(const struct acpi_pm_timer *pmt)
 {
-	const char *source = "cpuid";
+	const char *source = "unknown";
+	uint64_t stated = khz_from_cpuid();
+	uint64_t measured = calibrate(pmt, &source);
 
-	khz = khz_from_cpuid();
-	if (!khz && pmt->port) {
-		khz = calibrate_pm_timer(pmt);
-		source = "calibrated against the ACPI PM timer";
-	}
-	if (!khz) {
-		khz = calibrate_pit();
-		source = "calibrated against the PIT";
+	khz = measured;
+	if (stated && measured && (measured * 50 < stated * 49 || measured * 50 > stated * 51))
+		log_warn("tsc: cpuid states %lu kHz but the TSC runs at %lu kHz; using the latter",
+			 stated, measured);
+	else if (stated) {
+		khz = stated;
+		source = "cpuid";
 	}
 	if (!khz) {
 		khz = 1000000;
