@@ -1,7 +1,13 @@
 # The micro-hypervisor: `make` builds build/hv.elf; `make test` runs everything.
 BUILD      := build
 V          ?= 0
-Q          := $(if $(filter 1,$(V)),,@)
+ifeq ($(V),1)
+Q          :=
+say        := @true
+else
+Q          := @
+say        := @echo
+endif
 CC         ?= gcc
 HOSTCC     ?= gcc
 PYTHON     := /usr/bin/python3
@@ -34,23 +40,23 @@ UNIT_SRCS_test_fmt     := core/fmt.c
 all: $(BUILD)/hv.elf
 
 $(BUILD)/hv.elf: $(HV_OBJS) linker.ld
-	@echo "  LD      $@"
+	$(say) "  LD      $@"
 	$(Q)$(CC) $(HV_LDFLAGS) -o $@ $(HV_OBJS)
 	$(Q)if command -v grub-file >/dev/null; then \
 		grub-file --is-x86-multiboot2 $@ || { echo "$@: not a multiboot2 image"; rm -f $@; exit 1; }; fi
 
 $(BUILD)/%.o: %.c
-	@echo "  CC      $<"
+	$(say) "  CC      $<"
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(HV_CFLAGS) -c -o $@ $<
 
 $(BUILD)/%.o: %.S
-	@echo "  AS      $<"
+	$(say) "  AS      $<"
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(HV_ASFLAGS) -c -o $@ $<
 
 $(BUILD)/unit/%: tests/unit/%.c
-	@echo "  HOSTCC  $@"
+	$(say) "  HOSTCC  $@"
 	@mkdir -p $(dir $@)
 	$(Q)$(HOSTCC) $(UNIT_CFLAGS) -o $@ $< $(UNIT_SRCS_$*) -lcmocka
 
