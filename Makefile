@@ -55,7 +55,8 @@ $(BUILD)/%.o: %.S
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(HV_ASFLAGS) -c -o $@ $<
 
-$(BUILD)/unit/%: tests/unit/%.c
+.SECONDEXPANSION:
+$(BUILD)/unit/%: tests/unit/%.c $$(UNIT_SRCS_$$*)
 	$(say) "  HOSTCC  $@"
 	@mkdir -p $(dir $@)
 	$(Q)$(HOSTCC) $(UNIT_CFLAGS) -o $@ $< $(UNIT_SRCS_$*) -lcmocka
@@ -64,7 +65,7 @@ deps:
 	$(Q)tools/deps
 
 unit: $(UNIT_TESTS)
-	$(Q)for t in $(UNIT_TESTS); do echo "  UNIT    $$t"; $$t || exit 1; done
+	$(Q)status=0; for t in $(UNIT_TESTS); do echo "  UNIT    $$t"; $$t || status=1; done; exit $$status
 
 systest: all
 	$(Q)$(PYTHON) -m pytest -q tests/system

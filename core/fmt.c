@@ -34,7 +34,7 @@ static void put_str(struct out *o, const char *s, const struct spec *sp)
 
 	if (!s)
 		s = "(null)";
-	while (s[n] && (sp->precision < 0 || n < sp->precision))
+	while ((sp->precision < 0 || n < sp->precision) && s[n])
 		n++;
 	if (!sp->left)
 		pad(o, sp->width - n, ' ');
