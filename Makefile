@@ -12,7 +12,7 @@ CC         ?= gcc
 HOSTCC     ?= gcc
 PYTHON     := /usr/bin/python3
 
-HV_DIRS    := boot core
+HV_DIRS    := boot core svm
 HV_SRCS    := $(foreach d,$(HV_DIRS),$(wildcard $(d)/*.c) $(wildcard $(d)/*.S))
 HV_OBJS    := $(patsubst %,$(BUILD)/%.o,$(basename $(HV_SRCS)))
 
@@ -35,9 +35,14 @@ UNIT_SRCS_test_mb2     := boot/mb2.c
 UNIT_SRCS_test_cmdline := core/cmdline.c
 UNIT_SRCS_test_memmap  := core/memmap.c
 UNIT_SRCS_test_fmt     := core/fmt.c
+UNIT_SRCS_test_guest_image  := core/guest_image.c core/fmt.c
+UNIT_SRCS_test_guest_mbi    := core/guest_mbi.c boot/mb2.c
+UNIT_SRCS_test_guest_config := core/guest_config.c core/fmt.c
+
+include guest-tests/guest.mk
 
 .PHONY: all deps unit systest test run clean compile_commands.json
-all: $(BUILD)/hv.elf
+all: $(BUILD)/hv.elf guests
 
 $(BUILD)/hv.elf: $(HV_OBJS) linker.ld
 	$(say) "  LD      $@"

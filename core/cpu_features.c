@@ -174,7 +174,7 @@ void cpu_features_detect(struct cpu_features *f)
 		detect_svm(f);
 }
 
-/* Writes the names of the features in mask, space-separated, into buf. */
+/* Writes the names of the features in mask, space-separated, into buf ("" for none). */
 static void feature_list(uint32_t mask, char *buf, size_t size)
 {
 	size_t n = 0;
@@ -184,8 +184,6 @@ static void feature_list(uint32_t mask, char *buf, size_t size)
 		if (mask & BIT(i))
 			n += fmt_snprintf(buf + n, size - n, "%s%s", n ? " " : "",
 					  feature_names[i]);
-	if (!n)
-		fmt_snprintf(buf, size, "none");
 }
 
 static uint32_t vendor_features(enum cpu_vendor v)

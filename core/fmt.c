@@ -85,7 +85,10 @@ static const char *parse_spec(const char *f, struct spec *sp, va_list *ap)
 	}
 	while (*f >= '0' && *f <= '9')
 		sp->width = sp->width * 10 + (*f++ - '0');
-	if (*f == '.') {
+	if (*f == '.' && f[1] == '*') {
+		sp->precision = va_arg(*ap, int);
+		f += 2;
+	} else if (*f == '.') {
 		sp->precision = 0;
 		while (*++f >= '0' && *f <= '9')
 			sp->precision = sp->precision * 10 + (*f - '0');

@@ -7,7 +7,7 @@
 
 /*
  * Supports %d %i %u %x %X %p %s %c %%, the flags '-' and '0', a field width
- * (or '*'), a precision for strings, and the length modifiers hh h l ll z.
+ * (or '*'), a precision for strings (or '*'), and the length modifiers hh h l ll z.
  * Returns the length the full output would have had, as C99 does.
  */
 int fmt_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);

@@ -98,6 +98,11 @@ bool lapic_send_sipi(uint32_t apic_id, uint8_t page)
 	return send_ipi(apic_id, ICR_DELIVERY_STARTUP | ICR_LEVEL_ASSERT | page);
 }
 
+void lapic_send_fixed(uint32_t apic_id, uint8_t vector)
+{
+	send_ipi(apic_id, ICR_LEVEL_ASSERT | vector);
+}
+
 void lapic_send_nmi_all_but_self(void)
 {
 	if (x2apic || xapic_mmio)

@@ -5,6 +5,7 @@
 #include "core/types.h"
 
 #define SPURIOUS_VECTOR 0xff
+#define WAKEUP_VECTOR   0xf0 /* makes an idle CPU look for work */
 
 /* Enables this CPU's local APIC, in x2APIC mode where the CPU has it. */
 void lapic_init(void);
@@ -16,5 +17,6 @@ void lapic_eoi(void);
 bool lapic_send_init(uint32_t apic_id);
 bool lapic_send_sipi(uint32_t apic_id, uint8_t page);
 void lapic_send_nmi_all_but_self(void);
+void lapic_send_fixed(uint32_t apic_id, uint8_t vector);
 
 #endif

@@ -2,6 +2,7 @@
 #include "boot/cpu_tables.h"
 #include "boot/mb2.h"
 #include "core/acpi.h"
+#include "core/backend.h"
 #include "core/cmdline.h"
 #include "core/console.h"
 #include "core/frames.h"
@@ -9,7 +10,10 @@
 #include "core/log.h"
 #include "core/paging.h"
 #include "core/panic.h"
+#include "core/partition.h"
 #include "core/percpu.h"
+#include "core/pic.h"
+#include "core/sched.h"
 #include "core/smp.h"
 #include "core/tsc.h"
 #include "core/x86.h"
@@ -100,16 +104,23 @@ static void setup_bsp(void)
 
 	idt_init();
 	percpu_activate(bsp);
+	pic_disable();
 }
 
 static __noreturn void run_guests(void)
 {
-	if (!boot_info.nr_modules)
+	if (!boot_info.nr_modules) {
 		log_info("no guest modules, nothing to run");
-	else
-		log_err("no guest could be started: this build cannot run guests yet");
-	log_info("halting all cpus");
-	cpu_halt_forever();
+		cpu_halt_forever();
+	}
+	if (backend_select())
+		partitions_create(&boot_info);
+	if (!nr_partitions) {
+		log_err("no guest could be started");
+		cpu_halt_forever();
+	}
+	sched_start_all();
+	cpu_idle_loop();
 }
 
 __noreturn void hv_main(paddr_t mbi);

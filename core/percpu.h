@@ -5,6 +5,8 @@
 #include "boot/cpu_tables.h"
 #include "core/cpu_features.h"
 
+struct vcpu;
+
 #define MAX_CPUS 64
 #define CPU_STACK_SIZE (32 * KiB)
 
@@ -17,6 +19,9 @@ struct percpu {
 	uintptr_t stack_bottom;
 	uintptr_t stack_top;
 	struct cpu_features features;
+	struct vcpu *vcpu;     /* the vCPU pinned here, if any */
+	bool vcpu_ready;       /* the backend is enabled and the vCPU created here */
+	void *backend_data;    /* the backend's per-CPU state */
 	struct cpu_tables tables;
 };
 

@@ -9,6 +9,7 @@
 #include "core/log.h"
 #include "core/paging.h"
 #include "core/percpu.h"
+#include "core/sched.h"
 #include "core/string.h"
 #include "core/tsc.h"
 #include "core/x86.h"
@@ -163,5 +164,5 @@ __noreturn void ap_main(struct percpu *p)
 			 p->apic_id);
 	__atomic_fetch_add(&nr_cpus_online, 1, __ATOMIC_RELEASE);
 	__atomic_store_n(&p->online, true, __ATOMIC_RELEASE);
-	cpu_halt_forever();
+	cpu_idle_loop();
 }

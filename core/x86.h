@@ -5,6 +5,7 @@
 #include "core/types.h"
 
 enum msr {
+	MSR_IA32_TSC              = 0x00000010,
 	MSR_IA32_APIC_BASE        = 0x0000001b,
 	MSR_IA32_FEATURE_CONTROL  = 0x0000003a,
 	MSR_IA32_VMX_BASIC        = 0x00000480,

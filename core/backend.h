@@ -1,0 +1,39 @@
+/*
+ * What a virtualization backend (svm/, vmx/) offers core/: the same set of
+ * operations for both, chosen once at boot from the CPU vendor.
+ */
+#ifndef HV_CORE_BACKEND_H
+#define HV_CORE_BACKEND_H
+
+#include "core/vcpu.h"
+
+struct partition;
+
+struct backend {
+	const char *name;
+	/* On each physical CPU that will run a vCPU: enable SVM / enter VMX root. */
+	bool (*cpu_enable)(void);
+	/* Builds the nested page tables mapping the partition's memory. */
+	bool (*partition_init)(struct partition *p);
+	/* Creates the VMCB/VMCS, in the state a multiboot loader leaves a kernel in. */
+	bool (*vcpu_init)(struct vcpu *v, uint32_t entry);
+	/* Enters the guest and returns the next exit, decoded. */
+	void (*vcpu_run)(struct vcpu *v, struct exit_event *e);
+	/* Moves RIP past the instruction that caused the exit. */
+	void (*vcpu_skip_instruction)(struct vcpu *v, const struct exit_event *e);
+	void (*vcpu_inject_exception)(struct vcpu *v, uint8_t vector, bool has_error,
+				      uint32_t error_code);
+	/* The guest's view: EFER without the bits the backend itself needs set. */
+	void (*vcpu_read_control)(struct vcpu *v, struct vcpu_control_regs *c);
+	/* Takes a value core/ has already checked against the architecture. */
+	void (*vcpu_write_efer)(struct vcpu *v, uint64_t efer);
+	/* Prints the hardware exit in the backend's own terms (for crash reports). */
+	void (*describe_exit)(const struct exit_event *e, char *buf, size_t size);
+};
+
+extern const struct backend svm_backend;
+
+/* The backend for this machine's CPUs, or NULL (with the reason logged). */
+const struct backend *backend_select(void);
+
+#endif

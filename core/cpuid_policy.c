@@ -1,0 +1,91 @@
+/*
+ * The CPUID policy: the host's values, with the hypervisor bit set, the
+ * virtualization extensions and what the hypervisor does not virtualize
+ * hidden, and a vendor leaf at 0x40000000.
+ */
+#include "core/cpuid_policy.h"
+#include "core/partition.h"
+#include "core/string.h"
+
+/* CPUID.1 */
+#define ECX_VMX          BIT(5)
+#define ECX_SMX          BIT(6)
+#define ECX_MONITOR      BIT(3)
+#define ECX_X2APIC       BIT(21)
+#define ECX_TSC_DEADLINE BIT(24)
+#define ECX_HYPERVISOR   BIT(31)
+/* CPUID.80000001H */
+#define EXT_ECX_SVM      BIT(2)
+/* CPUID.7.0 */
+#define EBX7_PQM         BIT(12)
+#define EBX7_PQE         BIT(15)
+#define ECX7_WAITPKG     BIT(5)
+#define ECX7_LA57        BIT(16)
+
+#define HV_VENDOR_MAX_LEAF CPUID_HV_VENDOR_LEAF
+static const char hv_vendor[12] = "MicroHV";
+
+/* Leaf 1: APIC ID and logical-processor count are the vCPU's, not the host's. */
+static void adjust_leaf1(const struct vcpu *v, struct cpuid_regs *r)
+{
+	r->ecx &= ~(ECX_VMX | ECX_SMX | ECX_MONITOR | ECX_X2APIC | ECX_TSC_DEADLINE);
+	r->ecx |= ECX_HYPERVISOR;
+	r->ebx = (r->ebx & 0x0000ffff) | ((uint32_t)v->partition->nr_vcpus << 16) |
+		 ((uint32_t)v->index << 24);
+}
+
+static void vendor_leaf(struct cpuid_regs *r)
+{
+	r->eax = HV_VENDOR_MAX_LEAF;
+	memcpy(&r->ebx, hv_vendor, 4);
+	memcpy(&r->ecx, hv_vendor + 4, 4);
+	memcpy(&r->edx, hv_vendor + 8, 4);
+}
+
+/* Topology leaves describe the host: give each vCPU its own x2APIC ID there. */
+static void adjust_topology(const struct vcpu *v, uint32_t leaf, struct cpuid_regs *r)
+{
+	if (leaf == 0xb || leaf == 0x1f)
+		r->edx = v->index;
+	else if (leaf == 4)
+		r->eax &= 0x3ff; /* no cores or threads sharing: one per package */
+}
+
+struct cpuid_regs cpuid_guest(const struct vcpu *v, uint32_t leaf, uint32_t subleaf)
+{
+	struct cpuid_regs r = { 0 };
+
+	if (leaf >= 0x40000000 && leaf < 0x50000000) {
+		if (leaf == CPUID_HV_VENDOR_LEAF)
+			vendor_leaf(&r);
+		return r;
+	}
+	r = cpuid(leaf, subleaf);
+	switch (leaf) {
+	case 1:
+		adjust_leaf1(v, &r);
+		break;
+	case 4:
+	case 0xb:
+	case 0x1f:
+		adjust_topology(v, leaf, &r);
+		break;
+	case 5: /* MONITOR/MWAIT: intercepted, so not offered */
+	case 6: /* thermal and power management: the host's */
+		r = (struct cpuid_regs){ 0 };
+		break;
+	case 7:
+		if (subleaf == 0) {
+			r.ebx &= ~(EBX7_PQM | EBX7_PQE);
+			r.ecx &= ~(ECX7_WAITPKG | ECX7_LA57);
+		}
+		break;
+	case 0x80000001:
+		r.ecx &= ~EXT_ECX_SVM;
+		break;
+	case 0x8000000a: /* SVM features */
+		r = (struct cpuid_regs){ 0 };
+		break;
+	}
+	return r;
+}

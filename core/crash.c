@@ -1,0 +1,38 @@
+/* Guest crash reports: enough on the console to debug the guest from. */
+#include "core/crash.h"
+#include "core/backend.h"
+#include "core/log.h"
+#include "core/partition.h"
+
+extern const struct backend *backend;
+
+static void print_registers(struct vcpu *v)
+{
+	const struct guest_regs *r = &v->regs;
+	struct vcpu_control_regs c;
+
+	backend->vcpu_read_control(v, &c);
+	log_err("  rip %016lx  rsp %016lx  rflags %016lx", c.rip, c.rsp, c.rflags);
+	log_err("  rax %016lx  rbx %016lx  rcx %016lx", r->rax, r->rbx, r->rcx);
+	log_err("  rdx %016lx  rsi %016lx  rdi %016lx", r->rdx, r->rsi, r->rdi);
+	log_err("  rbp %016lx  r8  %016lx  r9  %016lx", r->rbp, r->r8, r->r9);
+	log_err("  r10 %016lx  r11 %016lx  r12 %016lx", r->r10, r->r11, r->r12);
+	log_err("  r13 %016lx  r14 %016lx  r15 %016lx", r->r13, r->r14, r->r15);
+	log_err("  cr0 %016lx  cr2 %016lx  cr3 %016lx", c.cr0, c.cr2, c.cr3);
+	log_err("  cr4 %016lx  efer %016lx  cs %04x (%s, cpl %u)", c.cr4, c.efer, c.cs_sel,
+		c.cs_long ? "64-bit" : c.cs_db ? "32-bit" : "16-bit", c.cpl);
+}
+
+void crash_guest(struct vcpu *v, const struct exit_event *e, const char *why)
+{
+	char exit_words[120];
+
+	backend->describe_exit(e, exit_words, sizeof(exit_words));
+	log_err("guest %s crashed on vcpu %u: %s", v->partition->name, v->index, why);
+	log_err("  exit: %s (%s)", exit_reason_name(e->reason), exit_words);
+	if (e->reason == EXIT_NESTED_PAGE_FAULT)
+		log_err("  guest-physical address 0x%lx, guest memory is 0-0x%lx", e->npf.gpa,
+			v->partition->mem_size - 1);
+	print_registers(v);
+	partition_end(v->partition, GUEST_CRASH_EXIT_CODE, "crashed");
+}

@@ -1,0 +1,25 @@
+/* Names of the arch-neutral exit reasons, as the console and statistics show them. */
+#include "core/exit.h"
+
+static const char *const exit_reason_names[EXIT_REASON_COUNT] = {
+	[EXIT_CPUID] = "cpuid",
+	[EXIT_RDMSR] = "rdmsr",
+	[EXIT_WRMSR] = "wrmsr",
+	[EXIT_IO] = "io",
+	[EXIT_HLT] = "hlt",
+	[EXIT_HYPERCALL] = "hypercall",
+	[EXIT_NESTED_PAGE_FAULT] = "npf",
+	[EXIT_EXCEPTION] = "exception",
+	[EXIT_EXTERNAL_INTERRUPT] = "intr",
+	[EXIT_NMI] = "nmi",
+	[EXIT_INIT] = "init",
+	[EXIT_SHUTDOWN] = "shutdown",
+	[EXIT_INVALID_STATE] = "invalid-state",
+	[EXIT_UNSUPPORTED_INSN] = "unsupported-insn",
+	[EXIT_UNKNOWN] = "unknown",
+};
+
+const char *exit_reason_name(enum exit_reason r)
+{
+	return r < EXIT_REASON_COUNT ? exit_reason_names[r] : "?";
+}

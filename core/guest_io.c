@@ -1,0 +1,44 @@
+/* Port I/O routing for the guest environment (the contract in DESIGN.md). */
+#include "core/guest_io.h"
+#include "core/log.h"
+
+#define COM1_BASE    0x3f8
+#define COM1_PORTS   8
+#define FW_CFG_CTL   0x510
+#define FW_CFG_DATA  0x511
+
+static bool in_range(uint16_t port, uint16_t base, unsigned int count)
+{
+	return port >= base && port < base + count;
+}
+
+uint32_t guest_io_in(struct vcpu *v, uint16_t port, unsigned int size)
+{
+	struct partition *p = v->partition;
+	uint32_t value = 0xffffffffu >> (32 - 8 * size);
+	uint64_t flags = spin_lock_irqsave(&p->io_lock);
+
+	if (in_range(port, COM1_BASE, COM1_PORTS))
+		value = vuart_read(p, port - COM1_BASE);
+	else if (port == FW_CFG_DATA)
+		value = fw_cfg_read(p);
+	spin_unlock_irqrestore(&p->io_lock, flags);
+	return value;
+}
+
+void guest_io_out(struct vcpu *v, uint16_t port, unsigned int size, uint32_t value)
+{
+	struct partition *p = v->partition;
+	uint64_t flags;
+
+	if (port == EXIT_PORT) {
+		partition_end(p, value, NULL);
+		return;
+	}
+	flags = spin_lock_irqsave(&p->io_lock);
+	if (in_range(port, COM1_BASE, COM1_PORTS))
+		vuart_write(p, port - COM1_BASE, (uint8_t)value);
+	else if (port == FW_CFG_CTL && size == 2)
+		fw_cfg_select(p, (uint16_t)value);
+	spin_unlock_irqrestore(&p->io_lock, flags);
+}

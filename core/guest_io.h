@@ -1,0 +1,22 @@
+/* The guest environment's port I/O devices: COM1, the exit port, fw_cfg. */
+#ifndef HV_CORE_GUEST_IO_H
+#define HV_CORE_GUEST_IO_H
+
+#include "core/partition.h"
+
+#define EXIT_PORT 0xf4
+
+/* An IN of `size` bytes from port; a port with no device reads all ones. */
+uint32_t guest_io_in(struct vcpu *v, uint16_t port, unsigned int size);
+void guest_io_out(struct vcpu *v, uint16_t port, unsigned int size, uint32_t value);
+
+/* COM1 (core/vuart.c) */
+uint8_t vuart_read(struct partition *p, unsigned int reg);
+void vuart_write(struct partition *p, unsigned int reg, uint8_t value);
+void vuart_flush(struct partition *p);
+
+/* QEMU's fw_cfg, the traditional I/O interface (core/fw_cfg.c) */
+uint8_t fw_cfg_read(struct partition *p);
+void fw_cfg_select(struct partition *p, uint16_t key);
+
+#endif

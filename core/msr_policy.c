@@ -1,0 +1,87 @@
+/*
+ * The MSR policy: the few MSRs that reach core/ (the rest pass through to
+ * the state the backend switches, or are refused with #GP).
+ */
+#include "core/msr_policy.h"
+#include "core/backend.h"
+#include "core/log.h"
+#include "core/partition.h"
+#include "core/x86.h"
+
+extern const struct backend *backend;
+
+#define APIC_DEFAULT_BASE 0xfee00000UL
+#define APIC_BASE_BSP     BIT(8)
+#define APIC_BASE_ENABLE  BIT(11)
+
+/* EFER bits a guest may set (Intel SDM vol. 3, 2.2.1; AMD APM vol. 2, 3.1.7) */
+#define EFER_SCE BIT(0)
+#define EFER_LMA BIT(10)
+#define EFER_GUEST_BITS (EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE)
+
+static void log_once(struct vcpu *v, uint32_t msr, bool write)
+{
+	struct partition *p = v->partition;
+	uint64_t flags = spin_lock_irqsave(&p->io_lock);
+	bool seen = false;
+
+	for (unsigned int i = 0; i < p->nr_msrs_logged && !seen; i++)
+		seen = p->msrs_logged[i] == msr;
+	if (!seen && p->nr_msrs_logged < MSR_LOG_ONCE_MAX)
+		p->msrs_logged[p->nr_msrs_logged++] = msr;
+	spin_unlock_irqrestore(&p->io_lock, flags);
+	if (!seen)
+		log_info("guest %s: %s of MSR 0x%x is not handled: #GP (said once per MSR)",
+			 p->name, write ? "wrmsr" : "rdmsr", msr);
+}
+
+static uint64_t apic_base_value(const struct vcpu *v)
+{
+	return APIC_DEFAULT_BASE | APIC_BASE_ENABLE | (v->index == 0 ? APIC_BASE_BSP : 0);
+}
+
+/* LME may change only while paging is off; LMA is the CPU's, writes keep it. */
+static bool write_efer(struct vcpu *v, uint64_t val)
+{
+	struct vcpu_control_regs c;
+
+	backend->vcpu_read_control(v, &c);
+	if (val & ~EFER_GUEST_BITS)
+		return false;
+	if ((c.cr0 & CR0_PG) && ((val ^ c.efer) & EFER_LME))
+		return false;
+	backend->vcpu_write_efer(v, (val & ~EFER_LMA) | (c.efer & EFER_LMA));
+	return true;
+}
+
+bool msr_guest_read(struct vcpu *v, uint32_t msr, uint64_t *val)
+{
+	struct vcpu_control_regs c;
+
+	switch (msr) {
+	case MSR_IA32_TSC:
+		*val = rdtsc(); /* the guest's TSC has no offset */
+		return true;
+	case MSR_IA32_APIC_BASE:
+		*val = apic_base_value(v);
+		return true;
+	case MSR_EFER:
+		backend->vcpu_read_control(v, &c);
+		*val = c.efer;
+		return true;
+	}
+	log_once(v, msr, false);
+	return false;
+}
+
+bool msr_guest_write(struct vcpu *v, uint32_t msr, uint64_t val)
+{
+	switch (msr) {
+	case MSR_IA32_APIC_BASE:
+		return val == apic_base_value(v); /* relocation and x2APIC: not yet modelled */
+	case MSR_EFER:
+		return write_efer(v, val);
+	}
+	log_once(v, msr, true);
+	return false;
+}

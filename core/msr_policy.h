@@ -1,0 +1,11 @@
+/* The MSRs a guest may read and write, and what they hold. */
+#ifndef HV_CORE_MSR_POLICY_H
+#define HV_CORE_MSR_POLICY_H
+
+#include "core/vcpu.h"
+
+/* False: the guest gets #GP (logged once per MSR and partition). */
+bool msr_guest_read(struct vcpu *v, uint32_t msr, uint64_t *val);
+bool msr_guest_write(struct vcpu *v, uint32_t msr, uint64_t val);
+
+#endif

@@ -1,0 +1,60 @@
+/*
+ * One vCPU per physical CPU, pinned: a CPU runs its vCPU while it can, and
+ * otherwise sleeps until an IPI (WAKEUP_VECTOR) tells it to look again.
+ */
+#include "core/sched.h"
+#include "boot/traps.h"
+#include "core/backend.h"
+#include "core/crash.h"
+#include "core/lapic.h"
+#include "core/log.h"
+#include "core/partition.h"
+#include "core/percpu.h"
+#include "core/vcpu_run.h"
+#include "core/x86.h"
+
+extern const struct backend *backend;
+
+static void wakeup_interrupt(struct trap_frame *f)
+{
+	(void)f;
+	lapic_eoi();
+}
+
+/* The backend state lives on the CPU that runs the vCPU (a VMCS must). */
+static bool prepare_vcpu(struct percpu *cpu, struct vcpu *v)
+{
+	if (cpu->vcpu_ready)
+		return true;
+	if (!backend->cpu_enable() || !backend->vcpu_init(v, v->boot_entry)) {
+		log_err("cpu %u: cannot set up vcpu %u of guest %s", cpu->index, v->index,
+			v->partition->name);
+		partition_end(v->partition, GUEST_CRASH_EXIT_CODE, "no vcpu");
+		return false;
+	}
+	cpu->vcpu_ready = true;
+	return true;
+}
+
+__noreturn void cpu_idle_loop(void)
+{
+	struct percpu *cpu = this_cpu();
+
+	for (;;) {
+		irq_disable();
+		struct vcpu *v = cpu->vcpu;
+		if (v && v->state == VCPU_RUNNING && prepare_vcpu(cpu, v)) {
+			vcpu_run_loop(v);
+			continue;
+		}
+		asm volatile("sti; hlt; cli" ::: "memory");
+	}
+}
+
+void sched_start_all(void)
+{
+	irq_register(WAKEUP_VECTOR, wakeup_interrupt);
+	for (unsigned int i = 1; i < MAX_CPUS; i++)
+		if (cpus[i] && cpus[i]->online && cpus[i]->vcpu)
+			lapic_send_fixed(cpus[i]->apic_id, WAKEUP_VECTOR);
+}

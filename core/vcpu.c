@@ -1,0 +1,173 @@
+/* The vCPU loop: enter the guest, count the exit, handle it, again. */
+#include "core/backend.h"
+#include "core/cpuid_policy.h"
+#include "core/crash.h"
+#include "core/guest_io.h"
+#include "core/lapic.h"
+#include "core/log.h"
+#include "core/msr_policy.h"
+#include "core/panic.h"
+#include "core/partition.h"
+#include "core/percpu.h"
+#include "core/vcpu_run.h"
+
+#define VECTOR_UD 6
+#define VECTOR_GP 13
+#define VECTOR_MC 18
+#define RFLAGS_IF BIT(9)
+
+extern const struct backend *backend;
+
+typedef void (*exit_handler_t)(struct vcpu *v, const struct exit_event *e);
+
+static void inject_gp(struct vcpu *v) { backend->vcpu_inject_exception(v, VECTOR_GP, true, 0); }
+
+static void handle_cpuid(struct vcpu *v, const struct exit_event *e)
+{
+	struct cpuid_regs r = cpuid_guest(v, (uint32_t)v->regs.rax, (uint32_t)v->regs.rcx);
+
+	v->regs.rax = r.eax;
+	v->regs.rbx = r.ebx;
+	v->regs.rcx = r.ecx;
+	v->regs.rdx = r.edx;
+	backend->vcpu_skip_instruction(v, e);
+}
+
+static void handle_rdmsr(struct vcpu *v, const struct exit_event *e)
+{
+	uint64_t val;
+
+	if (!msr_guest_read(v, (uint32_t)v->regs.rcx, &val)) {
+		inject_gp(v);
+		return;
+	}
+	v->regs.rax = (uint32_t)val;
+	v->regs.rdx = val >> 32;
+	backend->vcpu_skip_instruction(v, e);
+}
+
+static void handle_wrmsr(struct vcpu *v, const struct exit_event *e)
+{
+	uint64_t val = (v->regs.rdx << 32) | (uint32_t)v->regs.rax;
+
+	if (!msr_guest_write(v, (uint32_t)v->regs.rcx, val)) {
+		inject_gp(v);
+		return;
+	}
+	backend->vcpu_skip_instruction(v, e);
+}
+
+/* IN writes AL/AX, or EAX zero-extended into RAX (SDM vol. 1, 3.4.1.1). */
+static void handle_io(struct vcpu *v, const struct exit_event *e)
+{
+	const struct exit_io *io = &e->io;
+	uint32_t mask = 0xffffffffu >> (32 - 8 * io->size);
+
+	if (io->string) {
+		crash_guest(v, e, "string port I/O (INS/OUTS) is not emulated");
+		return;
+	}
+	if (io->in) {
+		uint32_t val = guest_io_in(v, io->port, io->size);
+		v->regs.rax = io->size == 4 ? val : (v->regs.rax & ~(uint64_t)mask) | (val & mask);
+	} else {
+		guest_io_out(v, io->port, io->size, (uint32_t)v->regs.rax & mask);
+	}
+	if (v->state == VCPU_RUNNING)
+		backend->vcpu_skip_instruction(v, e);
+}
+
+/* Without a virtual interrupt controller yet, nothing can wake a halted vCPU. */
+static void handle_hlt(struct vcpu *v, const struct exit_event *e)
+{
+	struct vcpu_control_regs c;
+
+	backend->vcpu_skip_instruction(v, e);
+	backend->vcpu_read_control(v, &c);
+	log_info("guest %s: vcpu %u halted%s; nothing can wake it", v->partition->name, v->index,
+		 (c.rflags & RFLAGS_IF) ? "" : " with interrupts disabled");
+	v->state = VCPU_PARKED;
+	partition_vcpu_parked(v->partition);
+}
+
+static void handle_npf(struct vcpu *v, const struct exit_event *e)
+{
+	crash_guest(v, e, e->npf.fetch ? "instruction fetch outside guest memory"
+			  : e->npf.write ? "write outside guest memory"
+					 : "read outside guest memory");
+}
+
+/* #DB and #AC are intercepted only so that they cannot loop forever in the CPU. */
+static void handle_exception(struct vcpu *v, const struct exit_event *e)
+{
+	const struct exit_exception *x = &e->exception;
+
+	if (x->vector == VECTOR_MC)
+		panic("machine check while guest %s was running", v->partition->name);
+	backend->vcpu_inject_exception(v, x->vector, x->has_error_code, x->error_code);
+}
+
+/* Let the host take the interrupt that caused the exit. */
+static void handle_host_interrupt(struct vcpu *v, const struct exit_event *e)
+{
+	(void)v;
+	(void)e;
+	irq_enable();
+	irq_disable();
+}
+
+static void handle_ignored(struct vcpu *v, const struct exit_event *e)
+{
+	(void)v;
+	(void)e;
+}
+
+static void handle_ud(struct vcpu *v, const struct exit_event *e)
+{
+	(void)e;
+	backend->vcpu_inject_exception(v, VECTOR_UD, false, 0);
+}
+
+static void handle_shutdown(struct vcpu *v, const struct exit_event *e)
+{
+	crash_guest(v, e, "triple fault");
+}
+
+static void handle_invalid_state(struct vcpu *v, const struct exit_event *e)
+{
+	crash_guest(v, e, "the CPU refused the guest's state");
+}
+
+static void handle_unknown(struct vcpu *v, const struct exit_event *e)
+{
+	crash_guest(v, e, "an exit the hypervisor does not expect");
+}
+
+static const exit_handler_t exit_handlers[EXIT_REASON_COUNT] = {
+	[EXIT_CPUID] = handle_cpuid,
+	[EXIT_RDMSR] = handle_rdmsr,
+	[EXIT_WRMSR] = handle_wrmsr,
+	[EXIT_IO] = handle_io,
+	[EXIT_HLT] = handle_hlt,
+	[EXIT_HYPERCALL] = handle_ud, /* no hypercall interface yet */
+	[EXIT_NESTED_PAGE_FAULT] = handle_npf,
+	[EXIT_EXCEPTION] = handle_exception,
+	[EXIT_EXTERNAL_INTERRUPT] = handle_host_interrupt,
+	[EXIT_NMI] = handle_host_interrupt,
+	[EXIT_INIT] = handle_ignored,
+	[EXIT_SHUTDOWN] = handle_shutdown,
+	[EXIT_INVALID_STATE] = handle_invalid_state,
+	[EXIT_UNSUPPORTED_INSN] = handle_ud,
+	[EXIT_UNKNOWN] = handle_unknown,
+};
+
+void vcpu_run_loop(struct vcpu *v)
+{
+	struct exit_event e;
+
+	while (v->state == VCPU_RUNNING) {
+		backend->vcpu_run(v, &e);
+		v->stats.exits[e.reason]++;
+		exit_handlers[e.reason](v, &e);
+	}
+}

@@ -1,0 +1,50 @@
+/* A virtual CPU: its registers, its backend state, its exit counters. */
+#ifndef HV_CORE_VCPU_H
+#define HV_CORE_VCPU_H
+
+#include "core/exit.h"
+
+struct partition;
+struct percpu;
+
+/* The general-purpose registers the backends' entry code saves and loads. */
+struct guest_regs {
+	uint64_t rax, rbx, rcx, rdx, rsi, rdi, rbp;
+	uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
+};
+_Static_assert(sizeof(struct guest_regs) == 15 * 8, "guest regs");
+
+enum vcpu_state {
+	VCPU_WAIT_FOR_SIPI, /* an application processor before its start-up IPI */
+	VCPU_RUNNING,
+	VCPU_PARKED,        /* halted with interrupts off: nothing can wake it */
+	VCPU_STOPPED,       /* its partition has ended */
+};
+
+/* The control state a crash report and the instruction decoder need. */
+struct vcpu_control_regs {
+	uint64_t rip, rsp, rflags;
+	uint64_t cr0, cr2, cr3, cr4, efer;
+	uint64_t cs_base;
+	uint16_t cs_sel;
+	bool cs_long; /* CS.L: 64-bit code */
+	bool cs_db;   /* CS.D/B: 32-bit default operand size */
+	uint8_t cpl;
+};
+
+struct vcpu_stats {
+	uint64_t exits[EXIT_REASON_COUNT];
+};
+
+struct vcpu {
+	struct guest_regs regs; /* first: the entry code addresses it directly */
+	struct partition *partition;
+	unsigned int index;     /* within the partition: the VP index */
+	struct percpu *cpu;     /* the physical CPU it is pinned to */
+	volatile enum vcpu_state state;
+	uint32_t boot_entry;    /* where the boot vCPU starts */
+	struct vcpu_stats stats;
+	void *arch;             /* the backend's state (VMCB or VMCS) */
+};
+
+#endif

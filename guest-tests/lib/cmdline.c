@@ -1,0 +1,86 @@
+/* The guest's command line: blank-separated words, some of them "key=value". */
+#include "guest-tests/lib/internal.h"
+
+static bool is_blank(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+/* If the text at W starts with S, what follows S; else NULL. */
+static const char *skip_prefix(const char *w, const char *s)
+{
+	while (*s && *w == *s) {
+		w++;
+		s++;
+	}
+	return *s ? NULL : w;
+}
+
+static const char *next_word(const char *w)
+{
+	while (*w && !is_blank(*w))
+		w++;
+	while (is_blank(*w))
+		w++;
+	return w;
+}
+
+bool cmdline_has(const char *cmdline, const char *word)
+{
+	for (const char *w = cmdline; *w; w = next_word(w)) {
+		const char *end = skip_prefix(w, word);
+
+		if (end && (!*end || is_blank(*end)))
+			return true;
+	}
+	return false;
+}
+
+/* The value of the first "key=value" word, or NULL. */
+static const char *cmdline_value(const char *cmdline, const char *key)
+{
+	for (const char *w = cmdline; *w; w = next_word(w)) {
+		const char *v = skip_prefix(w, key);
+
+		if (v && *v == '=')
+			return v + 1;
+	}
+	return NULL;
+}
+
+static unsigned int digit_value(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return 16;
+}
+
+/* "key=N", N in decimal or with 0x in hexadecimal; false if absent or malformed. */
+bool cmdline_uint(const char *cmdline, const char *key, uint64_t *val)
+{
+	const char *s = cmdline_value(cmdline, key);
+	unsigned int base = 10;
+	uint64_t v = 0;
+
+	if (!s)
+		return false;
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		base = 16;
+		s += 2;
+	}
+	if (!*s || is_blank(*s))
+		return false;
+	for (; *s && !is_blank(*s); s++) {
+		unsigned int d = digit_value(*s);
+
+		if (d >= base)
+			return false;
+		v = v * base + d;
+	}
+	*val = v;
+	return true;
+}

@@ -1,0 +1,54 @@
+/*
+ * The console on COM1 and the exit port. The UART is used as the loader left
+ * it (QEMU's and the hypervisor's virtual 16550 need no set-up).
+ */
+#include "core/fmt.h"
+#include "guest-tests/lib/internal.h"
+
+#define COM1           0x3f8
+#define UART_LSR       5
+#define LSR_THRE       0x20 /* transmit holding register empty */
+#define THRE_POLLS     100000
+#define EXIT_PORT      0xf4
+
+/* Bounded wait: a UART that never gets ready must not hang the test. */
+static void serial_putc(char c)
+{
+	for (int i = 0; i < THRE_POLLS; i++) {
+		if (inb(COM1 + UART_LSR) & LSR_THRE)
+			break;
+		asm volatile("pause");
+	}
+	outb(COM1, (uint8_t)c);
+}
+
+void guest_vprintf(const char *fmt, va_list ap)
+{
+	char buf[256];
+
+	fmt_vsnprintf(buf, sizeof(buf), fmt, ap);
+	for (const char *p = buf; *p; p++) {
+		if (*p == '\n')
+			serial_putc('\r');
+		serial_putc(*p);
+	}
+}
+
+void guest_printf(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	guest_vprintf(fmt, ap);
+	va_end(ap);
+}
+
+/* Ends the guest with CODE, as QEMU's isa-debug-exit does; halts if nothing listens. */
+void guest_exit(uint32_t code)
+{
+	outl(EXIT_PORT, code);
+	for (;;) {
+		cli();
+		hlt();
+	}
+}

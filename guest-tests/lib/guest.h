@@ -1,0 +1,192 @@
+/*
+ * The guest library: what a test program running as a guest may use.
+ *
+ * A program defines test_main(); the library's entry takes the CPU from the
+ * multiboot loader's 32-bit state into long mode (the first 4 GiB identity-mapped),
+ * installs exception handlers, reads the boot information and calls
+ * test_main(cmdline), then tests_done(). It knows nothing of the hypervisor's
+ * internals: only the guest environment of DESIGN.md.
+ */
+#ifndef GUEST_TESTS_LIB_GUEST_H
+#define GUEST_TESTS_LIB_GUEST_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define GUEST_PRINTF(f, a) __attribute__((format(printf, f, a)))
+
+/* Provided by each test program. */
+void test_main(const char *cmdline);
+
+/* Console (COM1) and exit (port 0xf4, as QEMU's isa-debug-exit) */
+void guest_printf(const char *fmt, ...) GUEST_PRINTF(1, 2);
+void guest_vprintf(const char *fmt, va_list ap);
+__attribute__((noreturn)) void guest_exit(uint32_t code);
+
+/* The test runner: one line per check, then "SUMMARY: N passed, M failed". */
+void check(const char *name, bool ok, const char *why_fmt, ...) GUEST_PRINTF(3, 4);
+void skip(const char *name, const char *why);
+__attribute__((noreturn)) void tests_done(void);
+
+/* The boot information, whichever multiboot version the loader spoke. */
+#define MB1_BOOTLOADER_MAGIC 0x2badb002
+#define MB2_BOOTLOADER_MAGIC 0x36d76289
+#define BOOT_MAX_RANGES      32
+
+struct mem_range {
+	uint64_t start;
+	uint64_t end; /* exclusive */
+};
+
+struct boot_info {
+	const char *cmdline;                     /* "" when the loader gave none */
+	struct mem_range ram[BOOT_MAX_RANGES];   /* available RAM, from the memory map */
+	unsigned int nr_ram;
+	uint64_t ram_end;                        /* the end of the highest RAM range */
+	struct mem_range reserved[BOOT_MAX_RANGES]; /* the rest of the memory map */
+	unsigned int nr_reserved;
+	struct mem_range loader_data[BOOT_MAX_RANGES]; /* info, strings, memory map, modules */
+	unsigned int nr_loader_data;
+};
+
+extern struct boot_info boot;
+extern char guest_image_start[], guest_image_end[]; /* from guest.ld; the stack is inside */
+
+/* The end of the memory from 1 MiB on, with any firmware-reserved top of RAM */
+uint64_t boot_memory_size(void);
+
+/* The command line: words separated by blanks, "key=value" settings. */
+bool cmdline_has(const char *cmdline, const char *word);
+bool cmdline_uint(const char *cmdline, const char *key, uint64_t *val);
+
+/*
+ * Exceptions. guest_try() runs fn(arg); if it raises an exception, the handler
+ * records it and resumes at the end of guest_try(), as a longjmp would (the
+ * rest of fn is skipped). Otherwise the vector is NO_EXCEPTION.
+ * An exception outside guest_try() is reported and ends the guest with code 3.
+ */
+#define NO_EXCEPTION (-1)
+
+enum x86_vector {
+	X86_UD = 6,
+	X86_DF = 8,
+	X86_GP = 13,
+	X86_PF = 14,
+};
+
+struct exception {
+	int vector;
+	uint64_t error_code;
+	uint64_t rip;
+};
+
+struct exception guest_try(void (*fn)(void *), void *arg);
+int rdmsr_safe(uint32_t msr, uint64_t *val); /* the vector raised, or NO_EXCEPTION */
+int wrmsr_safe(uint32_t msr, uint64_t val);
+const char *exception_name(int vector);
+
+/* QEMU's fw_cfg (ports 0x510/0x511), the subset the guest environment offers. */
+bool fw_cfg_present(void);
+uint16_t fw_cfg_cpu_count(void);
+uint64_t fw_cfg_ram_size(void);
+
+/* Instructions */
+struct cpuid_regs {
+	uint32_t eax, ebx, ecx, edx;
+};
+
+static inline struct cpuid_regs cpuid(uint32_t leaf, uint32_t subleaf)
+{
+	struct cpuid_regs r;
+
+	asm volatile("cpuid"
+		     : "=a"(r.eax), "=b"(r.ebx), "=c"(r.ecx), "=d"(r.edx)
+		     : "a"(leaf), "c"(subleaf));
+	return r;
+}
+
+#define MSR_IA32_TSC        0x00000010
+#define MSR_IA32_APIC_BASE  0x0000001b
+#define MSR_X2APIC_BASE     0x00000800
+#define MSR_EFER            0xc0000080
+
+#define APIC_BASE_BSP       (1UL << 8)
+#define APIC_BASE_X2APIC    (1UL << 10)
+#define APIC_BASE_ENABLE    (1UL << 11)
+#define APIC_BASE_ADDR_MASK 0x000ffffffffff000UL
+
+#define EFER_LME  (1UL << 8)
+#define EFER_LMA  (1UL << 10)
+#define EFER_SVME (1UL << 12)
+
+static inline uint64_t rdmsr(uint32_t msr)
+{
+	uint32_t lo, hi;
+
+	asm volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
+	return ((uint64_t)hi << 32) | lo;
+}
+
+static inline void wrmsr(uint32_t msr, uint64_t val)
+{
+	asm volatile("wrmsr" ::"c"(msr), "a"((uint32_t)val), "d"((uint32_t)(val >> 32)) : "memory");
+}
+
+static inline uint64_t rdtsc(void)
+{
+	uint32_t lo, hi;
+
+	asm volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return ((uint64_t)hi << 32) | lo;
+}
+
+static inline void outb(uint16_t port, uint8_t v) { asm volatile("outb %0, %1" ::"a"(v), "Nd"(port)); }
+static inline void outw(uint16_t port, uint16_t v) { asm volatile("outw %0, %1" ::"a"(v), "Nd"(port)); }
+static inline void outl(uint16_t port, uint32_t v) { asm volatile("outl %0, %1" ::"a"(v), "Nd"(port)); }
+
+static inline uint8_t inb(uint16_t port)
+{
+	uint8_t v;
+
+	asm volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
+	return v;
+}
+
+static inline uint16_t inw(uint16_t port)
+{
+	uint16_t v;
+
+	asm volatile("inw %1, %0" : "=a"(v) : "Nd"(port));
+	return v;
+}
+
+static inline uint32_t inl(uint16_t port)
+{
+	uint32_t v;
+
+	asm volatile("inl %1, %0" : "=a"(v) : "Nd"(port));
+	return v;
+}
+
+static inline void cli(void) { asm volatile("cli" ::: "memory"); }
+static inline void sti(void) { asm volatile("sti" ::: "memory"); }
+static inline void hlt(void) { asm volatile("hlt" ::: "memory"); }
+
+/* The local APIC: xAPIC registers in MMIO at IA32_APIC_BASE, x2APIC ones as MSRs. */
+#define APIC_ID      0x020
+
+static inline volatile uint32_t *xapic_reg(uint32_t reg)
+{
+	return (volatile uint32_t *)((rdmsr(MSR_IA32_APIC_BASE) & APIC_BASE_ADDR_MASK) + reg);
+}
+
+static inline uint32_t xapic_read(uint32_t reg) { return *xapic_reg(reg); }
+static inline void xapic_write(uint32_t reg, uint32_t v) { *xapic_reg(reg) = v; }
+
+/* Intel SDM vol. 3, 11.12.1.2: x2APIC MSR = 0x800 + (xAPIC offset >> 4) */
+static inline uint64_t x2apic_read(uint32_t reg) { return rdmsr(MSR_X2APIC_BASE + (reg >> 4)); }
+static inline void x2apic_write(uint32_t reg, uint64_t v) { wrmsr(MSR_X2APIC_BASE + (reg >> 4), v); }
+
+#endif

@@ -1,0 +1,10 @@
+/* What the library's files share, and programs do not see. */
+#ifndef GUEST_TESTS_LIB_INTERNAL_H
+#define GUEST_TESTS_LIB_INTERNAL_H
+
+#include "guest-tests/lib/guest.h"
+
+void idt_init(void);
+void boot_info_parse(uint32_t magic, uint32_t info);
+
+#endif

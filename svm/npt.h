@@ -1,0 +1,10 @@
+/* Nested page tables for SVM (AMD APM vol. 2, 15.25). */
+#ifndef HV_SVM_NPT_H
+#define HV_SVM_NPT_H
+
+#include "core/partition.h"
+
+/* Maps guest-physical [0, mem_size) to the partition's host frames. */
+bool npt_build(struct partition *p);
+
+#endif

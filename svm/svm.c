@@ -1,0 +1,335 @@
+/*
+ * The SVM backend: VMCB set-up, VMRUN, and the decoding of #VMEXIT into the
+ * arch-neutral exit events of core/exit.h (AMD APM vol. 2, chapter 15).
+ */
+#include "core/backend.h"
+#include "core/fmt.h"
+#include "core/frames.h"
+#include "core/insn.h"
+#include "core/log.h"
+#include "core/partition.h"
+#include "core/percpu.h"
+#include "core/string.h"
+#include "core/x86.h"
+#include "svm/npt.h"
+#include "svm/vmcb.h"
+
+#define MSR_VM_HSAVE_PA 0xc0010117
+#define SVM_EXIT_INVALID (~0UL) /* VMEXIT_INVALID: bad guest state */
+
+#define IOPM_PAGES  3
+#define MSRPM_PAGES 2
+
+/* The guest's PAT at reset (APM vol. 2, 7.8.2) */
+#define PAT_RESET_VALUE 0x0007040600070406UL
+
+/* Segment attributes, the VMCB's packed form of descriptor bits 8-15, 20-23 */
+#define ATTR_CODE32 0xc9b /* G, D, P, S, execute/read, accessed */
+#define ATTR_DATA32 0xc93 /* G, B, P, S, read/write, accessed */
+#define ATTR_TSS32  0x08b /* P, busy 32-bit TSS */
+#define ATTR_LDT    0x082 /* P, LDT */
+
+struct svm_cpu {
+	paddr_t hsave;     /* VM_HSAVE_PA: where VMRUN keeps the host state */
+	paddr_t host_save; /* a VMCB for VMSAVE/VMLOAD of the host's FS/GS/TR/... */
+};
+
+struct svm_vcpu {
+	struct vmcb *vmcb;
+	paddr_t vmcb_pa;
+};
+
+void svm_vmrun(struct guest_regs *regs, paddr_t vmcb, paddr_t host_save);
+
+static paddr_t iopm_pa, msrpm_pa;
+static bool has_nrip_save;
+
+static inline void clgi(void) { asm volatile("clgi" ::: "memory"); }
+static inline void stgi(void) { asm volatile("stgi" ::: "memory"); }
+
+/* MSRs that the VMCB switches (VMLOAD/VMSAVE state): safe to pass through. */
+static const uint32_t passthrough_msrs[] = {
+	0x00000174, 0x00000175, 0x00000176, /* SYSENTER_CS/ESP/EIP */
+	0xc0000081, 0xc0000082, 0xc0000083, 0xc0000084, /* STAR, LSTAR, CSTAR, SFMASK */
+	MSR_FS_BASE, MSR_GS_BASE, 0xc0000102, /* FS/GS base, KERNEL_GS_BASE */
+};
+
+/* APM vol. 2, 15.11: two bits per MSR (read, write) in three 2-KiB ranges */
+static void msrpm_allow(uint8_t *map, uint32_t msr, bool read, bool write)
+{
+	static const uint32_t range_base[] = { 0x00000000, 0xc0000000, 0xc0010000 };
+
+	for (unsigned int r = 0; r < ARRAY_SIZE(range_base); r++) {
+		if (msr < range_base[r] || msr - range_base[r] >= 0x2000)
+			continue;
+		uint32_t bit = (r * 0x2000 + (msr - range_base[r])) * 2;
+		if (read)
+			map[bit / 8] &= ~(1u << (bit % 8));
+		if (write)
+			map[bit / 8] &= ~(1u << ((bit + 1) % 8));
+	}
+}
+
+/* One I/O map (every port intercepted) and one MSR map, shared read-only. */
+static bool svm_maps_init(void)
+{
+	iopm_pa = frames_alloc(IOPM_PAGES, 1, FRAMES_NO_LIMIT);
+	msrpm_pa = frames_alloc(MSRPM_PAGES, 1, FRAMES_NO_LIMIT);
+	if (!iopm_pa || !msrpm_pa)
+		return false;
+	memset(phys_to_virt(iopm_pa), 0xff, IOPM_PAGES * PAGE_SIZE);
+	memset(phys_to_virt(msrpm_pa), 0xff, MSRPM_PAGES * PAGE_SIZE);
+	for (unsigned int i = 0; i < ARRAY_SIZE(passthrough_msrs); i++)
+		msrpm_allow(phys_to_virt(msrpm_pa), passthrough_msrs[i], true, true);
+	has_nrip_save = cpu_has(&this_cpu()->features, FEAT_NRIP_SAVE);
+	return true;
+}
+
+static bool svm_cpu_enable(void)
+{
+	struct svm_cpu *c;
+	paddr_t pa = frames_alloc_zeroed(3, 1, FRAMES_NO_LIMIT);
+
+	if (!pa || (!iopm_pa && !svm_maps_init()))
+		return false;
+	c = phys_to_virt(pa);
+	c->hsave = pa + PAGE_SIZE;
+	c->host_save = pa + 2 * PAGE_SIZE;
+	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SVME);
+	wrmsr(MSR_VM_HSAVE_PA, c->hsave);
+	asm volatile("vmsave %0" ::"a"(c->host_save) : "memory");
+	this_cpu()->backend_data = c;
+	return true;
+}
+
+static bool svm_partition_init(struct partition *p)
+{
+	return npt_build(p);
+}
+
+static void set_segment(struct vmcb_segment *s, uint16_t sel, uint16_t attrib, uint32_t limit)
+{
+	*s = (struct vmcb_segment){ .selector = sel, .attrib = attrib, .limit = limit, .base = 0 };
+}
+
+/* Multiboot: 32-bit protected mode, paging off, flat segments, IF clear. */
+static void vmcb_init_save(struct vmcb_save *s, uint32_t entry)
+{
+	set_segment(&s->cs, 0x08, ATTR_CODE32, 0xffffffff);
+	set_segment(&s->ds, 0x10, ATTR_DATA32, 0xffffffff);
+	s->es = s->ss = s->fs = s->gs = s->ds;
+	set_segment(&s->tr, 0, ATTR_TSS32, 0x67);
+	set_segment(&s->ldtr, 0, ATTR_LDT, 0);
+	set_segment(&s->gdtr, 0, 0, 0xffff);
+	set_segment(&s->idtr, 0, 0, 0x3ff);
+	s->cr0 = CR0_PE | BIT(4); /* ET */
+	s->efer = EFER_SVME;      /* required in the guest's VMCB (APM 15.5.1) */
+	s->rflags = BIT(1);
+	s->rip = entry;
+	s->dr6 = 0xffff0ff0;
+	s->dr7 = 0x400;
+	s->g_pat = PAT_RESET_VALUE;
+}
+
+static void vmcb_init_control(struct vmcb_control *c, const struct partition *p)
+{
+	c->intercept_exceptions = BIT(1) | BIT(17) | BIT(18); /* #DB, #AC, #MC */
+	c->intercept_misc1 = INTERCEPT_INTR | INTERCEPT_NMI | INTERCEPT_SMI | INTERCEPT_INIT |
+			     INTERCEPT_CPUID | INTERCEPT_HLT | INTERCEPT_INVLPGA |
+			     INTERCEPT_IOIO_PROT | INTERCEPT_MSR_PROT | INTERCEPT_SHUTDOWN;
+	c->intercept_misc2 = INTERCEPT_VMRUN | INTERCEPT_VMMCALL | INTERCEPT_VMLOAD |
+			     INTERCEPT_VMSAVE | INTERCEPT_STGI | INTERCEPT_CLGI |
+			     INTERCEPT_SKINIT | INTERCEPT_MONITOR | INTERCEPT_MWAIT;
+	c->iopm_base_pa = iopm_pa;
+	c->msrpm_base_pa = msrpm_pa;
+	c->guest_asid = p->id + 1; /* ASID 0 is the host's */
+	c->tlb_control = TLB_CONTROL_FLUSH_ALL;
+	c->nested_control = NP_ENABLE;
+	c->nested_cr3 = p->nested_root;
+}
+
+static bool svm_vcpu_init(struct vcpu *v, uint32_t entry)
+{
+	paddr_t pa = frames_alloc_zeroed(2, 1, FRAMES_NO_LIMIT);
+	struct svm_vcpu *s;
+
+	if (!pa)
+		return false;
+	s = phys_to_virt(pa + PAGE_SIZE);
+	s->vmcb = phys_to_virt(pa);
+	s->vmcb_pa = pa;
+	vmcb_init_control(&s->vmcb->control, v->partition);
+	vmcb_init_save(&s->vmcb->save, entry);
+	v->arch = s;
+	return true;
+}
+
+static enum exit_reason decode_ioio(const struct vmcb_control *c, struct exit_event *e)
+{
+	uint64_t info = c->exit_info1;
+
+	e->io = (struct exit_io){
+		.port = info >> 16,
+		.size = (info & IOIO_SIZE32) ? 4 : (info & IOIO_SIZE16) ? 2 : 1,
+		.in = info & IOIO_IN,
+		.string = info & IOIO_STRING,
+		.rep = info & IOIO_REP,
+	};
+	return EXIT_IO;
+}
+
+static enum exit_reason decode_npf(const struct vmcb_control *c, struct exit_event *e)
+{
+	e->npf = (struct exit_npf){
+		.gpa = c->exit_info2,
+		.write = c->exit_info1 & NPF_WRITE,
+		.fetch = c->exit_info1 & NPF_FETCH,
+		.present = c->exit_info1 & NPF_PRESENT,
+	};
+	return EXIT_NESTED_PAGE_FAULT;
+}
+
+static enum exit_reason decode_exception(const struct vmcb_control *c, struct exit_event *e)
+{
+	uint8_t vector = c->exit_code - SVM_EXIT_EXCEPTION_BASE;
+
+	e->exception = (struct exit_exception){
+		.vector = vector,
+		.has_error_code = vector == 17,
+		.error_code = (uint32_t)c->exit_info1,
+	};
+	return EXIT_EXCEPTION;
+}
+
+static enum exit_reason decode_exit(const struct vmcb_control *c, struct exit_event *e)
+{
+	switch (c->exit_code) {
+	case SVM_EXIT_CPUID:
+		return EXIT_CPUID;
+	case SVM_EXIT_MSR:
+		return c->exit_info1 ? EXIT_WRMSR : EXIT_RDMSR;
+	case SVM_EXIT_IOIO:
+		return decode_ioio(c, e);
+	case SVM_EXIT_HLT:
+		return EXIT_HLT;
+	case SVM_EXIT_VMMCALL:
+		return EXIT_HYPERCALL;
+	case SVM_EXIT_NPF:
+		return decode_npf(c, e);
+	case SVM_EXIT_INTR:
+		return EXIT_EXTERNAL_INTERRUPT;
+	case SVM_EXIT_NMI:
+	case SVM_EXIT_SMI:
+		return EXIT_NMI;
+	case SVM_EXIT_INIT:
+		return EXIT_INIT;
+	case SVM_EXIT_SHUTDOWN:
+		return EXIT_SHUTDOWN;
+	case SVM_EXIT_VMRUN:
+	case SVM_EXIT_VMLOAD ... SVM_EXIT_SKINIT:
+	case SVM_EXIT_INVLPGA:
+	case SVM_EXIT_MONITOR:
+	case SVM_EXIT_MWAIT:
+		return EXIT_UNSUPPORTED_INSN;
+	}
+	if (c->exit_code == SVM_EXIT_INVALID)
+		return EXIT_INVALID_STATE;
+	if (c->exit_code >= SVM_EXIT_EXCEPTION_BASE && c->exit_code < SVM_EXIT_EXCEPTION_BASE + 32)
+		return decode_exception(c, e);
+	return EXIT_UNKNOWN;
+}
+
+/*
+ * An exit taken while the CPU was delivering an event (EXITINTINFO valid)
+ * must not lose that event: inject it again on the next VMRUN (APM 15.7.2).
+ */
+static void requeue_interrupted_event(struct vmcb_control *c)
+{
+	c->event_inj = (c->exit_int_info & EVENT_VALID) ? c->exit_int_info : 0;
+}
+
+static void svm_vcpu_run(struct vcpu *v, struct exit_event *e)
+{
+	struct svm_vcpu *s = v->arch;
+	struct vmcb_control *c = &s->vmcb->control;
+	struct svm_cpu *cpu = this_cpu()->backend_data;
+
+	s->vmcb->save.rax = v->regs.rax;
+	clgi();
+	svm_vmrun(&v->regs, s->vmcb_pa, cpu->host_save);
+	stgi();
+	v->regs.rax = s->vmcb->save.rax;
+	c->tlb_control = 0;
+	requeue_interrupted_event(c);
+	e->hw_reason = c->exit_code;
+	e->hw_info1 = c->exit_info1;
+	e->hw_info2 = c->exit_info2;
+	e->reason = decode_exit(c, e);
+}
+
+/*
+ * The next RIP: from the CPU where it tells (NRIP save, or EXITINFO2 for
+ * IN/OUT, APM 15.10.2), else from decoding the instruction at RIP.
+ */
+static void svm_vcpu_skip_instruction(struct vcpu *v, const struct exit_event *e)
+{
+	struct svm_vcpu *s = v->arch;
+	struct vmcb *vmcb = s->vmcb;
+
+	if (has_nrip_save)
+		vmcb->save.rip = vmcb->control.next_rip;
+	else if (e->reason == EXIT_IO)
+		vmcb->save.rip = vmcb->control.exit_info2;
+	else
+		vmcb->save.rip += insn_length(v, e->reason);
+	vmcb->control.int_state &= ~1ULL; /* the instruction retired: no interrupt shadow */
+}
+
+static void svm_vcpu_inject_exception(struct vcpu *v, uint8_t vector, bool has_error,
+				      uint32_t error_code)
+{
+	struct svm_vcpu *s = v->arch;
+
+	s->vmcb->control.event_inj = vector | EVENT_TYPE_EXCEPTION | EVENT_VALID |
+				     (has_error ? EVENT_ERROR_VALID : 0) |
+				     ((uint64_t)error_code << 32);
+}
+
+static void svm_vcpu_read_control(struct vcpu *v, struct vcpu_control_regs *r)
+{
+	const struct vmcb_save *s = &((struct svm_vcpu *)v->arch)->vmcb->save;
+
+	*r = (struct vcpu_control_regs){
+		.rip = s->rip, .rsp = s->rsp, .rflags = s->rflags,
+		.cr0 = s->cr0, .cr2 = s->cr2, .cr3 = s->cr3, .cr4 = s->cr4,
+		.efer = s->efer & ~EFER_SVME,
+		.cs_base = s->cs.base, .cs_sel = s->cs.selector,
+		.cs_long = s->cs.attrib & BIT(9), .cs_db = s->cs.attrib & BIT(10),
+		.cpl = s->cpl,
+	};
+}
+
+/* The guest's VMCB must keep EFER.SVME set, whatever the guest thinks (APM 15.5.1). */
+static void svm_vcpu_write_efer(struct vcpu *v, uint64_t efer)
+{
+	((struct svm_vcpu *)v->arch)->vmcb->save.efer = efer | EFER_SVME;
+}
+
+static void svm_describe_exit(const struct exit_event *e, char *buf, size_t size)
+{
+	fmt_snprintf(buf, size, "SVM exit code 0x%lx, EXITINFO1 0x%lx, EXITINFO2 0x%lx",
+		     e->hw_reason, e->hw_info1, e->hw_info2);
+}
+
+const struct backend svm_backend = {
+	.name = "svm",
+	.cpu_enable = svm_cpu_enable,
+	.partition_init = svm_partition_init,
+	.vcpu_init = svm_vcpu_init,
+	.vcpu_run = svm_vcpu_run,
+	.vcpu_skip_instruction = svm_vcpu_skip_instruction,
+	.vcpu_inject_exception = svm_vcpu_inject_exception,
+	.vcpu_read_control = svm_vcpu_read_control,
+	.vcpu_write_efer = svm_vcpu_write_efer,
+	.describe_exit = svm_describe_exit,
+};

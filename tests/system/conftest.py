@@ -1,0 +1,116 @@
+"""Boot the hypervisor with tools/run and check what it prints on the serial console."""
+
+import dataclasses
+import functools
+import shlex
+import subprocess
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+RUN = REPO / 'tools' / 'run'
+HV = REPO / 'build' / 'hv.elf'
+LOG_DIR = REPO / 'build' / 'test-logs'
+BOOT_TIMEOUT = 120          # seconds tools/run waits for the hypervisor
+RUNNER_GRACE = 60           # extra seconds before the test gives up on tools/run itself
+SHOWN_LINES = 30            # console lines a failure message quotes
+
+RUN_STATUS_MEANINGS = {124: 'timeout', 125: 'hypervisor panic', 126: 'no guest ran',
+                       127: 'emulator exited early', 2: 'usage error or missing file'}
+
+
+@dataclasses.dataclass
+class BootResult:
+    """One boot: tools/run's exit status, the console (stdout) and tools/run's own messages."""
+    command: list
+    status: int
+    out: str
+    err: str
+    log: Path
+
+    def __repr__(self):
+        return f'BootResult(status={self.status}, log={str(self.log)!r})'
+
+    @property
+    def lines(self):
+        return self.out.splitlines()
+
+    def describe(self):
+        """Status, log path, runner messages and the console's last lines, for failures."""
+        meaning = RUN_STATUS_MEANINGS.get(self.status, "the guest's exit code")
+        tail = '\n'.join(f'  | {line}' for line in self.lines[-SHOWN_LINES:])
+        return (f'tools/run exited {self.status} ({meaning}); full log: {self.log}\n'
+                f'{self.err.rstrip()}\nlast console lines:\n{tail}')
+
+
+def run_boot(log_name, arch, smp=1, uefi=False, hv_args='', modules=(), timeout=BOOT_TIMEOUT,
+             mem=None):
+    """Boot build/hv.elf under tools/run; the console goes to build/test-logs/LOG_NAME.log."""
+    if not HV.is_file():
+        pytest.fail(f'{HV} does not exist: run make first', pytrace=False)
+    command = [str(RUN), '--arch', arch, '--smp', str(smp),
+               '--timeout', str(timeout), '--hv', str(HV)]
+    if uefi:
+        command.append('--uefi')
+    if mem:
+        command += ['--mem', mem]
+    if hv_args:
+        command += ['--hv-args', hv_args]
+    command += list(modules)
+    done = subprocess.run(command, stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                          errors='replace', timeout=timeout + RUNNER_GRACE)
+    result = BootResult(command, done.returncode, done.stdout, done.stderr,
+                        LOG_DIR / f'{log_name}.log')
+    save_log(result)
+    return result
+
+
+def save_log(result):
+    LOG_DIR.mkdir(parents=True, exist_ok=True)
+    result.log.write_text(f'$ {shlex.join(result.command)}\n{result.out}'
+                          f'{result.err}[tools/run exit status {result.status}]\n')
+
+
+@pytest.fixture
+def boot(request):
+    """boot(arch, smp=1, uefi=False, hv_args='', modules=(), timeout=..., mem=None): run_boot() with
+    the log named after the test."""
+    return functools.partial(run_boot, request.node.name)
+
+
+def boot_once(arch, **options):
+    """A module-scoped fixture that boots once for all the tests that read it;
+    its log is named after the fixture."""
+    @pytest.fixture(scope='module')
+    def booted(request):
+        return run_boot(request.fixturename, arch, **options)
+    return booted
+
+
+def assert_no_exception(result):
+    bad = [line for line in result.lines if 'hv: EXCEPTION' in line or 'hv: PANIC' in line]
+    assert not bad, 'the hypervisor panicked:\n' + '\n'.join(bad) + '\n' + result.describe()
+
+
+def assert_status(result, expected):
+    assert result.status == expected, f'expected status {expected}\n{result.describe()}'
+
+
+def assert_line(result, expected):
+    """The console has the line expected (surrounding blanks ignored)."""
+    assert expected in (line.strip() for line in result.lines), \
+        f'no console line {expected!r}\n{result.describe()}'
+
+
+def assert_line_starting(result, prefix):
+    assert any(line.startswith(prefix) for line in result.lines), \
+        f'no console line starting {prefix!r}\n{result.describe()}'
+
+
+def words_after(result, prefix):
+    """The words of the first console line starting with prefix, after it."""
+    for line in result.lines:
+        if line.startswith(prefix):
+            return set(line[len(prefix):].split())
+    pytest.fail(f'no console line starting {prefix!r}\n{result.describe()}', pytrace=False)
