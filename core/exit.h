@@ -33,6 +33,9 @@ struct exit_io {
 	bool in;
 	bool string;
 	bool rep;
+	/* INS/OUTS only: */
+	uint8_t addr_size;  /* 2, 4 or 8: which of SI/ESI/RSI (DI, CX) */
+	uint64_t seg_base;  /* of the memory operand's segment: ES for INS */
 };
 
 struct exit_npf {

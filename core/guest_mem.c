@@ -94,19 +94,33 @@ bool gva_to_gpa(const struct vcpu *v, const struct vcpu_control_regs *c, uint64_
 	return walk_32bit(p, c->cr3, c->cr4, (uint32_t)gva, gpa);
 }
 
-bool gva_read(const struct vcpu *v, const struct vcpu_control_regs *c, uint64_t gva,
-	      void *buf, size_t len)
+/* Copies between guest-virtual memory and buf, one guest page at a time. */
+static bool gva_copy(const struct vcpu *v, const struct vcpu_control_regs *c, uint64_t gva,
+		     uint8_t *buf, size_t len, bool write)
 {
-	uint8_t *out = buf;
-
 	while (len) {
 		size_t chunk = MIN(len, PAGE_SIZE - (gva & (PAGE_SIZE - 1)));
 		uint64_t gpa;
-		if (!gva_to_gpa(v, c, gva, &gpa) || !gpa_read(v->partition, gpa, out, chunk))
+		if (!gva_to_gpa(v, c, gva, &gpa))
+			return false;
+		if (write ? !gpa_write(v->partition, gpa, buf, chunk)
+			  : !gpa_read(v->partition, gpa, buf, chunk))
 			return false;
 		gva += chunk;
-		out += chunk;
+		buf += chunk;
 		len -= chunk;
 	}
 	return true;
+}
+
+bool gva_read(const struct vcpu *v, const struct vcpu_control_regs *c, uint64_t gva,
+	      void *buf, size_t len)
+{
+	return gva_copy(v, c, gva, buf, len, false);
+}
+
+bool gva_write(const struct vcpu *v, const struct vcpu_control_regs *c, uint64_t gva,
+	       const void *buf, size_t len)
+{
+	return gva_copy(v, c, gva, (uint8_t *)buf, len, true);
 }

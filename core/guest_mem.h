@@ -19,4 +19,7 @@ bool gva_to_gpa(const struct vcpu *v, const struct vcpu_control_regs *c, uint64_
 bool gva_read(const struct vcpu *v, const struct vcpu_control_regs *c, uint64_t gva,
 	      void *buf, size_t len);
 
+bool gva_write(const struct vcpu *v, const struct vcpu_control_regs *c, uint64_t gva,
+	       const void *buf, size_t len);
+
 #endif

@@ -9,6 +9,7 @@
 #include "core/panic.h"
 #include "core/partition.h"
 #include "core/percpu.h"
+#include "core/string_io.h"
 #include "core/vcpu_run.h"
 
 #define VECTOR_UD 6
@@ -57,6 +58,21 @@ static void handle_wrmsr(struct vcpu *v, const struct exit_event *e)
 	backend->vcpu_skip_instruction(v, e);
 }
 
+static void handle_string_io(struct vcpu *v, const struct exit_event *e)
+{
+	switch (string_io(v, &e->io)) {
+	case STRING_IO_DONE:
+		if (v->state == VCPU_RUNNING)
+			backend->vcpu_skip_instruction(v, e);
+		break;
+	case STRING_IO_MORE:
+		break;
+	case STRING_IO_FAULT:
+		crash_guest(v, e, "INS/OUTS with an unmapped memory operand");
+		break;
+	}
+}
+
 /* IN writes AL/AX, or EAX zero-extended into RAX (SDM vol. 1, 3.4.1.1). */
 static void handle_io(struct vcpu *v, const struct exit_event *e)
 {
@@ -64,7 +80,7 @@ static void handle_io(struct vcpu *v, const struct exit_event *e)
 	uint32_t mask = 0xffffffffu >> (32 - 8 * io->size);
 
 	if (io->string) {
-		crash_guest(v, e, "string port I/O (INS/OUTS) is not emulated");
+		handle_string_io(v, e);
 		return;
 	}
 	if (io->in) {

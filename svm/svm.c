@@ -164,9 +164,21 @@ static bool svm_vcpu_init(struct vcpu *v, uint32_t entry)
 	return true;
 }
 
-static enum exit_reason decode_ioio(const struct vmcb_control *c, struct exit_event *e)
+/* The segment base of an INS/OUTS memory operand (INS always writes ES:DI). */
+static uint64_t ioio_segment_base(const struct vmcb *vmcb, uint64_t info)
 {
-	uint64_t info = c->exit_info1;
+	const struct vmcb_segment *segs[] = { &vmcb->save.es, &vmcb->save.cs, &vmcb->save.ss,
+					      &vmcb->save.ds, &vmcb->save.fs, &vmcb->save.gs };
+	unsigned int seg = (info >> IOIO_SEG_SHIFT) & 7;
+
+	if ((info & IOIO_IN) || seg >= ARRAY_SIZE(segs))
+		return vmcb->save.es.base;
+	return segs[seg]->base;
+}
+
+static enum exit_reason decode_ioio(const struct vmcb *vmcb, struct exit_event *e)
+{
+	uint64_t info = vmcb->control.exit_info1;
 
 	e->io = (struct exit_io){
 		.port = info >> 16,
@@ -174,7 +186,10 @@ static enum exit_reason decode_ioio(const struct vmcb_control *c, struct exit_ev
 		.in = info & IOIO_IN,
 		.string = info & IOIO_STRING,
 		.rep = info & IOIO_REP,
+		.addr_size = (info & IOIO_ADDR16) ? 2 : (info & IOIO_ADDR32) ? 4 : 8,
 	};
+	if (e->io.string)
+		e->io.seg_base = ioio_segment_base(vmcb, info);
 	return EXIT_IO;
 }
 
@@ -201,15 +216,17 @@ static enum exit_reason decode_exception(const struct vmcb_control *c, struct ex
 	return EXIT_EXCEPTION;
 }
 
-static enum exit_reason decode_exit(const struct vmcb_control *c, struct exit_event *e)
+static enum exit_reason decode_exit(const struct vmcb *vmcb, struct exit_event *e)
 {
+	const struct vmcb_control *c = &vmcb->control;
+
 	switch (c->exit_code) {
 	case SVM_EXIT_CPUID:
 		return EXIT_CPUID;
 	case SVM_EXIT_MSR:
 		return c->exit_info1 ? EXIT_WRMSR : EXIT_RDMSR;
 	case SVM_EXIT_IOIO:
-		return decode_ioio(c, e);
+		return decode_ioio(vmcb, e);
 	case SVM_EXIT_HLT:
 		return EXIT_HLT;
 	case SVM_EXIT_VMMCALL:
@@ -264,7 +281,7 @@ static void svm_vcpu_run(struct vcpu *v, struct exit_event *e)
 	e->hw_reason = c->exit_code;
 	e->hw_info1 = c->exit_info1;
 	e->hw_info2 = c->exit_info2;
-	e->reason = decode_exit(c, e);
+	e->reason = decode_exit(s->vmcb, e);
 }
 
 /*

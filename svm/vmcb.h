@@ -68,6 +68,9 @@ enum svm_exit_code {
 #define IOIO_SIZE8    BIT(4)
 #define IOIO_SIZE16   BIT(5)
 #define IOIO_SIZE32   BIT(6)
+#define IOIO_ADDR16   BIT(7)
+#define IOIO_ADDR32   BIT(8)
+#define IOIO_SEG_SHIFT 10 /* 0 ES, 1 CS, 2 SS, 3 DS, 4 FS, 5 GS */
 
 /* NPF EXITINFO1: a #PF error code (APM 15.25.6) */
 #define NPF_PRESENT   BIT(0)

@@ -20,6 +20,7 @@ PROGRAMS = {
     'msr': 'name=msr',
     'memory': 'name=memory mem=48M',
     'fwcfg': 'name=fwcfg mem=40M',
+    'stringio': '',  # no name=: the guest is named after its file
 }
 
 
