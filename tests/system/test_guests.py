@@ -129,3 +129,12 @@ def test_malformed_image_is_refused(boot):
     assert_console(result, r'^hv: guest text refused: ')
     assert_guest_passed(result)
     assert_status(result, 0)
+
+
+def test_guests_run_after_a_uefi_boot(boot):
+    result = boot('svm', smp=2, uefi=True, modules=[f'{GUESTS}/hello.elf',
+                                                    f'{GUESTS}/memory.elf'])
+    assert_no_exception(result)
+    assert_guest_passed(result, 'hello')
+    assert_guest_passed(result, 'memory')
+    assert_status(result, 0)
