@@ -12,7 +12,7 @@ CC         ?= gcc
 HOSTCC     ?= gcc
 PYTHON     := /usr/bin/python3
 
-HV_DIRS    := boot core svm
+HV_DIRS    := boot core svm vmx
 HV_SRCS    := $(foreach d,$(HV_DIRS),$(wildcard $(d)/*.c) $(wildcard $(d)/*.S))
 HV_OBJS    := $(patsubst %,$(BUILD)/%.o,$(basename $(HV_SRCS)))
 
@@ -38,6 +38,7 @@ UNIT_SRCS_test_fmt     := core/fmt.c
 UNIT_SRCS_test_guest_image  := core/guest_image.c core/fmt.c
 UNIT_SRCS_test_guest_mbi    := core/guest_mbi.c boot/mb2.c
 UNIT_SRCS_test_guest_config := core/guest_config.c core/fmt.c
+UNIT_SRCS_test_vmx_controls := vmx/controls.c
 
 include guest-tests/guest.mk
 

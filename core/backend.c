@@ -11,10 +11,16 @@ const struct backend *backend_select(void)
 
 	if (cpu_has(f, FEAT_SVM) && cpu_has(f, FEAT_NPT))
 		return backend = &svm_backend;
+	if (cpu_has(f, FEAT_VMX) && cpu_has(f, FEAT_EPT) && cpu_has(f, FEAT_UNRESTRICTED_GUEST))
+		return backend = &vmx_backend;
 	if (cpu_has(f, FEAT_SVM))
 		log_err("svm: this CPU has no nested paging (NPT), which the hypervisor needs");
 	else if (cpu_has(f, FEAT_VMX))
-		log_err("vmx: the VMX backend is not built yet; guests run on AMD SVM only");
+		log_err("vmx: this CPU lacks %s, which the hypervisor needs",
+			!cpu_has(f, FEAT_EPT) && !cpu_has(f, FEAT_UNRESTRICTED_GUEST)
+				? "extended page tables (EPT) and unrestricted guest"
+			: !cpu_has(f, FEAT_EPT) ? "extended page tables (EPT)"
+						: "unrestricted guest");
 	else
 		log_err("this CPU has neither usable VMX nor SVM");
 	return NULL;

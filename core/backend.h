@@ -32,6 +32,7 @@ struct backend {
 };
 
 extern const struct backend svm_backend;
+extern const struct backend vmx_backend;
 
 /* The backend for this machine's CPUs, or NULL (with the reason logged). */
 const struct backend *backend_select(void);

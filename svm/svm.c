@@ -90,7 +90,7 @@ static bool svm_cpu_enable(void)
 	struct svm_cpu *c;
 	paddr_t pa = frames_alloc_zeroed(3, 1, FRAMES_NO_LIMIT);
 
-	if (!pa || (!iopm_pa && !svm_maps_init()))
+	if (!pa)
 		return false;
 	c = phys_to_virt(pa);
 	c->hsave = pa + PAGE_SIZE;
@@ -102,8 +102,11 @@ static bool svm_cpu_enable(void)
 	return true;
 }
 
+/* On the boot CPU, before any CPU runs a vCPU: the shared maps are built once here. */
 static bool svm_partition_init(struct partition *p)
 {
+	if (!iopm_pa && !svm_maps_init())
+		return false;
 	return npt_build(p);
 }
 

@@ -2,6 +2,7 @@
 
 import dataclasses
 import functools
+import re
 import shlex
 import subprocess
 from pathlib import Path
@@ -15,6 +16,10 @@ LOG_DIR = REPO / 'build' / 'test-logs'
 BOOT_TIMEOUT = 120          # seconds tools/run waits for the hypervisor
 RUNNER_GRACE = 60           # extra seconds before the test gives up on tools/run itself
 SHOWN_LINES = 30            # console lines a failure message quotes
+
+GUESTS = 'build/guest-tests'  # the guest programs, relative to the repository
+CRASHED = 255                 # the exit code of a guest the hypervisor ended for a fault
+SUMMARY = re.compile(r'SUMMARY: (\d+) passed, (\d+) failed')
 
 RUN_STATUS_MEANINGS = {124: 'timeout', 125: 'hypervisor panic', 126: 'no guest ran',
                        127: 'emulator exited early', 2: 'usage error or missing file'}
@@ -114,3 +119,28 @@ def words_after(result, prefix):
         if line.startswith(prefix):
             return set(line[len(prefix):].split())
     pytest.fail(f'no console line starting {prefix!r}\n{result.describe()}', pytrace=False)
+
+
+def guest_lines(result, name=None):
+    """The guest's console lines, without the '[name] ' prefix several guests get."""
+    prefix = f'[{name}] '
+    lines = [line.strip() for line in result.lines]
+    if name is None:
+        return lines
+    return [line[len(prefix):] for line in lines if line.startswith(prefix)]
+
+
+def assert_guest_passed(result, name=None):
+    """No FAIL line, and a summary with checks passed and none failed."""
+    lines = guest_lines(result, name)
+    failed = [line for line in lines if line.startswith('FAIL')]
+    assert not failed, f'guest {name} failed:\n' + '\n'.join(failed) + '\n' + result.describe()
+    summaries = [SUMMARY.fullmatch(line) for line in lines if SUMMARY.fullmatch(line)]
+    assert summaries, f'guest {name}: no summary line\n{result.describe()}'
+    passed, failed_count = map(int, summaries[-1].groups())
+    assert passed > 0 and failed_count == 0, result.describe()
+
+
+def assert_console(result, pattern):
+    assert any(re.search(pattern, line) for line in result.lines), \
+        f'no console line matching {pattern!r}\n{result.describe()}'

@@ -2,15 +2,10 @@
 guest environment from inside and prints PASS/FAIL lines and a summary; crashes and
 refusals are checked from the console."""
 
-import re
-
 import pytest
 
-from conftest import assert_no_exception, assert_status, run_boot
-
-GUESTS = 'build/guest-tests'
-CRASHED = 255
-SUMMARY = re.compile(r'SUMMARY: (\d+) passed, (\d+) failed')
+from conftest import (CRASHED, GUESTS, assert_console, assert_guest_passed, assert_no_exception,
+                      assert_status)
 
 # Each program with the command line it needs; all must pass.
 PROGRAMS = {
@@ -22,31 +17,6 @@ PROGRAMS = {
     'fwcfg': 'name=fwcfg mem=40M',
     'stringio': '',  # no name=: the guest is named after its file
 }
-
-
-def guest_lines(result, name=None):
-    """The guest's console lines, without the '[name] ' prefix several guests get."""
-    prefix = f'[{name}] '
-    lines = [line.strip() for line in result.lines]
-    if name is None:
-        return lines
-    return [line[len(prefix):] for line in lines if line.startswith(prefix)]
-
-
-def assert_guest_passed(result, name=None):
-    """No FAIL line, and a summary with checks passed and none failed."""
-    lines = guest_lines(result, name)
-    failed = [line for line in lines if line.startswith('FAIL')]
-    assert not failed, f'guest {name} failed:\n' + '\n'.join(failed) + '\n' + result.describe()
-    summaries = [SUMMARY.fullmatch(line) for line in lines if SUMMARY.fullmatch(line)]
-    assert summaries, f'guest {name}: no summary line\n{result.describe()}'
-    passed, failed_count = map(int, summaries[-1].groups())
-    assert passed > 0 and failed_count == 0, result.describe()
-
-
-def assert_console(result, pattern):
-    assert any(re.search(pattern, line) for line in result.lines), \
-        f'no console line matching {pattern!r}\n{result.describe()}'
 
 
 @pytest.mark.parametrize('smp', [1, 2])

@@ -1,0 +1,216 @@
+/*
+ * Filling a new VMCS: the execution controls from the capability MSRs, the
+ * host state of this CPU, and the guest in the state a multiboot loader
+ * leaves a kernel in (identical to svm's vmcb_init_save).
+ */
+#include "core/log.h"
+#include "core/partition.h"
+#include "core/percpu.h"
+#include "core/x86.h"
+#include "vmx/controls.h"
+#include "vmx/ept.h"
+#include "vmx/vmcs.h"
+#include "vmx/vmx.h"
+
+#define PAT_RESET_VALUE 0x0007040600070406UL
+#define VMCS_LINK_NONE  (~0UL)
+
+struct control_field {
+	enum vmcs_field field;
+	uint32_t msr, true_msr; /* true_msr 0: there is none */
+	uint32_t wanted;
+	uint32_t needed;        /* the subset without which the backend cannot work */
+	const char *name;
+};
+
+static const struct control_field control_fields[] = {
+	{ VMCS_PIN_CONTROLS, MSR_IA32_VMX_PINBASED, MSR_IA32_VMX_TRUE_PINBASED,
+	  PIN_EXT_INTR_EXITING | PIN_NMI_EXITING,
+	  PIN_EXT_INTR_EXITING | PIN_NMI_EXITING, "pin-based" },
+	{ VMCS_PROC_CONTROLS, MSR_IA32_VMX_PROCBASED, MSR_IA32_VMX_TRUE_PROCBASED,
+	  PROC_HLT_EXITING | PROC_MWAIT_EXITING | PROC_UNCOND_IO_EXITING |
+		  PROC_USE_MSR_BITMAPS | PROC_MONITOR_EXITING | PROC_ACTIVATE_SECONDARY,
+	  PROC_HLT_EXITING | PROC_UNCOND_IO_EXITING | PROC_USE_MSR_BITMAPS |
+		  PROC_ACTIVATE_SECONDARY, "primary processor-based" },
+	{ VMCS_PROC_CONTROLS2, MSR_IA32_VMX_PROCBASED2, 0,
+	  PROC2_ENABLE_EPT | PROC2_ENABLE_RDTSCP | PROC2_ENABLE_VPID |
+		  PROC2_UNRESTRICTED_GUEST | PROC2_ENABLE_INVPCID,
+	  PROC2_ENABLE_EPT | PROC2_ENABLE_VPID | PROC2_UNRESTRICTED_GUEST,
+	  "secondary processor-based" },
+	{ VMCS_EXIT_CONTROLS, MSR_VMX_EXIT_CTLS, MSR_VMX_TRUE_EXIT_CTLS,
+	  EXIT_SAVE_DEBUG | EXIT_HOST_ADDR_SPACE | EXIT_SAVE_EFER | EXIT_LOAD_EFER,
+	  EXIT_HOST_ADDR_SPACE | EXIT_SAVE_EFER | EXIT_LOAD_EFER, "VM-exit" },
+	/* IA-32e mode guest stays off until the guest sets EFER.LMA. */
+	{ VMCS_ENTRY_CONTROLS, MSR_VMX_ENTRY_CTLS, MSR_VMX_TRUE_ENTRY_CTLS,
+	  ENTRY_LOAD_DEBUG | ENTRY_LOAD_EFER, ENTRY_LOAD_EFER, "VM-entry" },
+};
+
+/* SDM A.2: with IA32_VMX_BASIC bit 55, the TRUE_* MSRs say which default-1 bits may be 0. */
+static bool write_controls(void)
+{
+	bool use_true = rdmsr(MSR_IA32_VMX_BASIC) & VMX_BASIC_TRUE_CTLS;
+	bool ok = true;
+
+	for (unsigned int i = 0; i < ARRAY_SIZE(control_fields); i++) {
+		const struct control_field *c = &control_fields[i];
+		uint64_t cap = rdmsr(use_true && c->true_msr ? c->true_msr : c->msr);
+		uint32_t val = vmx_adjust_controls(c->wanted, cap);
+
+		if ((val & c->needed) != c->needed) {
+			log_err("vmx: the CPU does not allow the %s controls 0x%x (allowed 0x%x)",
+				c->name, c->needed & ~val, (uint32_t)(cap >> 32));
+			return false;
+		}
+		ok &= vmcs_write(c->field, val);
+	}
+	return ok;
+}
+
+/*
+ * SDM 23.8 and A.7/A.8: bits set in FIXED0 must be 1, bits clear in FIXED1
+ * must be 0. Unrestricted guest lifts that rule for CR0.PE and CR0.PG
+ * (26.3.1.1).
+ */
+uint64_t vmx_guest_cr0(uint64_t wanted)
+{
+	uint64_t fixed0 = rdmsr(MSR_VMX_CR0_FIXED0) & ~(CR0_PE | CR0_PG);
+
+	return (wanted | fixed0) & rdmsr(MSR_VMX_CR0_FIXED1);
+}
+
+uint64_t vmx_guest_cr4(uint64_t wanted)
+{
+	return (wanted | rdmsr(MSR_VMX_CR4_FIXED0)) & rdmsr(MSR_VMX_CR4_FIXED1);
+}
+
+/* The bits of CR0/CR4 the guest may not own: those the fixed MSRs pin (SDM 25.3). */
+static uint64_t cr0_pinned_bits(void)
+{
+	return (rdmsr(MSR_VMX_CR0_FIXED0) | ~rdmsr(MSR_VMX_CR0_FIXED1)) & ~(CR0_PE | CR0_PG);
+}
+
+static uint64_t cr4_pinned_bits(void)
+{
+	return rdmsr(MSR_VMX_CR4_FIXED0) | ~rdmsr(MSR_VMX_CR4_FIXED1);
+}
+
+/* SDM 24.5 and 26.2.2-26.2.3: the state a VM exit loads; RSP is written at each entry. */
+static bool write_host_state(void)
+{
+	struct percpu *cpu = this_cpu();
+	struct {
+		uint16_t limit;
+		uint64_t base;
+	} __packed idtr;
+	bool ok = true;
+
+	asm volatile("sidt %0" : "=m"(idtr));
+	ok &= vmcs_write(VMCS_HOST_CR0, read_cr0());
+	ok &= vmcs_write(VMCS_HOST_CR3, read_cr3());
+	ok &= vmcs_write(VMCS_HOST_CR4, read_cr4());
+	ok &= vmcs_write(VMCS_HOST_CS_SEL, SEL_CODE64);
+	ok &= vmcs_write(VMCS_HOST_SS_SEL, SEL_DATA);
+	ok &= vmcs_write(VMCS_HOST_DS_SEL, SEL_DATA);
+	ok &= vmcs_write(VMCS_HOST_ES_SEL, SEL_DATA);
+	ok &= vmcs_write(VMCS_HOST_FS_SEL, 0);
+	ok &= vmcs_write(VMCS_HOST_GS_SEL, 0);
+	ok &= vmcs_write(VMCS_HOST_TR_SEL, SEL_TSS);
+	ok &= vmcs_write(VMCS_HOST_FS_BASE, rdmsr(MSR_FS_BASE));
+	/* The per-CPU pointer: this_cpu() must work again right after the exit. */
+	ok &= vmcs_write(VMCS_HOST_GS_BASE, rdmsr(MSR_GS_BASE));
+	ok &= vmcs_write(VMCS_HOST_TR_BASE, (uintptr_t)&cpu->tables.tss);
+	ok &= vmcs_write(VMCS_HOST_GDTR_BASE, (uintptr_t)cpu->tables.gdt);
+	ok &= vmcs_write(VMCS_HOST_IDTR_BASE, idtr.base);
+	ok &= vmcs_write(VMCS_HOST_SYSENTER_CS, 0);
+	ok &= vmcs_write(VMCS_HOST_SYSENTER_ESP, 0);
+	ok &= vmcs_write(VMCS_HOST_SYSENTER_EIP, 0);
+	ok &= vmcs_write(VMCS_HOST_EFER, rdmsr(MSR_EFER));
+	ok &= vmcs_write(VMCS_HOST_RIP, (uintptr_t)vmx_exit);
+	return ok;
+}
+
+static bool write_segment(unsigned int index, uint16_t sel, uint32_t ar, uint32_t limit)
+{
+	bool ok = true;
+
+	ok &= vmcs_write(VMCS_GUEST_ES_SEL + 2 * index, sel);
+	ok &= vmcs_write(VMCS_GUEST_ES_BASE + 2 * index, 0);
+	ok &= vmcs_write(VMCS_GUEST_ES_LIMIT + 2 * index, limit);
+	ok &= vmcs_write(VMCS_GUEST_ES_AR + 2 * index, ar);
+	return ok;
+}
+
+/* Multiboot: 32-bit protected mode, paging off, flat segments, IF clear. */
+static bool write_guest_state(struct vmx_vcpu *x, uint32_t entry)
+{
+	enum { ES, CS, SS, DS, FS, GS, LDTR, TR };
+	uint64_t cr0 = CR0_PE | BIT(4); /* ET */
+	bool ok = true;
+
+	ok &= write_segment(CS, 0x08, AR_CODE32, 0xffffffff);
+	ok &= write_segment(ES, 0x10, AR_DATA32, 0xffffffff);
+	ok &= write_segment(SS, 0x10, AR_DATA32, 0xffffffff);
+	ok &= write_segment(DS, 0x10, AR_DATA32, 0xffffffff);
+	ok &= write_segment(FS, 0x10, AR_DATA32, 0xffffffff);
+	ok &= write_segment(GS, 0x10, AR_DATA32, 0xffffffff);
+	ok &= write_segment(LDTR, 0, AR_UNUSABLE, 0);
+	ok &= write_segment(TR, 0, AR_TSS32, 0x67);
+	ok &= vmcs_write(VMCS_GUEST_GDTR_BASE, 0);
+	ok &= vmcs_write(VMCS_GUEST_GDTR_LIMIT, 0xffff);
+	ok &= vmcs_write(VMCS_GUEST_IDTR_BASE, 0);
+	ok &= vmcs_write(VMCS_GUEST_IDTR_LIMIT, 0x3ff);
+
+	/* The guest reads CR0/CR4 as it wants them; the CPU gets the fixed bits too. */
+	x->cr0_mask = cr0_pinned_bits();
+	x->cr4_mask = cr4_pinned_bits();
+	ok &= vmcs_write(VMCS_CR0_GUEST_HOST_MASK, x->cr0_mask);
+	ok &= vmcs_write(VMCS_CR0_READ_SHADOW, cr0);
+	ok &= vmcs_write(VMCS_GUEST_CR0, vmx_guest_cr0(cr0));
+	ok &= vmcs_write(VMCS_CR4_GUEST_HOST_MASK, x->cr4_mask);
+	ok &= vmcs_write(VMCS_CR4_READ_SHADOW, 0);
+	ok &= vmcs_write(VMCS_GUEST_CR4, vmx_guest_cr4(0));
+	ok &= vmcs_write(VMCS_GUEST_CR3, 0);
+	x->cr2 = 0;
+
+	ok &= vmcs_write(VMCS_GUEST_RFLAGS, BIT(1));
+	ok &= vmcs_write(VMCS_GUEST_RIP, entry);
+	ok &= vmcs_write(VMCS_GUEST_RSP, 0);
+	ok &= vmcs_write(VMCS_GUEST_DR7, 0x400);
+	ok &= vmcs_write(VMCS_GUEST_DEBUGCTL, 0);
+	ok &= vmcs_write(VMCS_GUEST_EFER, 0);
+	ok &= vmcs_write(VMCS_GUEST_PAT, PAT_RESET_VALUE); /* used only if PAT is switched */
+	ok &= vmcs_write(VMCS_GUEST_SYSENTER_CS, 0);
+	ok &= vmcs_write(VMCS_GUEST_SYSENTER_ESP, 0);
+	ok &= vmcs_write(VMCS_GUEST_SYSENTER_EIP, 0);
+	ok &= vmcs_write(VMCS_GUEST_INTERRUPTIBILITY, 0);
+	ok &= vmcs_write(VMCS_GUEST_ACTIVITY_STATE, 0);
+	ok &= vmcs_write(VMCS_GUEST_PENDING_DBG, 0);
+	ok &= vmcs_write(VMCS_LINK_POINTER, VMCS_LINK_NONE);
+	return ok;
+}
+
+bool vmcs_setup(struct vmx_vcpu *x, const struct partition *p, uint32_t entry,
+		paddr_t msr_bitmap)
+{
+	bool ok = write_controls();
+
+	if (!ok)
+		return false;
+	ok &= vmcs_write(VMCS_EXCEPTION_BITMAP, BIT(1) | BIT(17) | BIT(18)); /* #DB, #AC, #MC */
+	ok &= vmcs_write(VMCS_PF_ERROR_MASK, 0);
+	ok &= vmcs_write(VMCS_PF_ERROR_MATCH, 0);
+	ok &= vmcs_write(VMCS_CR3_TARGET_COUNT, 0);
+	ok &= vmcs_write(VMCS_EXIT_MSR_STORE_COUNT, 0);
+	ok &= vmcs_write(VMCS_EXIT_MSR_LOAD_COUNT, 0);
+	ok &= vmcs_write(VMCS_ENTRY_MSR_LOAD_COUNT, 0);
+	ok &= vmcs_write(VMCS_ENTRY_INTR_INFO, 0);
+	ok &= vmcs_write(VMCS_MSR_BITMAP, msr_bitmap);
+	ok &= vmcs_write(VMCS_EPT_POINTER, ept_pointer(p->nested_root));
+	ok &= vmcs_write(VMCS_VPID, p->id + 1); /* VPID 0 is the host's */
+	ok &= write_host_state();
+	ok &= write_guest_state(x, entry);
+	if (!ok)
+		log_err("vmx: a VMWRITE failed while setting up the VMCS (VM-instruction error %lu)",
+			vmcs_read(VMCS_INSN_ERROR));
+	return ok;
+}

@@ -1,0 +1,412 @@
+/*
+ * The VMX backend: VMX root operation, the VMCS of each vCPU, VM entry and
+ * the handling of the exits core/ need not see (Intel SDM vol. 3,
+ * chapters 23-28). The VMCS set-up is in vmcs_setup.c, exit decoding in
+ * vmx_exit.c, the EPT in ept.c, the entry code in vmx_entry.S.
+ */
+#include "core/backend.h"
+#include "core/fmt.h"
+#include "core/frames.h"
+#include "core/log.h"
+#include "core/partition.h"
+#include "core/percpu.h"
+#include "core/string.h"
+#include "core/x86.h"
+#include "vmx/ept.h"
+#include "vmx/vmcs.h"
+#include "vmx/vmx.h"
+
+#define FEATURE_CONTROL_LOCKED     BIT(0)
+#define FEATURE_CONTROL_VMX_NO_SMX BIT(2)
+
+#define INVEPT_ALL_CONTEXT  2
+#define INVVPID_ALL_CONTEXT 2
+
+#define VECTOR_GP 13
+
+static paddr_t msr_bitmap_pa;
+
+/*
+ * MSRs the guest may own. SYSENTER_* and FS/GS base are in the VMCS guest
+ * state; STAR/LSTAR/CSTAR/SFMASK and KERNEL_GS_BASE are not switched by VMX,
+ * but the hypervisor never uses SYSCALL/SWAPGS and has no user mode.
+ */
+static const uint32_t passthrough_msrs[] = {
+	0x00000174, 0x00000175, 0x00000176, /* SYSENTER_CS/ESP/EIP */
+	0xc0000081, 0xc0000082, 0xc0000083, 0xc0000084, /* STAR, LSTAR, CSTAR, SFMASK */
+	MSR_FS_BASE, MSR_GS_BASE, 0xc0000102, /* FS/GS base, KERNEL_GS_BASE */
+};
+
+/* SDM 24.6.9: read-low, read-high, write-low, write-high bitmaps of 1 KiB each. */
+static void msr_bitmap_allow(uint8_t *map, uint32_t msr)
+{
+	uint32_t base = msr >= 0xc0000000 ? 0x400 : 0;
+	uint32_t bit = msr & 0x1fff;
+
+	if (msr > 0x1fff && (msr < 0xc0000000 || msr > 0xc0001fff))
+		return;
+	map[base + bit / 8] &= ~(1u << (bit % 8));
+	map[0x800 + base + bit / 8] &= ~(1u << (bit % 8));
+}
+
+static bool msr_bitmap_init(void)
+{
+	msr_bitmap_pa = frames_alloc(1, 1, FRAMES_NO_LIMIT);
+	if (!msr_bitmap_pa)
+		return false;
+	memset(phys_to_virt(msr_bitmap_pa), 0xff, PAGE_SIZE);
+	for (unsigned int i = 0; i < ARRAY_SIZE(passthrough_msrs); i++)
+		msr_bitmap_allow(phys_to_virt(msr_bitmap_pa), passthrough_msrs[i]);
+	return true;
+}
+
+/* CF or ZF after a VMX instruction: VMfailInvalid or VMfailValid (SDM 30.2). */
+static bool vmxon(paddr_t pa)
+{
+	bool fail;
+
+	asm volatile("vmxon %1; setna %0" : "=qm"(fail) : "m"(pa) : "cc", "memory");
+	return !fail;
+}
+
+static bool vmclear(paddr_t pa)
+{
+	bool fail;
+
+	asm volatile("vmclear %1; setna %0" : "=qm"(fail) : "m"(pa) : "cc", "memory");
+	return !fail;
+}
+
+static bool vmptrld(paddr_t pa)
+{
+	bool fail;
+
+	asm volatile("vmptrld %1; setna %0" : "=qm"(fail) : "m"(pa) : "cc", "memory");
+	return !fail;
+}
+
+static bool invept_all(void)
+{
+	struct { uint64_t eptp, zero; } desc = { 0, 0 };
+	bool fail;
+
+	asm volatile("invept %1, %2; setna %0"
+		     : "=qm"(fail) : "m"(desc), "r"((uint64_t)INVEPT_ALL_CONTEXT) : "cc", "memory");
+	return !fail;
+}
+
+static bool invvpid_all(void)
+{
+	struct { uint64_t vpid, addr; } desc = { 0, 0 };
+	bool fail;
+
+	asm volatile("invvpid %1, %2; setna %0"
+		     : "=qm"(fail) : "m"(desc), "r"((uint64_t)INVVPID_ALL_CONTEXT) : "cc", "memory");
+	return !fail;
+}
+
+/* SDM 23.7: IA32_FEATURE_CONTROL must allow VMXON outside SMX, and be locked. */
+static bool feature_control_enable(void)
+{
+	uint64_t fc = rdmsr(MSR_IA32_FEATURE_CONTROL);
+
+	if (!(fc & FEATURE_CONTROL_LOCKED)) {
+		wrmsr(MSR_IA32_FEATURE_CONTROL,
+		      fc | FEATURE_CONTROL_VMX_NO_SMX | FEATURE_CONTROL_LOCKED);
+		return true;
+	}
+	if (!(fc & FEATURE_CONTROL_VMX_NO_SMX)) {
+		log_err("vmx: IA32_FEATURE_CONTROL is locked with VMX outside SMX disabled; "
+			"enable Intel VT-x in the firmware setup");
+		return false;
+	}
+	return true;
+}
+
+static bool vmx_cpu_enable(void)
+{
+	struct percpu *cpu = this_cpu();
+	struct vmx_cpu *c;
+	paddr_t pa;
+
+	if (cpu->backend_data)
+		return true;
+	if (!feature_control_enable())
+		return false;
+	pa = frames_alloc_zeroed(2, 1, FRAMES_NO_LIMIT);
+	if (!pa)
+		return false;
+	c = phys_to_virt(pa + PAGE_SIZE);
+	c->vmxon_pa = pa;
+	c->revision = rdmsr(MSR_IA32_VMX_BASIC) & VMX_BASIC_REVISION_MASK;
+	*(uint32_t *)phys_to_virt(pa) = c->revision;
+
+	/* SDM 23.8: CR0 and CR4 as the fixed MSRs say, CR4.VMXE set. */
+	write_cr0((read_cr0() | rdmsr(MSR_VMX_CR0_FIXED0)) & rdmsr(MSR_VMX_CR0_FIXED1));
+	write_cr4((read_cr4() | rdmsr(MSR_VMX_CR4_FIXED0) | CR4_VMXE) &
+		  rdmsr(MSR_VMX_CR4_FIXED1));
+	if (!vmxon(pa)) {
+		log_err("cpu %u: VMXON failed", cpu->index);
+		frames_free(pa, 2);
+		return false;
+	}
+	uint64_t cap = rdmsr(MSR_IA32_VMX_EPT_VPID_CAP);
+	if ((cap & EPT_CAP_INVEPT_ALL) && !invept_all())
+		log_warn("cpu %u: INVEPT failed", cpu->index);
+	if ((cap & VPID_CAP_INVVPID_ALL) && !invvpid_all())
+		log_warn("cpu %u: INVVPID failed", cpu->index);
+	cpu->backend_data = c;
+	return true;
+}
+
+static bool vmx_partition_init(struct partition *p)
+{
+	if (!msr_bitmap_pa && !msr_bitmap_init())
+		return false;
+	return ept_build(p);
+}
+
+static bool vmx_vcpu_init(struct vcpu *v, uint32_t entry)
+{
+	struct vmx_cpu *c = this_cpu()->backend_data;
+	paddr_t pa = frames_alloc_zeroed(2, 1, FRAMES_NO_LIMIT);
+	struct vmx_vcpu *x;
+
+	if (!pa || !c)
+		return false;
+	x = phys_to_virt(pa + PAGE_SIZE);
+	x->vmcs_pa = pa;
+	*(uint32_t *)phys_to_virt(pa) = c->revision; /* bit 31 clear: not a shadow VMCS */
+	if (!vmclear(pa) || !vmptrld(pa)) {
+		log_err("vmx: VMCLEAR/VMPTRLD of a new VMCS failed");
+		return false;
+	}
+	if (!vmcs_setup(x, v->partition, entry, msr_bitmap_pa))
+		return false;
+	v->arch = x;
+	return true;
+}
+
+/*
+ * SDM 26.2.4 / 26.3.1.1: "IA-32e mode guest" must equal the guest's
+ * EFER.LMA, which the CPU sets by itself when the guest turns paging on with
+ * LME set (the exit saves EFER), so sync the control before every entry.
+ */
+static void sync_ia32e_mode(void)
+{
+	uint64_t ctl = vmcs_read(VMCS_ENTRY_CONTROLS);
+	bool lma = vmcs_read(VMCS_GUEST_EFER) & EFER_LMA;
+
+	if (!!(ctl & ENTRY_IA32E_GUEST) != lma)
+		vmcs_write(VMCS_ENTRY_CONTROLS, lma ? ctl | ENTRY_IA32E_GUEST
+						    : ctl & ~(uint64_t)ENTRY_IA32E_GUEST);
+}
+
+static void inject_exception(uint8_t vector, bool has_error, uint32_t error_code)
+{
+	vmcs_write(VMCS_ENTRY_INTR_INFO, vector | (INTR_TYPE_HW_EXCEPTION << INTR_INFO_TYPE_SHIFT) |
+						 (has_error ? INTR_INFO_ERROR_VALID : 0) |
+						 INTR_INFO_VALID);
+	if (has_error)
+		vmcs_write(VMCS_ENTRY_EXCEPTION_ERROR, error_code);
+}
+
+static void skip_instruction(void)
+{
+	vmcs_write(VMCS_GUEST_RIP, vmcs_read(VMCS_GUEST_RIP) + vmcs_read(VMCS_EXIT_INSN_LENGTH));
+	vmcs_write(VMCS_GUEST_INTERRUPTIBILITY,
+		   vmcs_read(VMCS_GUEST_INTERRUPTIBILITY) & ~(uint64_t)INTERRUPTIBILITY_STI_MOVSS);
+}
+
+/* The register a CR-access qualification names (table 27-3: RAX, RCX, RDX, RBX, RSP, ...). */
+static uint64_t *cr_access_gpr(struct vcpu *v, unsigned int n)
+{
+	struct guest_regs *r = &v->regs;
+	uint64_t *regs[16] = { &r->rax, &r->rcx, &r->rdx, &r->rbx, NULL, &r->rbp, &r->rsi,
+			       &r->rdi, &r->r8, &r->r9, &r->r10, &r->r11, &r->r12, &r->r13,
+			       &r->r14, &r->r15 };
+
+	return regs[n & 15];
+}
+
+/* MOV to CR0 with paging changing under EFER.LME switches IA-32e mode (SDM vol. 3, 10.8.5). */
+static void emulate_cr0_write(struct vmx_vcpu *x, uint64_t val)
+{
+	uint64_t efer = vmcs_read(VMCS_GUEST_EFER);
+
+	if ((val & CR0_PG) && !(val & CR0_PE)) {
+		inject_exception(VECTOR_GP, true, 0);
+		return;
+	}
+	if ((efer & EFER_LME) && (val & CR0_PG) && !(vmcs_read(VMCS_CR4_READ_SHADOW) & CR4_PAE)) {
+		inject_exception(VECTOR_GP, true, 0);
+		return;
+	}
+	if (efer & EFER_LME)
+		vmcs_write(VMCS_GUEST_EFER, (val & CR0_PG) ? efer | EFER_LMA : efer & ~EFER_LMA);
+	vmcs_write(VMCS_CR0_READ_SHADOW, val & x->cr0_mask);
+	vmcs_write(VMCS_GUEST_CR0, vmx_guest_cr0(val));
+	skip_instruction();
+}
+
+/*
+ * A MOV to/from a control register that exits because it touches a bit
+ * the guest/host masks keep (CR0.NE, CR4.VMXE, ...) or because the CPU
+ * forces CR3 exiting: emulated here; false if this is one core must see.
+ */
+static bool handle_cr_access(struct vcpu *v, struct vmx_vcpu *x, uint64_t qual)
+{
+	unsigned int cr = qual & 15, type = (qual >> 4) & 3, gpr = (qual >> 8) & 15;
+	uint64_t *reg = cr_access_gpr(v, gpr);
+	uint64_t val = reg ? *reg : vmcs_read(VMCS_GUEST_RSP);
+
+	if (type == 1 && cr == 3) { /* MOV from CR3 */
+		if (reg)
+			*reg = vmcs_read(VMCS_GUEST_CR3);
+		else
+			vmcs_write(VMCS_GUEST_RSP, vmcs_read(VMCS_GUEST_CR3));
+		skip_instruction();
+		return true;
+	}
+	if (type != 0)
+		return false;
+	switch (cr) {
+	case 0:
+		emulate_cr0_write(x, val);
+		return true;
+	case 3:
+		vmcs_write(VMCS_GUEST_CR3, val);
+		skip_instruction();
+		return true;
+	case 4:
+		if (val & CR4_VMXE) { /* the guest is not offered VMX */
+			inject_exception(VECTOR_GP, true, 0);
+			return true;
+		}
+		vmcs_write(VMCS_CR4_READ_SHADOW, val & x->cr4_mask);
+		vmcs_write(VMCS_GUEST_CR4, vmx_guest_cr4(val));
+		skip_instruction();
+		return true;
+	}
+	return false;
+}
+
+static void vmx_vcpu_run(struct vcpu *v, struct exit_event *e)
+{
+	struct vmx_vcpu *x = v->arch;
+
+	for (;;) {
+		sync_ia32e_mode();
+		if (read_cr2() != x->cr2)
+			write_cr2(x->cr2);
+		int r = vmx_enter(&v->regs, x->launched);
+		x->cr2 = read_cr2();
+		if (r) {
+			/* The guest ends; the hypervisor goes on (SDM 30.4). */
+			*e = (struct exit_event){
+				.reason = EXIT_INVALID_STATE,
+				.hw_reason = VMX_HW_REASON_ENTRY_FAILED,
+				.hw_info1 = r == 2 ? vmcs_read(VMCS_INSN_ERROR) : 0,
+				.hw_info2 = r == 2,
+			};
+			return;
+		}
+		x->launched = true;
+		vmx_decode_exit(x, e);
+		if (e->hw_reason == VMX_EXIT_CR_ACCESS && handle_cr_access(v, x, e->hw_info1))
+			continue;
+		return;
+	}
+}
+
+static void vmx_vcpu_skip_instruction(struct vcpu *v, const struct exit_event *e)
+{
+	(void)v;
+	(void)e;
+	skip_instruction();
+}
+
+static void vmx_vcpu_inject_exception(struct vcpu *v, uint8_t vector, bool has_error,
+				      uint32_t error_code)
+{
+	(void)v;
+	inject_exception(vector, has_error, error_code);
+}
+
+static void vmx_vcpu_read_control(struct vcpu *v, struct vcpu_control_regs *r)
+{
+	struct vmx_vcpu *x = v->arch;
+	uint64_t cr0 = vmcs_read(VMCS_GUEST_CR0), cr4 = vmcs_read(VMCS_GUEST_CR4);
+	uint64_t cs_ar = vmcs_read(VMCS_GUEST_CS_AR);
+
+	*r = (struct vcpu_control_regs){
+		.rip = vmcs_read(VMCS_GUEST_RIP),
+		.rsp = vmcs_read(VMCS_GUEST_RSP),
+		.rflags = vmcs_read(VMCS_GUEST_RFLAGS),
+		/* SDM 25.3: the guest reads the shadow's bits where the mask is set. */
+		.cr0 = (cr0 & ~x->cr0_mask) | (vmcs_read(VMCS_CR0_READ_SHADOW) & x->cr0_mask),
+		.cr2 = x->cr2,
+		.cr3 = vmcs_read(VMCS_GUEST_CR3),
+		.cr4 = (cr4 & ~x->cr4_mask) | (vmcs_read(VMCS_CR4_READ_SHADOW) & x->cr4_mask),
+		.efer = vmcs_read(VMCS_GUEST_EFER),
+		.cs_base = vmcs_read(VMCS_GUEST_CS_BASE),
+		.cs_sel = vmcs_read(VMCS_GUEST_CS_SEL),
+		.cs_long = cs_ar & AR_L,
+		.cs_db = cs_ar & AR_DB,
+		.cpl = (vmcs_read(VMCS_GUEST_SS_AR) >> AR_DPL_SHIFT) & 3,
+	};
+}
+
+static void vmx_vcpu_write_efer(struct vcpu *v, uint64_t efer)
+{
+	(void)v;
+	vmcs_write(VMCS_GUEST_EFER, efer);
+	sync_ia32e_mode();
+}
+
+/* SDM 26.8 table: what the qualification of a VM-entry failure exit says. */
+static const char *entry_failure_detail(uint64_t qual)
+{
+	switch (qual) {
+	case 2: return "PDPTE loading";
+	case 3: return "NMI injection";
+	case 4: return "invalid VMCS link pointer";
+	default: return "invalid guest state";
+	}
+}
+
+static void vmx_describe_exit(const struct exit_event *e, char *buf, size_t size)
+{
+	if (e->hw_reason == VMX_HW_REASON_ENTRY_FAILED) {
+		if (e->hw_info2)
+			fmt_snprintf(buf, size, "VMLAUNCH/VMRESUME failed (VMfailValid): "
+				     "VM-instruction error %lu (%s)",
+				     e->hw_info1, vmx_insn_error_name(e->hw_info1));
+		else
+			fmt_snprintf(buf, size, "VMLAUNCH/VMRESUME failed (VMfailInvalid: no current VMCS)");
+		return;
+	}
+	uint32_t basic = VMX_EXIT_REASON_BASIC(e->hw_reason);
+	if (e->hw_reason & VMX_EXIT_ENTRY_FAILURE) {
+		fmt_snprintf(buf, size, "VMX exit reason %u (VM entry failed: %s), qualification 0x%lx",
+			     basic, basic == VMX_EXIT_INVALID_GUEST ? entry_failure_detail(e->hw_info1)
+								    : vmx_exit_name(basic),
+			     e->hw_info1);
+		return;
+	}
+	fmt_snprintf(buf, size, "VMX exit reason %u (%s), qualification 0x%lx, guest-physical 0x%lx",
+		     basic, vmx_exit_name(basic), e->hw_info1, e->hw_info2);
+}
+
+const struct backend vmx_backend = {
+	.name = "vmx",
+	.cpu_enable = vmx_cpu_enable,
+	.partition_init = vmx_partition_init,
+	.vcpu_init = vmx_vcpu_init,
+	.vcpu_run = vmx_vcpu_run,
+	.vcpu_skip_instruction = vmx_vcpu_skip_instruction,
+	.vcpu_inject_exception = vmx_vcpu_inject_exception,
+	.vcpu_read_control = vmx_vcpu_read_control,
+	.vcpu_write_efer = vmx_vcpu_write_efer,
+	.describe_exit = vmx_describe_exit,
+};

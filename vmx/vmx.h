@@ -1,0 +1,40 @@
+/* What the VMX backend's files share (nothing outside vmx/ includes this). */
+#ifndef HV_VMX_VMX_H
+#define HV_VMX_VMX_H
+
+#include "core/exit.h"
+#include "core/vcpu.h"
+
+/* The per-CPU state: the VMXON region. */
+struct vmx_cpu {
+	paddr_t vmxon_pa;
+	uint32_t revision; /* IA32_VMX_BASIC bits 30:0 */
+};
+
+struct vmx_vcpu {
+	paddr_t vmcs_pa;
+	bool launched;  /* VMLAUNCH succeeded once: VMRESUME from now on */
+	uint64_t cr2;   /* the guest's CR2, which the VMCS does not hold */
+	uint64_t cr0_mask, cr4_mask; /* the guest/host masks written to the VMCS */
+};
+
+/* vmx_entry.S */
+int vmx_enter(struct guest_regs *regs, bool launched);
+void vmx_exit(void);
+
+/* vmcs_setup.c: the VMCS of a new vCPU (current on this CPU); false if a VMWRITE failed. */
+bool vmcs_setup(struct vmx_vcpu *x, const struct partition *p, uint32_t entry,
+		paddr_t msr_bitmap);
+/* The CR0/CR4 value the CPU needs for a value the guest wants (fixed bits applied). */
+uint64_t vmx_guest_cr0(uint64_t wanted);
+uint64_t vmx_guest_cr4(uint64_t wanted);
+
+/* vmx_exit.c: decodes the exit of the current VMCS into e. */
+void vmx_decode_exit(struct vmx_vcpu *x, struct exit_event *e);
+const char *vmx_exit_name(uint32_t basic_reason);
+const char *vmx_insn_error_name(uint64_t error);
+
+/* hw_reason of a VMLAUNCH/VMRESUME that failed (hw_info1: the VM-instruction error). */
+#define VMX_HW_REASON_ENTRY_FAILED (~0UL)
+
+#endif
