@@ -39,6 +39,7 @@ UNIT_SRCS_test_guest_image  := core/guest_image.c core/fmt.c
 UNIT_SRCS_test_guest_mbi    := core/guest_mbi.c boot/mb2.c
 UNIT_SRCS_test_guest_config := core/guest_config.c core/fmt.c
 UNIT_SRCS_test_vmx_controls := vmx/controls.c
+UNIT_SRCS_test_ept_entry    := vmx/ept_entry.c
 
 include guest-tests/guest.mk
 

@@ -29,6 +29,8 @@ struct backend {
 	void (*vcpu_write_efer)(struct vcpu *v, uint64_t efer);
 	/* Prints the hardware exit in the backend's own terms (for crash reports). */
 	void (*describe_exit)(const struct exit_event *e, char *buf, size_t size);
+	/* Logs the VMCB/VMCS guest state the CPU checks at entry (segments, control registers). */
+	void (*vcpu_dump_state)(struct vcpu *v);
 };
 
 extern const struct backend svm_backend;

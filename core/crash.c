@@ -34,5 +34,7 @@ void crash_guest(struct vcpu *v, const struct exit_event *e, const char *why)
 		log_err("  guest-physical address 0x%lx, guest memory is 0-0x%lx", e->npf.gpa,
 			v->partition->mem_size - 1);
 	print_registers(v);
+	if (e->reason == EXIT_INVALID_STATE)
+		backend->vcpu_dump_state(v);
 	partition_end(v->partition, GUEST_CRASH_EXIT_CODE, "crashed");
 }

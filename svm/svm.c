@@ -15,7 +15,8 @@
 #include "svm/vmcb.h"
 
 #define MSR_VM_HSAVE_PA 0xc0010117
-#define SVM_EXIT_INVALID (~0UL) /* VMEXIT_INVALID: bad guest state */
+/* VMEXIT_INVALID is -1; QEMU's TCG stores it as a 32-bit -1, so compare 32 bits. */
+#define SVM_EXIT_INVALID 0xffffffffu
 
 #define IOPM_PAGES  3
 #define MSRPM_PAGES 2
@@ -252,7 +253,7 @@ static enum exit_reason decode_exit(const struct vmcb *vmcb, struct exit_event *
 	case SVM_EXIT_MWAIT:
 		return EXIT_UNSUPPORTED_INSN;
 	}
-	if (c->exit_code == SVM_EXIT_INVALID)
+	if ((uint32_t)c->exit_code == SVM_EXIT_INVALID)
 		return EXIT_INVALID_STATE;
 	if (c->exit_code >= SVM_EXIT_EXCEPTION_BASE && c->exit_code < SVM_EXIT_EXCEPTION_BASE + 32)
 		return decode_exception(c, e);
@@ -341,6 +342,27 @@ static void svm_describe_exit(const struct exit_event *e, char *buf, size_t size
 		     e->hw_reason, e->hw_info1, e->hw_info2);
 }
 
+static void dump_segment(const char *name, const struct vmcb_segment *seg)
+{
+	log_err("  %-4s sel %04x attrib %03x limit %08x base %016lx", name, seg->selector,
+		seg->attrib, seg->limit, seg->base);
+}
+
+/* The state VMRUN checks (APM vol. 2, 15.5.1), as the VMCB holds it. */
+static void svm_vcpu_dump_state(struct vcpu *v)
+{
+	const struct vmcb_save *s = &((struct svm_vcpu *)v->arch)->vmcb->save;
+	const struct vmcb_segment *segs[] = { &s->es, &s->cs, &s->ss, &s->ds, &s->fs, &s->gs,
+					      &s->gdtr, &s->ldtr, &s->idtr, &s->tr };
+	static const char *const names[] = { "es", "cs", "ss", "ds", "fs", "gs",
+					     "gdtr", "ldtr", "idtr", "tr" };
+
+	log_err("  VMCB: cr0 %lx cr3 %lx cr4 %lx efer %lx rflags %lx cpl %u dr6 %lx dr7 %lx",
+		s->cr0, s->cr3, s->cr4, s->efer, s->rflags, s->cpl, s->dr6, s->dr7);
+	for (unsigned int i = 0; i < ARRAY_SIZE(segs); i++)
+		dump_segment(names[i], segs[i]);
+}
+
 const struct backend svm_backend = {
 	.name = "svm",
 	.cpu_enable = svm_cpu_enable,
@@ -352,4 +374,5 @@ const struct backend svm_backend = {
 	.vcpu_read_control = svm_vcpu_read_control,
 	.vcpu_write_efer = svm_vcpu_write_efer,
 	.describe_exit = svm_describe_exit,
+	.vcpu_dump_state = svm_vcpu_dump_state,
 };

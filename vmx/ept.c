@@ -4,19 +4,9 @@
  * are both 2 MiB-aligned (SDM vol. 3, 28.3.2, tables 28-1 to 28-6).
  */
 #include "vmx/ept.h"
+#include "vmx/ept_entry.h"
 #include "core/frames.h"
 #include "core/x86.h"
-
-#define EPT_R      BIT(0)
-#define EPT_W      BIT(1)
-#define EPT_X      BIT(2)
-#define EPT_RWX    (EPT_R | EPT_W | EPT_X)
-#define EPT_MT_WB  (6UL << 3)  /* leaf memory type; "ignore PAT" (bit 6) stays 0 */
-#define EPT_LARGE  BIT(7)
-#define EPT_ADDR   0x000ffffffffff000UL
-
-#define EPTP_MT_WB     6UL
-#define EPTP_WALK_4    (3UL << 3) /* walk length minus one */
 
 /* The entry at `level` (4 = PML4 ... 1 = PT) for gpa, allocating tables on the way. */
 static uint64_t *ept_entry(paddr_t root, uint64_t gpa, int level)
@@ -29,7 +19,7 @@ static uint64_t *ept_entry(paddr_t root, uint64_t gpa, int level)
 			paddr_t t = frames_alloc_zeroed(1, 1, FRAMES_NO_LIMIT);
 			if (!t)
 				return NULL;
-			*e = t | EPT_RWX;
+			*e = ept_table_entry(t);
 		}
 		table = phys_to_virt(*e & EPT_ADDR);
 	}
@@ -42,7 +32,7 @@ static bool ept_map(paddr_t root, uint64_t gpa, paddr_t hpa, bool large)
 
 	if (!e)
 		return false;
-	*e = hpa | EPT_RWX | EPT_MT_WB | (large ? EPT_LARGE : 0);
+	*e = ept_leaf_entry(hpa, large);
 	return true;
 }
 
@@ -62,9 +52,4 @@ bool ept_build(struct partition *p)
 	}
 	p->nested_root = root;
 	return true;
-}
-
-uint64_t ept_pointer(paddr_t root)
-{
-	return root | EPTP_WALK_4 | EPTP_MT_WB;
 }

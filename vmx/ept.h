@@ -7,7 +7,4 @@
 /* Maps guest-physical [0, mem_size) to the partition's host frames; sets p->nested_root. */
 bool ept_build(struct partition *p);
 
-/* The EPT pointer for a root (SDM 24.6.11): WB, 4-level walk. */
-uint64_t ept_pointer(paddr_t root);
-
 #endif

@@ -9,6 +9,7 @@
 #include "core/x86.h"
 #include "vmx/controls.h"
 #include "vmx/ept.h"
+#include "vmx/ept_entry.h"
 #include "vmx/vmcs.h"
 #include "vmx/vmx.h"
 

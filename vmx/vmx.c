@@ -398,6 +398,29 @@ static void vmx_describe_exit(const struct exit_event *e, char *buf, size_t size
 		     basic, vmx_exit_name(basic), e->hw_info1, e->hw_info2);
 }
 
+/*
+ * The guest state VM entry checks (SDM vol. 3, 26.3.1): segments as
+ * selector, access rights, limit and base, then the control state.
+ */
+static void vmx_vcpu_dump_state(struct vcpu *v)
+{
+	static const char *const names[] = { "es", "cs", "ss", "ds", "fs", "gs", "ldtr", "tr" };
+
+	(void)v;
+	log_err("  VMCS: cr0 %lx cr3 %lx cr4 %lx efer %lx rflags %lx entry-controls %lx",
+		vmcs_read(VMCS_GUEST_CR0), vmcs_read(VMCS_GUEST_CR3), vmcs_read(VMCS_GUEST_CR4),
+		vmcs_read(VMCS_GUEST_EFER), vmcs_read(VMCS_GUEST_RFLAGS),
+		vmcs_read(VMCS_ENTRY_CONTROLS));
+	log_err("  activity %lu interruptibility %lx gdtr %lx/%lx idtr %lx/%lx",
+		vmcs_read(VMCS_GUEST_ACTIVITY_STATE), vmcs_read(VMCS_GUEST_INTERRUPTIBILITY),
+		vmcs_read(VMCS_GUEST_GDTR_BASE), vmcs_read(VMCS_GUEST_GDTR_LIMIT),
+		vmcs_read(VMCS_GUEST_IDTR_BASE), vmcs_read(VMCS_GUEST_IDTR_LIMIT));
+	for (unsigned int i = 0; i < ARRAY_SIZE(names); i++)
+		log_err("  %-4s sel %04lx ar %05lx limit %08lx base %016lx", names[i],
+			vmcs_read(VMCS_GUEST_ES_SEL + 2 * i), vmcs_read(VMCS_GUEST_ES_AR + 2 * i),
+			vmcs_read(VMCS_GUEST_ES_LIMIT + 2 * i), vmcs_read(VMCS_GUEST_ES_BASE + 2 * i));
+}
+
 const struct backend vmx_backend = {
 	.name = "vmx",
 	.cpu_enable = vmx_cpu_enable,
@@ -409,4 +432,5 @@ const struct backend vmx_backend = {
 	.vcpu_read_control = vmx_vcpu_read_control,
 	.vcpu_write_efer = vmx_vcpu_write_efer,
 	.describe_exit = vmx_describe_exit,
+	.vcpu_dump_state = vmx_vcpu_dump_state,
 };

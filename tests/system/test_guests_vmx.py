@@ -38,6 +38,14 @@ def test_programs_pass(request, pair):
     assert_status(result, 0)
 
 
+@pytest.mark.parametrize('program', ['hello', 'cpuid', 'msr', 'memory', 'fwcfg', 'stringio'])
+def test_program_passes_on_one_cpu(boot, program):
+    result = boot('vmx', smp=1, timeout=BOCHS_TIMEOUT, modules=[f'{GUESTS}/{program}.elf'])
+    assert_no_exception(result)
+    assert_guest_passed(result)
+    assert_status(result, 0)
+
+
 def test_multiboot2_guest_on_one_cpu(one_cpu_mb2):
     assert_no_exception(one_cpu_mb2)
     assert_guest_passed(one_cpu_mb2)
