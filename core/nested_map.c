@@ -1,0 +1,49 @@
+/* The nested page-table walk and fill shared by svm/npt.c and vmx/ept.c. */
+#include "core/nested_map.h"
+#include "core/frames.h"
+#include "core/x86.h"
+
+#define LEVELS 4
+
+static unsigned int index_at(uint64_t gpa, int level)
+{
+	return (gpa >> (12 + 9 * (level - 1))) & 511;
+}
+
+/* The entry at `level` (4 = PML4 ... 1 = PT) for gpa, allocating tables on the way. */
+static uint64_t *entry_for(paddr_t root, uint64_t gpa, int level, const struct nested_format *f)
+{
+	uint64_t *table = phys_to_virt(root);
+
+	for (int l = LEVELS; l > level; l--) {
+		uint64_t *e = &table[index_at(gpa, l)];
+		if (!(*e & f->present)) {
+			paddr_t t = frames_alloc_zeroed(1, 1, FRAMES_NO_LIMIT);
+			if (!t)
+				return NULL;
+			*e = f->table_entry(t);
+		}
+		table = phys_to_virt(*e & f->addr_mask);
+	}
+	return &table[index_at(gpa, level)];
+}
+
+bool nested_map_partition(struct partition *p, const struct nested_format *f)
+{
+	paddr_t root = frames_alloc_zeroed(1, 1, FRAMES_NO_LIMIT);
+	uint64_t gpa = 0;
+
+	if (!root)
+		return false;
+	while (gpa < p->mem_size) {
+		bool large = !(gpa % (2 * MiB)) && !((p->mem_hpa + gpa) % (2 * MiB)) &&
+			     p->mem_size - gpa >= 2 * MiB;
+		uint64_t *e = entry_for(root, gpa, large ? 2 : 1, f);
+		if (!e)
+			return false;
+		*e = f->leaf_entry(p->mem_hpa + gpa, large);
+		gpa += large ? 2 * MiB : PAGE_SIZE;
+	}
+	p->nested_root = root;
+	return true;
+}
