@@ -3,6 +3,7 @@
 #define HV_CORE_VCPU_H
 
 #include "core/exit.h"
+#include "core/guest_regs_asm.h"
 
 struct partition;
 struct percpu;
@@ -13,6 +14,9 @@ struct guest_regs {
 	uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
 };
 _Static_assert(sizeof(struct guest_regs) == 15 * 8, "guest regs");
+_Static_assert(__builtin_offsetof(struct guest_regs, rdi) == GUEST_RDI, "guest regs rdi");
+_Static_assert(__builtin_offsetof(struct guest_regs, r8) == GUEST_R8, "guest regs r8");
+_Static_assert(__builtin_offsetof(struct guest_regs, r15) == GUEST_R15, "guest regs r15");
 
 enum vcpu_state {
 	VCPU_WAIT_FOR_SIPI, /* an application processor before its start-up IPI */
