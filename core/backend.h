@@ -27,6 +27,11 @@ struct backend {
 	void (*vcpu_read_control)(struct vcpu *v, struct vcpu_control_regs *c);
 	/* Takes a value core/ has already checked against the architecture. */
 	void (*vcpu_write_efer)(struct vcpu *v, uint64_t efer);
+	/*
+	 * Emulates the control-register access of an EXIT_CR_ACCESS (the bits the
+	 * backend keeps for itself, such as CR4.VMXE); false if it cannot.
+	 */
+	bool (*vcpu_cr_access)(struct vcpu *v, const struct exit_event *e);
 	/* Prints the hardware exit in the backend's own terms (for crash reports). */
 	void (*describe_exit)(const struct exit_event *e, char *buf, size_t size);
 	/* Logs the VMCB/VMCS guest state the CPU checks at entry (segments, control registers). */
@@ -35,6 +40,9 @@ struct backend {
 
 extern const struct backend svm_backend;
 extern const struct backend vmx_backend;
+
+/* The backend in use, set once by backend_select(). */
+extern const struct backend *backend;
 
 /* The backend for this machine's CPUs, or NULL (with the reason logged). */
 const struct backend *backend_select(void);

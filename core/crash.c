@@ -4,8 +4,6 @@
 #include "core/log.h"
 #include "core/partition.h"
 
-extern const struct backend *backend;
-
 static void print_registers(struct vcpu *v)
 {
 	const struct guest_regs *r = &v->regs;

@@ -16,6 +16,7 @@ static const char *const exit_reason_names[EXIT_REASON_COUNT] = {
 	[EXIT_SHUTDOWN] = "shutdown",
 	[EXIT_INVALID_STATE] = "invalid-state",
 	[EXIT_UNSUPPORTED_INSN] = "unsupported-insn",
+	[EXIT_CR_ACCESS] = "cr-access",
 	[EXIT_UNKNOWN] = "unknown",
 };
 

@@ -23,6 +23,7 @@ enum exit_reason {
 	EXIT_SHUTDOWN,        /* triple fault */
 	EXIT_INVALID_STATE,   /* the CPU refused the guest state */
 	EXIT_UNSUPPORTED_INSN,/* an instruction the guest may not use (VMRUN, ...) */
+	EXIT_CR_ACCESS,       /* a control-register access the backend must emulate */
 	EXIT_UNKNOWN,
 	EXIT_REASON_COUNT,
 };

@@ -10,8 +10,6 @@
 
 #define INSN_MAX 15
 
-extern const struct backend *backend;
-
 static bool is_legacy_prefix(uint8_t b)
 {
 	switch (b) {

@@ -8,8 +8,6 @@
 #include "core/partition.h"
 #include "core/x86.h"
 
-extern const struct backend *backend;
-
 #define APIC_DEFAULT_BASE 0xfee00000UL
 #define APIC_BASE_BSP     BIT(8)
 #define APIC_BASE_ENABLE  BIT(11)

@@ -18,8 +18,6 @@
 
 #define MB2_BOOTLOADER_MAGIC_GUEST 0x36d76289u
 
-extern const struct backend *backend;
-
 struct partition *partitions[MAX_PARTITIONS];
 unsigned int nr_partitions;
 static unsigned int nr_running;

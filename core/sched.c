@@ -13,8 +13,6 @@
 #include "core/vcpu_run.h"
 #include "core/x86.h"
 
-extern const struct backend *backend;
-
 static void wakeup_interrupt(struct trap_frame *f)
 {
 	(void)f;

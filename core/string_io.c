@@ -13,8 +13,6 @@
 #define STRING_IO_BATCH 1024
 #define RFLAGS_DF BIT(10)
 
-extern const struct backend *backend;
-
 static uint64_t addr_masked(uint64_t val, unsigned int addr_size)
 {
 	return addr_size == 8 ? val : val & (BIT(8 * addr_size) - 1);

@@ -17,8 +17,6 @@
 #define VECTOR_MC 18
 #define RFLAGS_IF BIT(9)
 
-extern const struct backend *backend;
-
 typedef void (*exit_handler_t)(struct vcpu *v, const struct exit_event *e);
 
 static void inject_gp(struct vcpu *v) { backend->vcpu_inject_exception(v, VECTOR_GP, true, 0); }
@@ -144,6 +142,12 @@ static void handle_ud(struct vcpu *v, const struct exit_event *e)
 	backend->vcpu_inject_exception(v, VECTOR_UD, false, 0);
 }
 
+static void handle_cr_access(struct vcpu *v, const struct exit_event *e)
+{
+	if (!backend->vcpu_cr_access(v, e))
+		crash_guest(v, e, "a control-register access the hypervisor cannot emulate");
+}
+
 static void handle_shutdown(struct vcpu *v, const struct exit_event *e)
 {
 	crash_guest(v, e, "triple fault");
@@ -174,6 +178,7 @@ static const exit_handler_t exit_handlers[EXIT_REASON_COUNT] = {
 	[EXIT_SHUTDOWN] = handle_shutdown,
 	[EXIT_INVALID_STATE] = handle_invalid_state,
 	[EXIT_UNSUPPORTED_INSN] = handle_ud,
+	[EXIT_CR_ACCESS] = handle_cr_access,
 	[EXIT_UNKNOWN] = handle_unknown,
 };
 

@@ -336,6 +336,14 @@ static void svm_vcpu_write_efer(struct vcpu *v, uint64_t efer)
 	((struct svm_vcpu *)v->arch)->vmcb->save.efer = efer | EFER_SVME;
 }
 
+/* The VMCB intercepts no control-register access: the guest owns them all. */
+static bool svm_vcpu_cr_access(struct vcpu *v, const struct exit_event *e)
+{
+	(void)v;
+	(void)e;
+	return false;
+}
+
 static void svm_describe_exit(const struct exit_event *e, char *buf, size_t size)
 {
 	fmt_snprintf(buf, size, "SVM exit code 0x%lx, EXITINFO1 0x%lx, EXITINFO2 0x%lx",
@@ -373,6 +381,7 @@ const struct backend svm_backend = {
 	.vcpu_inject_exception = svm_vcpu_inject_exception,
 	.vcpu_read_control = svm_vcpu_read_control,
 	.vcpu_write_efer = svm_vcpu_write_efer,
+	.vcpu_cr_access = svm_vcpu_cr_access,
 	.describe_exit = svm_describe_exit,
 	.vcpu_dump_state = svm_vcpu_dump_state,
 };

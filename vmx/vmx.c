@@ -254,8 +254,10 @@ static void emulate_cr0_write(struct vmx_vcpu *x, uint64_t val)
  * the guest/host masks keep (CR0.NE, CR4.VMXE, ...) or because the CPU
  * forces CR3 exiting: emulated here; false if this is one core must see.
  */
-static bool handle_cr_access(struct vcpu *v, struct vmx_vcpu *x, uint64_t qual)
+static bool vmx_vcpu_cr_access(struct vcpu *v, const struct exit_event *e)
 {
+	struct vmx_vcpu *x = v->arch;
+	uint64_t qual = e->hw_info1;
 	unsigned int cr = qual & 15, type = (qual >> 4) & 3, gpr = (qual >> 8) & 15;
 	uint64_t *reg = cr_access_gpr(v, gpr);
 	uint64_t val = reg ? *reg : vmcs_read(VMCS_GUEST_RSP);
@@ -295,28 +297,23 @@ static void vmx_vcpu_run(struct vcpu *v, struct exit_event *e)
 {
 	struct vmx_vcpu *x = v->arch;
 
-	for (;;) {
-		sync_ia32e_mode();
-		if (read_cr2() != x->cr2)
-			write_cr2(x->cr2);
-		int r = vmx_enter(&v->regs, x->launched);
-		x->cr2 = read_cr2();
-		if (r) {
-			/* The guest ends; the hypervisor goes on (SDM 30.4). */
-			*e = (struct exit_event){
-				.reason = EXIT_INVALID_STATE,
-				.hw_reason = VMX_HW_REASON_ENTRY_FAILED,
-				.hw_info1 = r == 2 ? vmcs_read(VMCS_INSN_ERROR) : 0,
-				.hw_info2 = r == 2,
-			};
-			return;
-		}
-		x->launched = true;
-		vmx_decode_exit(x, e);
-		if (e->hw_reason == VMX_EXIT_CR_ACCESS && handle_cr_access(v, x, e->hw_info1))
-			continue;
+	sync_ia32e_mode();
+	if (read_cr2() != x->cr2)
+		write_cr2(x->cr2);
+	int r = vmx_enter(&v->regs, x->launched);
+	x->cr2 = read_cr2();
+	if (r) {
+		/* The guest ends; the hypervisor goes on (SDM 30.4). */
+		*e = (struct exit_event){
+			.reason = EXIT_INVALID_STATE,
+			.hw_reason = VMX_HW_REASON_ENTRY_FAILED,
+			.hw_info1 = r == 2 ? vmcs_read(VMCS_INSN_ERROR) : 0,
+			.hw_info2 = r == 2,
+		};
 		return;
 	}
+	x->launched = true;
+	vmx_decode_exit(x, e);
 }
 
 static void vmx_vcpu_skip_instruction(struct vcpu *v, const struct exit_event *e)
@@ -431,6 +428,7 @@ const struct backend vmx_backend = {
 	.vcpu_inject_exception = vmx_vcpu_inject_exception,
 	.vcpu_read_control = vmx_vcpu_read_control,
 	.vcpu_write_efer = vmx_vcpu_write_efer,
+	.vcpu_cr_access = vmx_vcpu_cr_access,
 	.describe_exit = vmx_describe_exit,
 	.vcpu_dump_state = vmx_vcpu_dump_state,
 };

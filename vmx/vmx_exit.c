@@ -142,6 +142,8 @@ static enum exit_reason decode(uint32_t reason, uint64_t qual, struct exit_event
 		return EXIT_WRMSR;
 	case VMX_EXIT_EPT_VIOLATION:
 		return decode_ept_violation(qual, e);
+	case VMX_EXIT_CR_ACCESS:
+		return EXIT_CR_ACCESS;
 	case VMX_EXIT_GETSEC:
 	case VMX_EXIT_VMCLEAR ... VMX_EXIT_VMXON:
 	case VMX_EXIT_INVEPT:
