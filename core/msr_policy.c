@@ -17,6 +17,13 @@
 #define EFER_LMA BIT(10)
 #define EFER_GUEST_BITS (EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE)
 
+const uint32_t msr_guest_owned[] = {
+	0x00000174, 0x00000175, 0x00000176,             /* SYSENTER_CS/ESP/EIP */
+	0xc0000081, 0xc0000082, 0xc0000083, 0xc0000084, /* STAR, LSTAR, CSTAR, SFMASK */
+	MSR_FS_BASE, MSR_GS_BASE, 0xc0000102,           /* FS/GS base, KERNEL_GS_BASE */
+};
+const unsigned int nr_msr_guest_owned = ARRAY_SIZE(msr_guest_owned);
+
 static void log_once(struct vcpu *v, uint32_t msr, bool write)
 {
 	struct partition *p = v->partition;

@@ -62,6 +62,21 @@ static void check_apic_base(void)
 	      "IA32_APIC_BASE is 0x%lx", base);
 }
 
+/* MSRs the guest owns: what it writes, it reads back (FS base, KERNEL_GS_BASE, LSTAR). */
+static void check_guest_owned(void)
+{
+	static const uint32_t msrs[] = { 0xc0000100, 0xc0000102, 0xc0000082 };
+	static const char *const names[] = { "fs-base-owned", "kernel-gs-base-owned",
+					     "lstar-owned" };
+
+	for (unsigned int i = 0; i < sizeof(msrs) / sizeof(msrs[0]); i++) {
+		uint64_t val = 0xffff800012345000ULL + i * 0x1000, got = 0;
+		int w = wrmsr_safe(msrs[i], val), r = rdmsr_safe(msrs[i], &got);
+		check(names[i], w == NO_EXCEPTION && r == NO_EXCEPTION && got == val,
+		      "wrote 0x%lx, read 0x%lx (vectors %d, %d)", val, got, w, r);
+	}
+}
+
 void test_main(const char *cmdline)
 {
 	(void)cmdline;
@@ -73,4 +88,5 @@ void test_main(const char *cmdline)
 	check_efer_svme();
 	check_tsc();
 	check_apic_base();
+	check_guest_owned();
 }

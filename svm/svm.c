@@ -7,6 +7,7 @@
 #include "core/frames.h"
 #include "core/insn.h"
 #include "core/log.h"
+#include "core/msr_policy.h"
 #include "core/partition.h"
 #include "core/percpu.h"
 #include "core/string.h"
@@ -48,15 +49,8 @@ static bool has_nrip_save;
 static inline void clgi(void) { asm volatile("clgi" ::: "memory"); }
 static inline void stgi(void) { asm volatile("stgi" ::: "memory"); }
 
-/* MSRs that the VMCB switches (VMLOAD/VMSAVE state): safe to pass through. */
-static const uint32_t passthrough_msrs[] = {
-	0x00000174, 0x00000175, 0x00000176, /* SYSENTER_CS/ESP/EIP */
-	0xc0000081, 0xc0000082, 0xc0000083, 0xc0000084, /* STAR, LSTAR, CSTAR, SFMASK */
-	MSR_FS_BASE, MSR_GS_BASE, 0xc0000102, /* FS/GS base, KERNEL_GS_BASE */
-};
-
 /* APM vol. 2, 15.11: two bits per MSR (read, write) in three 2-KiB ranges */
-static void msrpm_allow(uint8_t *map, uint32_t msr, bool read, bool write)
+static void msrpm_allow(uint8_t *map, uint32_t msr)
 {
 	static const uint32_t range_base[] = { 0x00000000, 0xc0000000, 0xc0010000 };
 
@@ -64,10 +58,7 @@ static void msrpm_allow(uint8_t *map, uint32_t msr, bool read, bool write)
 		if (msr < range_base[r] || msr - range_base[r] >= 0x2000)
 			continue;
 		uint32_t bit = (r * 0x2000 + (msr - range_base[r])) * 2;
-		if (read)
-			map[bit / 8] &= ~(1u << (bit % 8));
-		if (write)
-			map[bit / 8] &= ~(1u << ((bit + 1) % 8));
+		map[bit / 8] &= ~(3u << (bit % 8)); /* the read and the write bit */
 	}
 }
 
@@ -80,8 +71,8 @@ static bool svm_maps_init(void)
 		return false;
 	memset(phys_to_virt(iopm_pa), 0xff, IOPM_PAGES * PAGE_SIZE);
 	memset(phys_to_virt(msrpm_pa), 0xff, MSRPM_PAGES * PAGE_SIZE);
-	for (unsigned int i = 0; i < ARRAY_SIZE(passthrough_msrs); i++)
-		msrpm_allow(phys_to_virt(msrpm_pa), passthrough_msrs[i], true, true);
+	for (unsigned int i = 0; i < nr_msr_guest_owned; i++)
+		msrpm_allow(phys_to_virt(msrpm_pa), msr_guest_owned[i]);
 	has_nrip_save = cpu_has(&this_cpu()->features, FEAT_NRIP_SAVE);
 	return true;
 }

@@ -8,6 +8,7 @@
 #include "core/fmt.h"
 #include "core/frames.h"
 #include "core/log.h"
+#include "core/msr_policy.h"
 #include "core/partition.h"
 #include "core/percpu.h"
 #include "core/string.h"
@@ -25,17 +26,6 @@
 #define VECTOR_GP 13
 
 static paddr_t msr_bitmap_pa;
-
-/*
- * MSRs the guest may own. SYSENTER_* and FS/GS base are in the VMCS guest
- * state; STAR/LSTAR/CSTAR/SFMASK and KERNEL_GS_BASE are not switched by VMX,
- * but the hypervisor never uses SYSCALL/SWAPGS and has no user mode.
- */
-static const uint32_t passthrough_msrs[] = {
-	0x00000174, 0x00000175, 0x00000176, /* SYSENTER_CS/ESP/EIP */
-	0xc0000081, 0xc0000082, 0xc0000083, 0xc0000084, /* STAR, LSTAR, CSTAR, SFMASK */
-	MSR_FS_BASE, MSR_GS_BASE, 0xc0000102, /* FS/GS base, KERNEL_GS_BASE */
-};
 
 /* SDM 24.6.9: read-low, read-high, write-low, write-high bitmaps of 1 KiB each. */
 static void msr_bitmap_allow(uint8_t *map, uint32_t msr)
@@ -55,8 +45,8 @@ static bool msr_bitmap_init(void)
 	if (!msr_bitmap_pa)
 		return false;
 	memset(phys_to_virt(msr_bitmap_pa), 0xff, PAGE_SIZE);
-	for (unsigned int i = 0; i < ARRAY_SIZE(passthrough_msrs); i++)
-		msr_bitmap_allow(phys_to_virt(msr_bitmap_pa), passthrough_msrs[i]);
+	for (unsigned int i = 0; i < nr_msr_guest_owned; i++)
+		msr_bitmap_allow(phys_to_virt(msr_bitmap_pa), msr_guest_owned[i]);
 	return true;
 }
 
