@@ -129,8 +129,7 @@ static const char *load_guest(struct partition *p, const struct boot_module *m,
 	return *mbi ? NULL : err;
 }
 
-static const char *assign_vcpus(struct partition *p, const struct guest_image *img,
-				uint32_t mbi)
+static void assign_vcpus(struct partition *p, const struct guest_image *img, uint32_t mbi)
 {
 	for (unsigned int i = 0; i < p->config.cpus; i++) {
 		struct vcpu *v = &vcpu_pool[nr_vcpus_used++];
@@ -146,7 +145,6 @@ static const char *assign_vcpus(struct partition *p, const struct guest_image *i
 		p->vcpus[p->nr_vcpus++] = v;
 		cpu->vcpu = v;
 	}
-	return NULL;
 }
 
 static const char *check_cpus(const struct guest_config *cfg)
@@ -176,11 +174,13 @@ static const char *build_partition(struct partition *p, const struct module_conf
 		err = load_guest(p, mc->module, &img, &mbi);
 	if (!err && !backend->partition_init(p))
 		err = "not enough memory for its nested page tables";
-	if (!err)
-		err = assign_vcpus(p, &img, mbi);
-	if (err && p->mem_hpa)
-		frames_free(p->mem_hpa, p->mem_size / PAGE_SIZE);
-	return err;
+	if (err) {
+		if (p->mem_hpa)
+			frames_free(p->mem_hpa, p->mem_size / PAGE_SIZE);
+		return err;
+	}
+	assign_vcpus(p, &img, mbi);
+	return NULL;
 }
 
 static void create_partition(const struct module_config *mc)
