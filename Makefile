@@ -12,7 +12,7 @@ CC         ?= gcc
 HOSTCC     ?= gcc
 PYTHON     := /usr/bin/python3
 
-HV_DIRS    := boot core svm vmx
+HV_DIRS    := boot core apic svm vmx
 HV_SRCS    := $(foreach d,$(HV_DIRS),$(wildcard $(d)/*.c) $(wildcard $(d)/*.S))
 HV_OBJS    := $(patsubst %,$(BUILD)/%.o,$(basename $(HV_SRCS)))
 
@@ -40,6 +40,8 @@ UNIT_SRCS_test_guest_mbi    := core/guest_mbi.c boot/mb2.c
 UNIT_SRCS_test_guest_config := core/guest_config.c core/fmt.c
 UNIT_SRCS_test_vmx_controls := vmx/controls.c
 UNIT_SRCS_test_ept_entry    := vmx/ept_entry.c
+UNIT_SRCS_test_vlapic       := apic/vlapic.c apic/vlapic_irq.c apic/vlapic_ipi.c apic/vlapic_timer.c
+UNIT_SRCS_test_mmio_decode  := core/mmio_decode.c
 
 include guest-tests/guest.mk
 
@@ -93,3 +95,22 @@ clean:
 	$(Q)rm -rf $(BUILD) compile_commands.json
 
 -include $(HV_OBJS:.o=.d)
+
+# Fuzzing of the MMIO instruction decoder with libFuzzer (clang, ASan, UBSan),
+# for FUZZ_TIME seconds; not part of `make test`.
+FUZZ_CC   ?= clang
+FUZZ_TIME ?= 30
+FUZZ_BIN  := $(BUILD)/fuzz/fuzz_mmio_decode
+
+.PHONY: fuzz
+fuzz: $(FUZZ_BIN)
+	@mkdir -p $(BUILD)/fuzz/corpus
+	$(Q)$(FUZZ_BIN) -max_total_time=$(FUZZ_TIME) -max_len=32 \
+		-artifact_prefix=$(BUILD)/fuzz/ $(BUILD)/fuzz/corpus
+
+$(FUZZ_BIN): tests/fuzz/fuzz_mmio_decode.c core/mmio_decode.c core/mmio_decode.h
+	$(say) "  FUZZCC  $@"
+	@mkdir -p $(dir $@)
+	$(Q)$(FUZZ_CC) -std=gnu11 -O1 -g -Wall -Wextra -Werror -I. \
+		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+		-o $@ tests/fuzz/fuzz_mmio_decode.c core/mmio_decode.c

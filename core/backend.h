@@ -21,6 +21,8 @@ struct backend {
 	void (*vcpu_run)(struct vcpu *v, struct exit_event *e);
 	/* Moves RIP past the instruction that caused the exit. */
 	void (*vcpu_skip_instruction)(struct vcpu *v, const struct exit_event *e);
+	/* Moves RIP by len: for instructions core/ decoded itself (MMIO). */
+	void (*vcpu_advance_rip)(struct vcpu *v, unsigned int len);
 	void (*vcpu_inject_exception)(struct vcpu *v, uint8_t vector, bool has_error,
 				      uint32_t error_code);
 	/* The guest's view: EFER without the bits the backend itself needs set. */
@@ -32,6 +34,15 @@ struct backend {
 	 * backend keeps for itself, such as CR4.VMXE); false if it cannot.
 	 */
 	bool (*vcpu_cr_access)(struct vcpu *v, const struct exit_event *e);
+	/* Interrupt delivery without acceleration (SDM vol. 3, 6.8; APM vol. 2, 15.20-15.21). */
+	/* The guest can take an external interrupt now: IF set, no shadow, nothing queued. */
+	bool (*vcpu_interrupt_allowed)(struct vcpu *v);
+	void (*vcpu_inject_interrupt)(struct vcpu *v, uint8_t vector);
+	void (*vcpu_inject_nmi)(struct vcpu *v);
+	/* Exit with EXIT_INTERRUPT_WINDOW as soon as the guest can take an interrupt. */
+	void (*vcpu_request_interrupt_window)(struct vcpu *v, bool on);
+	/* After INIT, a SIPI starts the vCPU in real mode at vector << 12 (SDM 9.4.4). */
+	void (*vcpu_start_at_sipi)(struct vcpu *v, uint8_t vector);
 	/* Prints the hardware exit in the backend's own terms (for crash reports). */
 	void (*describe_exit)(const struct exit_event *e, char *buf, size_t size);
 	/* Logs the VMCB/VMCS guest state the CPU checks at entry (segments, control registers). */

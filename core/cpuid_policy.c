@@ -6,6 +6,7 @@
 #include "core/cpuid_policy.h"
 #include "core/partition.h"
 #include "core/string.h"
+#include "core/tsc.h"
 
 /* CPUID.1 */
 #define ECX_VMX          BIT(5)
@@ -14,6 +15,7 @@
 #define ECX_X2APIC       BIT(21)
 #define ECX_TSC_DEADLINE BIT(24)
 #define ECX_HYPERVISOR   BIT(31)
+#define EDX_APIC         BIT(9)
 /* CPUID.80000001H */
 #define EXT_ECX_SVM      BIT(2)
 /* CPUID.7.0 */
@@ -22,14 +24,16 @@
 #define ECX7_WAITPKG     BIT(5)
 #define ECX7_LA57        BIT(16)
 
-#define HV_VENDOR_MAX_LEAF CPUID_HV_VENDOR_LEAF
+#define CPUID_HV_TIMING_LEAF 0x40000010
+#define HV_VENDOR_MAX_LEAF CPUID_HV_TIMING_LEAF
 static const char hv_vendor[12] = "MicroHV";
 
 /* Leaf 1: APIC ID and logical-processor count are the vCPU's, not the host's. */
 static void adjust_leaf1(const struct vcpu *v, struct cpuid_regs *r)
 {
-	r->ecx &= ~(ECX_VMX | ECX_SMX | ECX_MONITOR | ECX_X2APIC | ECX_TSC_DEADLINE);
-	r->ecx |= ECX_HYPERVISOR;
+	r->ecx &= ~(ECX_VMX | ECX_SMX | ECX_MONITOR);
+	r->ecx |= ECX_HYPERVISOR | ECX_X2APIC | ECX_TSC_DEADLINE; /* the virtual APIC has both */
+	r->edx |= EDX_APIC;
 	r->ebx = (r->ebx & 0x0000ffff) | ((uint32_t)v->partition->nr_vcpus << 16) |
 		 ((uint32_t)v->index << 24);
 }
@@ -51,6 +55,16 @@ static void adjust_topology(const struct vcpu *v, uint32_t leaf, struct cpuid_re
 		r->eax &= 0x3ff; /* no cores or threads sharing: one per package */
 }
 
+/*
+ * The timing leaf other hypervisors also offer at 0x40000010: EAX the TSC
+ * and EBX the local APIC timer frequency, in kHz.
+ */
+static void timing_leaf(const struct vcpu *v, struct cpuid_regs *r)
+{
+	r->eax = (uint32_t)v->partition->apic_group.tsc_khz;
+	r->ebx = (uint32_t)v->partition->apic_group.timer_khz;
+}
+
 struct cpuid_regs cpuid_guest(const struct vcpu *v, uint32_t leaf, uint32_t subleaf)
 {
 	struct cpuid_regs r = { 0 };
@@ -58,6 +72,8 @@ struct cpuid_regs cpuid_guest(const struct vcpu *v, uint32_t leaf, uint32_t subl
 	if (leaf >= 0x40000000 && leaf < 0x50000000) {
 		if (leaf == CPUID_HV_VENDOR_LEAF)
 			vendor_leaf(&r);
+		else if (leaf == CPUID_HV_TIMING_LEAF)
+			timing_leaf(v, &r);
 		return r;
 	}
 	r = cpuid(leaf, subleaf);
@@ -69,6 +85,11 @@ struct cpuid_regs cpuid_guest(const struct vcpu *v, uint32_t leaf, uint32_t subl
 	case 0xb:
 	case 0x1f:
 		adjust_topology(v, leaf, &r);
+		break;
+	case 0x15: /* TSC/crystal ratio and base frequency: only where they are true */
+	case 0x16:
+		if (tsc_cpuid_is_wrong())
+			r = (struct cpuid_regs){ 0 };
 		break;
 	case 5: /* MONITOR/MWAIT: intercepted, so not offered */
 	case 6: /* thermal and power management: the host's */

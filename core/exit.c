@@ -17,6 +17,8 @@ static const char *const exit_reason_names[EXIT_REASON_COUNT] = {
 	[EXIT_INVALID_STATE] = "invalid-state",
 	[EXIT_UNSUPPORTED_INSN] = "unsupported-insn",
 	[EXIT_CR_ACCESS] = "cr-access",
+	[EXIT_INTERRUPT_WINDOW] = "interrupt-window",
+	[EXIT_APIC_ACCESS] = "apic-access",
 	[EXIT_UNKNOWN] = "unknown",
 };
 

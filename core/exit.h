@@ -24,6 +24,8 @@ enum exit_reason {
 	EXIT_INVALID_STATE,   /* the CPU refused the guest state */
 	EXIT_UNSUPPORTED_INSN,/* an instruction the guest may not use (VMRUN, ...) */
 	EXIT_CR_ACCESS,       /* a control-register access the backend must emulate */
+	EXIT_INTERRUPT_WINDOW,/* the guest can take the interrupt that is waiting */
+	EXIT_APIC_ACCESS,     /* xAPIC MMIO, decoded and emulated (core/ reclassifies the NPF) */
 	EXIT_UNKNOWN,
 	EXIT_REASON_COUNT,
 };

@@ -11,7 +11,14 @@ enum lapic_reg {
 	LAPIC_SVR = 0x0f0,
 	LAPIC_ICR_LO = 0x300,
 	LAPIC_ICR_HI = 0x310,
+	LAPIC_LVT_TIMER = 0x320,
+	LAPIC_TIMER_INITIAL = 0x380,
+	LAPIC_TIMER_CURRENT = 0x390,
+	LAPIC_TIMER_DIVIDE = 0x3e0,
 };
+
+#define TIMER_DIVIDE_BY_1  0xb
+#define TIMER_CALIBRATE_US 10000
 
 #define APIC_BASE_ENABLE   BIT(11)
 #define APIC_BASE_X2APIC   BIT(10)
@@ -29,6 +36,7 @@ enum lapic_reg {
 
 static volatile uint32_t *xapic_mmio;
 static bool x2apic;
+static uint64_t timer_khz; /* the host APIC timer's rate at divide-by-1 */
 
 static uint32_t lapic_read(enum lapic_reg reg)
 {
@@ -69,6 +77,33 @@ uint32_t lapic_id(void)
 }
 
 void lapic_eoi(void) { lapic_write(LAPIC_EOI, 0); }
+
+/* Counts the timer down from its maximum for a known number of TSC ticks. */
+void lapic_timer_calibrate(void)
+{
+	lapic_write(LAPIC_TIMER_DIVIDE, TIMER_DIVIDE_BY_1);
+	lapic_write(LAPIC_LVT_TIMER, BIT(16) | HOST_TIMER_VECTOR); /* masked */
+	lapic_write(LAPIC_TIMER_INITIAL, 0xffffffff);
+	udelay(TIMER_CALIBRATE_US);
+	timer_khz = (0xffffffffu - lapic_read(LAPIC_TIMER_CURRENT)) / (TIMER_CALIBRATE_US / 1000);
+	lapic_write(LAPIC_TIMER_INITIAL, 0);
+}
+
+/* One-shot, on this CPU: HOST_TIMER_VECTOR at TSC `deadline` (0: cancel). */
+void lapic_timer_arm(uint64_t deadline)
+{
+	uint64_t now = rdtsc(), count = 1;
+
+	if (!deadline || !timer_khz) {
+		lapic_write(LAPIC_TIMER_INITIAL, 0);
+		return;
+	}
+	if (deadline > now)
+		count = MAX(1, MIN(0xffffffffUL, (deadline - now) * timer_khz / tsc_khz()));
+	lapic_write(LAPIC_TIMER_DIVIDE, TIMER_DIVIDE_BY_1);
+	lapic_write(LAPIC_LVT_TIMER, HOST_TIMER_VECTOR);
+	lapic_write(LAPIC_TIMER_INITIAL, (uint32_t)count);
+}
 
 /* x2APIC has no delivery-status bit: the write is the send (SDM 11.12.9). */
 static bool send_ipi(uint32_t dest, uint32_t icr)

@@ -5,7 +5,8 @@
 #include "core/types.h"
 
 #define SPURIOUS_VECTOR 0xff
-#define WAKEUP_VECTOR   0xf0 /* makes an idle CPU look for work */
+#define WAKEUP_VECTOR   0xf0 /* makes an idle CPU look for work, or a running vCPU exit */
+#define HOST_TIMER_VECTOR 0xef /* a guest timer is due on this CPU */
 
 /* Enables this CPU's local APIC, in x2APIC mode where the CPU has it. */
 void lapic_init(void);
@@ -18,5 +19,9 @@ bool lapic_send_init(uint32_t apic_id);
 bool lapic_send_sipi(uint32_t apic_id, uint8_t page);
 void lapic_send_nmi_all_but_self(void);
 void lapic_send_fixed(uint32_t apic_id, uint8_t vector);
+
+/* The host timer: calibrated once against the TSC, then armed per CPU. */
+void lapic_timer_calibrate(void);
+void lapic_timer_arm(uint64_t tsc_deadline);
 
 #endif

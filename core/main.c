@@ -137,6 +137,7 @@ __noreturn void hv_main(paddr_t mbi)
 	tsc_init(&acpi_info.pm_timer);
 	cpu_features_detect(&this_cpu()->features);
 	lapic_init();
+	lapic_timer_calibrate();
 	this_cpu()->apic_id = lapic_id();
 	nr_cpus_online = 1;
 	log_info("cpus online: %u", smp_start_aps(&acpi_info));

@@ -8,9 +8,9 @@
 #include "core/partition.h"
 #include "core/x86.h"
 
-#define APIC_DEFAULT_BASE 0xfee00000UL
-#define APIC_BASE_BSP     BIT(8)
-#define APIC_BASE_ENABLE  BIT(11)
+#define MSR_TSC_DEADLINE  0x6e0
+#define MSR_X2APIC_FIRST  0x800
+#define MSR_X2APIC_LAST   0x8ff
 
 /* EFER bits a guest may set (Intel SDM vol. 3, 2.2.1; AMD APM vol. 2, 3.1.7) */
 #define EFER_SCE BIT(0)
@@ -40,10 +40,7 @@ static void log_once(struct vcpu *v, uint32_t msr, bool write)
 			 p->name, write ? "wrmsr" : "rdmsr", msr);
 }
 
-static uint64_t apic_base_value(const struct vcpu *v)
-{
-	return APIC_DEFAULT_BASE | APIC_BASE_ENABLE | (v->index == 0 ? APIC_BASE_BSP : 0);
-}
+static bool is_x2apic_msr(uint32_t msr) { return msr >= MSR_X2APIC_FIRST && msr <= MSR_X2APIC_LAST; }
 
 /* LME may change only while paging is off; LMA is the CPU's, writes keep it. */
 static bool write_efer(struct vcpu *v, uint64_t val)
@@ -63,12 +60,17 @@ bool msr_guest_read(struct vcpu *v, uint32_t msr, uint64_t *val)
 {
 	struct vcpu_control_regs c;
 
+	if (is_x2apic_msr(msr))
+		return vlapic_msr_read(&v->apic, msr, val);
 	switch (msr) {
 	case MSR_IA32_TSC:
 		*val = rdtsc(); /* the guest's TSC has no offset */
 		return true;
 	case MSR_IA32_APIC_BASE:
-		*val = apic_base_value(v);
+		*val = vlapic_get_base(&v->apic);
+		return true;
+	case MSR_TSC_DEADLINE:
+		*val = vlapic_tsc_deadline_read(&v->apic);
 		return true;
 	case MSR_EFER:
 		backend->vcpu_read_control(v, &c);
@@ -81,9 +83,14 @@ bool msr_guest_read(struct vcpu *v, uint32_t msr, uint64_t *val)
 
 bool msr_guest_write(struct vcpu *v, uint32_t msr, uint64_t val)
 {
+	if (is_x2apic_msr(msr))
+		return vlapic_msr_write(&v->apic, msr, val);
 	switch (msr) {
 	case MSR_IA32_APIC_BASE:
-		return val == apic_base_value(v); /* relocation and x2APIC: not yet modelled */
+		return vlapic_set_base(&v->apic, val);
+	case MSR_TSC_DEADLINE:
+		vlapic_tsc_deadline_write(&v->apic, val);
+		return true;
 	case MSR_EFER:
 		return write_efer(v, val);
 	}

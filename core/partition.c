@@ -7,6 +7,7 @@
 #include "core/console.h"
 #include "core/fmt.h"
 #include "core/frames.h"
+#include "core/guest_apic.h"
 #include "core/guest_image.h"
 #include "core/guest_io.h"
 #include "core/guest_mbi.h"
@@ -129,8 +130,10 @@ static const char *load_guest(struct partition *p, const struct boot_module *m,
 	return *mbi ? NULL : err;
 }
 
-static void assign_vcpus(struct partition *p, const struct guest_image *img, uint32_t mbi)
+static const char *assign_vcpus(struct partition *p, const struct guest_image *img,
+				uint32_t mbi)
 {
+	guest_apic_init_partition(p);
 	for (unsigned int i = 0; i < p->config.cpus; i++) {
 		struct vcpu *v = &vcpu_pool[nr_vcpus_used++];
 		struct percpu *cpu = cpus[next_free_cpu++];
@@ -143,8 +146,12 @@ static void assign_vcpus(struct partition *p, const struct guest_image *img, uin
 			v->regs.rbx = mbi;
 		}
 		p->vcpus[p->nr_vcpus++] = v;
-		cpu->vcpu = v;
+		if (!guest_apic_init_vcpu(v))
+			return "not enough memory for its local APICs";
 	}
+	for (unsigned int i = 0; i < p->nr_vcpus; i++)
+		p->vcpus[i]->cpu->vcpu = p->vcpus[i];
+	return NULL;
 }
 
 static const char *check_cpus(const struct guest_config *cfg)
@@ -174,13 +181,11 @@ static const char *build_partition(struct partition *p, const struct module_conf
 		err = load_guest(p, mc->module, &img, &mbi);
 	if (!err && !backend->partition_init(p))
 		err = "not enough memory for its nested page tables";
-	if (err) {
-		if (p->mem_hpa)
-			frames_free(p->mem_hpa, p->mem_size / PAGE_SIZE);
-		return err;
-	}
-	assign_vcpus(p, &img, mbi);
-	return NULL;
+	if (!err)
+		err = assign_vcpus(p, &img, mbi);
+	if (err && p->mem_hpa)
+		frames_free(p->mem_hpa, p->mem_size / PAGE_SIZE);
+	return err;
 }
 
 static void create_partition(const struct module_config *mc)

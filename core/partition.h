@@ -40,6 +40,8 @@ struct partition {
 	paddr_t nested_root;    /* NPT/EPT root */
 	struct vcpu *vcpus[GUEST_MAX_CPUS];
 	unsigned int nr_vcpus;
+	struct vlapic *apics[GUEST_MAX_CPUS];
+	struct vlapic_group apic_group;
 	volatile enum partition_state state;
 	uint32_t exit_code;
 

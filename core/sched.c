@@ -6,6 +6,7 @@
 #include "boot/traps.h"
 #include "core/backend.h"
 #include "core/crash.h"
+#include "core/guest_apic.h"
 #include "core/lapic.h"
 #include "core/log.h"
 #include "core/partition.h"
@@ -13,6 +14,7 @@
 #include "core/vcpu_run.h"
 #include "core/x86.h"
 
+/* WAKEUP_VECTOR and HOST_TIMER_VECTOR: their only job is to end a HLT or a guest run. */
 static void wakeup_interrupt(struct trap_frame *f)
 {
 	(void)f;
@@ -41,7 +43,7 @@ __noreturn void cpu_idle_loop(void)
 	for (;;) {
 		irq_disable();
 		struct vcpu *v = cpu->vcpu;
-		if (v && v->state == VCPU_RUNNING && prepare_vcpu(cpu, v)) {
+		if (v && guest_apic_vcpu_wants_cpu(v) && prepare_vcpu(cpu, v)) {
 			vcpu_run_loop(v);
 			continue;
 		}
@@ -52,6 +54,7 @@ __noreturn void cpu_idle_loop(void)
 void sched_start_all(void)
 {
 	irq_register(WAKEUP_VECTOR, wakeup_interrupt);
+	irq_register(HOST_TIMER_VECTOR, wakeup_interrupt);
 	for (unsigned int i = 1; i < MAX_CPUS; i++)
 		if (cpus[i] && cpus[i]->online && cpus[i]->vcpu)
 			lapic_send_fixed(cpus[i]->apic_id, WAKEUP_VECTOR);

@@ -13,8 +13,10 @@
 #define PIT_GATE_PORT 0x61 /* bit 0: channel 2 gate, bit 5: channel 2 output */
 
 static uint64_t khz;
+static bool cpuid_wrong;
 
 uint64_t tsc_khz(void) { return khz; }
+bool tsc_cpuid_is_wrong(void) { return cpuid_wrong; }
 
 /*
  * Intel SDM vol. 3, 19.7.3: CPUID 0x15 gives TSC = crystal * EBX / EAX; the
@@ -95,7 +97,9 @@ void tsc_init(const struct acpi_pm_timer *pmt)
 	uint64_t measured = calibrate(pmt, &source);
 
 	khz = measured;
-	if (stated && measured && (measured * 50 < stated * 49 || measured * 50 > stated * 51))
+	cpuid_wrong = stated && measured &&
+		      (measured * 50 < stated * 49 || measured * 50 > stated * 51);
+	if (cpuid_wrong)
 		log_warn("tsc: cpuid states %lu kHz but the TSC runs at %lu kHz; using the latter",
 			 stated, measured);
 	else if (stated) {

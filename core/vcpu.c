@@ -2,6 +2,7 @@
 #include "core/backend.h"
 #include "core/cpuid_policy.h"
 #include "core/crash.h"
+#include "core/guest_apic.h"
 #include "core/guest_io.h"
 #include "core/lapic.h"
 #include "core/log.h"
@@ -91,17 +92,30 @@ static void handle_io(struct vcpu *v, const struct exit_event *e)
 		backend->vcpu_skip_instruction(v, e);
 }
 
-/* Without a virtual interrupt controller yet, nothing can wake a halted vCPU. */
+/*
+ * HLT with interrupts enabled waits for one; with interrupts disabled only
+ * an NMI or INIT could wake the vCPU, and the guests here get neither
+ * unasked, so the vCPU is parked.
+ */
 static void handle_hlt(struct vcpu *v, const struct exit_event *e)
 {
 	struct vcpu_control_regs c;
 
 	backend->vcpu_skip_instruction(v, e);
 	backend->vcpu_read_control(v, &c);
-	log_info("guest %s: vcpu %u halted%s; nothing can wake it", v->partition->name, v->index,
-		 (c.rflags & RFLAGS_IF) ? "" : " with interrupts disabled");
+	if (c.rflags & RFLAGS_IF) {
+		guest_apic_wait_for_interrupt(v);
+		return;
+	}
+	log_info("guest %s: vcpu %u halted with interrupts disabled; nothing can wake it",
+		 v->partition->name, v->index);
 	v->state = VCPU_PARKED;
 	partition_vcpu_parked(v->partition);
+}
+
+static void handle_apic_access(struct vcpu *v, const struct exit_event *e)
+{
+	guest_apic_mmio(v, e);
 }
 
 static void handle_npf(struct vcpu *v, const struct exit_event *e)
@@ -121,13 +135,15 @@ static void handle_exception(struct vcpu *v, const struct exit_event *e)
 	backend->vcpu_inject_exception(v, x->vector, x->has_error_code, x->error_code);
 }
 
-/* Let the host take the interrupt that caused the exit. */
+/*
+ * Let the host take the interrupt that caused the exit. STI delays
+ * interrupts by one instruction (SDM vol. 2, STI), hence the NOP.
+ */
 static void handle_host_interrupt(struct vcpu *v, const struct exit_event *e)
 {
 	(void)v;
 	(void)e;
-	irq_enable();
-	irq_disable();
+	asm volatile("sti; nop; cli" ::: "memory");
 }
 
 static void handle_ignored(struct vcpu *v, const struct exit_event *e)
@@ -179,15 +195,28 @@ static const exit_handler_t exit_handlers[EXIT_REASON_COUNT] = {
 	[EXIT_INVALID_STATE] = handle_invalid_state,
 	[EXIT_UNSUPPORTED_INSN] = handle_ud,
 	[EXIT_CR_ACCESS] = handle_cr_access,
+	[EXIT_INTERRUPT_WINDOW] = handle_ignored, /* the next entry injects */
+	[EXIT_APIC_ACCESS] = handle_apic_access,
 	[EXIT_UNKNOWN] = handle_unknown,
 };
+
+/* A nested page fault on the xAPIC page is an APIC access, and counted as one. */
+static void classify(const struct vcpu *v, struct exit_event *e)
+{
+	if (e->reason == EXIT_NESTED_PAGE_FAULT && guest_apic_is_mmio(v, e->npf.gpa))
+		e->reason = EXIT_APIC_ACCESS;
+}
 
 void vcpu_run_loop(struct vcpu *v)
 {
 	struct exit_event e;
 
-	while (v->state == VCPU_RUNNING) {
+	for (;;) {
+		guest_apic_before_entry(v);
+		if (v->state != VCPU_RUNNING)
+			return;
 		backend->vcpu_run(v, &e);
+		classify(v, &e);
 		v->stats.exits[e.reason]++;
 		exit_handlers[e.reason](v, &e);
 	}

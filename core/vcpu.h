@@ -4,6 +4,7 @@
 
 #include "core/exit.h"
 #include "core/guest_regs_asm.h"
+#include "apic/vlapic.h"
 
 struct partition;
 struct percpu;
@@ -36,6 +37,13 @@ struct vcpu_control_regs {
 	uint8_t cpl;
 };
 
+/* Events another CPU posts to a vCPU; its own CPU takes them before entry. */
+enum vcpu_pending_event {
+	VCPU_PENDING_INIT = BIT(0),
+	VCPU_PENDING_SIPI = BIT(1),
+	VCPU_PENDING_NMI = BIT(2),
+};
+
 struct vcpu_stats {
 	uint64_t exits[EXIT_REASON_COUNT];
 };
@@ -47,6 +55,10 @@ struct vcpu {
 	struct percpu *cpu;     /* the physical CPU it is pinned to */
 	volatile enum vcpu_state state;
 	uint32_t boot_entry;    /* where the boot vCPU starts */
+	volatile uint32_t pending_events; /* enum vcpu_pending_event */
+	volatile uint8_t sipi_vector;
+	bool window_requested;  /* an interrupt-window exit is armed */
+	struct vlapic apic;
 	struct vcpu_stats stats;
 	void *arch;             /* the backend's state (VMCB or VMCS) */
 };

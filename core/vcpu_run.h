@@ -4,7 +4,7 @@
 
 #include "core/vcpu.h"
 
-/* Runs v until it stops running (its partition ended, or it halted for good). */
+/* Runs v until it stops running (its partition ended, it halted for good, or INIT). */
 void vcpu_run_loop(struct vcpu *v);
 
 #endif

@@ -17,7 +17,7 @@ GUEST_LDFLAGS := -nostdlib -static -no-pie -Wl,-T,guest-tests/lib/guest.ld \
 	-Wl,-z,max-page-size=0x1000 -Wl,--build-id=none -Wl,-z,noexecstack
 
 GUEST_LIB_OBJS := $(patsubst guest-tests/lib/%.c,$(GUEST_BUILD)/lib/%.o,$(wildcard guest-tests/lib/*.c)) \
-	$(GUEST_BUILD)/lib/trap_entry.o $(GUEST_BUILD)/lib/fmt.o
+	$(GUEST_BUILD)/lib/trap_entry.o $(GUEST_BUILD)/lib/ap_boot.o $(GUEST_BUILD)/lib/fmt.o
 GUEST_ENTRY     := $(GUEST_BUILD)/lib/entry.o
 GUEST_ENTRY_MB2 := $(GUEST_BUILD)/lib/entry-mb2.o
 GUEST_PROG_OBJS := $(patsubst guest-tests/%.c,$(GUEST_BUILD)/%.o,$(wildcard guest-tests/*.c))

@@ -30,6 +30,8 @@
 #define ATTR_DATA32 0xc93 /* G, B, P, S, read/write, accessed */
 #define ATTR_TSS32  0x08b /* P, busy 32-bit TSS */
 #define ATTR_LDT    0x082 /* P, LDT */
+#define ATTR_CODE16 0x09b /* P, S, execute/read, accessed: real mode */
+#define ATTR_DATA16 0x093 /* P, S, read/write, accessed */
 
 struct svm_cpu {
 	paddr_t hsave;     /* VM_HSAVE_PA: where VMRUN keeps the host state */
@@ -138,6 +140,8 @@ static void vmcb_init_control(struct vmcb_control *c, const struct partition *p)
 	c->iopm_base_pa = iopm_pa;
 	c->msrpm_base_pa = msrpm_pa;
 	c->guest_asid = p->id + 1; /* ASID 0 is the host's */
+	/* The host's IF, not the guest's, gates physical interrupts (APM 15.21.1). */
+	c->int_control = V_INTR_MASKING;
 	c->tlb_control = TLB_CONTROL_FLUSH_ALL;
 	c->nested_control = NP_ENABLE;
 	c->nested_cr3 = p->nested_root;
@@ -235,6 +239,8 @@ static enum exit_reason decode_exit(const struct vmcb *vmcb, struct exit_event *
 		return EXIT_NMI;
 	case SVM_EXIT_INIT:
 		return EXIT_INIT;
+	case SVM_EXIT_VINTR:
+		return EXIT_INTERRUPT_WINDOW;
 	case SVM_EXIT_SHUTDOWN:
 		return EXIT_SHUTDOWN;
 	case SVM_EXIT_VMRUN:
@@ -267,8 +273,15 @@ static void svm_vcpu_run(struct vcpu *v, struct exit_event *e)
 	struct svm_cpu *cpu = this_cpu()->backend_data;
 
 	s->vmcb->save.rax = v->regs.rax;
+	/*
+	 * GIF holds host interrupts until VMRUN; with IF set, one arriving in
+	 * the guest then exits (V_INTR_MASKING), and after #VMEXIT GIF holds it
+	 * again until the exit handler lets the host take it.
+	 */
 	clgi();
+	irq_enable();
 	svm_vmrun(&v->regs, s->vmcb_pa, cpu->host_save);
+	irq_disable();
 	stgi();
 	v->regs.rax = s->vmcb->save.rax;
 	c->tlb_control = 0;
@@ -297,6 +310,14 @@ static void svm_vcpu_skip_instruction(struct vcpu *v, const struct exit_event *e
 	vmcb->control.int_state &= ~1ULL; /* the instruction retired: no interrupt shadow */
 }
 
+static void svm_vcpu_advance_rip(struct vcpu *v, unsigned int len)
+{
+	struct vmcb *vmcb = ((struct svm_vcpu *)v->arch)->vmcb;
+
+	vmcb->save.rip += len;
+	vmcb->control.int_state &= ~1ULL;
+}
+
 static void svm_vcpu_inject_exception(struct vcpu *v, uint8_t vector, bool has_error,
 				      uint32_t error_code)
 {
@@ -319,6 +340,63 @@ static void svm_vcpu_read_control(struct vcpu *v, struct vcpu_control_regs *r)
 		.cs_long = s->cs.attrib & BIT(9), .cs_db = s->cs.attrib & BIT(10),
 		.cpl = s->cpl,
 	};
+}
+
+static struct vmcb *vmcb_of(struct vcpu *v) { return ((struct svm_vcpu *)v->arch)->vmcb; }
+
+static bool svm_vcpu_interrupt_allowed(struct vcpu *v)
+{
+	const struct vmcb *vmcb = vmcb_of(v);
+
+	return (vmcb->save.rflags & BIT(9)) && !(vmcb->control.int_state & 1) &&
+	       !(vmcb->control.event_inj & EVENT_VALID);
+}
+
+static void svm_vcpu_inject_interrupt(struct vcpu *v, uint8_t vector)
+{
+	vmcb_of(v)->control.event_inj = vector | EVENT_TYPE_INTR | EVENT_VALID;
+}
+
+static void svm_vcpu_inject_nmi(struct vcpu *v)
+{
+	vmcb_of(v)->control.event_inj = 2 | EVENT_TYPE_NMI | EVENT_VALID;
+}
+
+/* A virtual interrupt nobody will take: its only use is the VINTR exit (APM 15.21.4). */
+static void svm_vcpu_request_interrupt_window(struct vcpu *v, bool on)
+{
+	struct vmcb_control *c = &vmcb_of(v)->control;
+
+	if (on) {
+		c->int_control |= V_IRQ | V_INTR_PRIO_MAX | V_IGN_TPR;
+		c->intercept_misc1 |= INTERCEPT_VINTR;
+	} else {
+		c->int_control &= ~(V_IRQ | V_INTR_PRIO_MAX | V_IGN_TPR);
+		c->intercept_misc1 &= ~INTERCEPT_VINTR;
+	}
+}
+
+/* Real mode at CS = vector << 8, IP = 0 (SDM 9.4.4.1; APM 15.3 for the VMCB). */
+static void svm_vcpu_start_at_sipi(struct vcpu *v, uint8_t vector)
+{
+	struct vmcb_save *s = &vmcb_of(v)->save;
+
+	set_segment(&s->cs, (uint16_t)vector << 8, ATTR_CODE16, 0xffff);
+	s->cs.base = (uint64_t)vector << 12;
+	set_segment(&s->ds, 0, ATTR_DATA16, 0xffff);
+	s->es = s->ss = s->fs = s->gs = s->ds;
+	set_segment(&s->tr, 0, ATTR_TSS32, 0xffff);
+	set_segment(&s->ldtr, 0, ATTR_LDT, 0xffff);
+	set_segment(&s->gdtr, 0, 0, 0xffff);
+	set_segment(&s->idtr, 0, 0, 0xffff);
+	s->cr0 = BIT(4); /* ET */
+	s->cr2 = s->cr3 = s->cr4 = 0;
+	s->efer = EFER_SVME;
+	s->rflags = BIT(1);
+	s->rip = s->rsp = 0;
+	s->cpl = 0;
+	vmcb_of(v)->control.event_inj = 0;
+	vmcb_of(v)->control.int_state = 0;
 }
 
 /* The guest's VMCB must keep EFER.SVME set, whatever the guest thinks (APM 15.5.1). */
@@ -369,10 +447,16 @@ const struct backend svm_backend = {
 	.vcpu_init = svm_vcpu_init,
 	.vcpu_run = svm_vcpu_run,
 	.vcpu_skip_instruction = svm_vcpu_skip_instruction,
+	.vcpu_advance_rip = svm_vcpu_advance_rip,
 	.vcpu_inject_exception = svm_vcpu_inject_exception,
 	.vcpu_read_control = svm_vcpu_read_control,
 	.vcpu_write_efer = svm_vcpu_write_efer,
 	.vcpu_cr_access = svm_vcpu_cr_access,
+	.vcpu_interrupt_allowed = svm_vcpu_interrupt_allowed,
+	.vcpu_inject_interrupt = svm_vcpu_inject_interrupt,
+	.vcpu_inject_nmi = svm_vcpu_inject_nmi,
+	.vcpu_request_interrupt_window = svm_vcpu_request_interrupt_window,
+	.vcpu_start_at_sipi = svm_vcpu_start_at_sipi,
 	.describe_exit = svm_describe_exit,
 	.vcpu_dump_state = svm_vcpu_dump_state,
 };

@@ -6,6 +6,7 @@
 
 /* Intercept vector 3 (APM B-1, offset 0x0c) */
 #define INTERCEPT_INTR      BIT(0)
+#define INTERCEPT_VINTR     BIT(4)
 #define INTERCEPT_NMI       BIT(1)
 #define INTERCEPT_SMI       BIT(2)
 #define INTERCEPT_INIT      BIT(3)
@@ -28,10 +29,18 @@
 #define INTERCEPT_MWAIT     BIT(11)
 
 #define TLB_CONTROL_FLUSH_ALL 1
+
+/* V_INTR fields of int_control (APM 15.21.4) */
+#define V_IRQ            BIT(8)
+#define V_INTR_PRIO_MAX  (0xfu << 16)
+#define V_IGN_TPR        BIT(20)
+#define V_INTR_MASKING   BIT(24)
 #define NP_ENABLE             BIT(0)
 
 /* EVENTINJ and EXITINTINFO (APM 15.20) */
 #define EVENT_VECTOR_MASK   0xff
+#define EVENT_TYPE_INTR     (0u << 8)
+#define EVENT_TYPE_NMI      (2u << 8)
 #define EVENT_TYPE_EXCEPTION (3u << 8)
 #define EVENT_ERROR_VALID   BIT(11)
 #define EVENT_VALID         BIT(31)
@@ -43,6 +52,7 @@ enum svm_exit_code {
 	SVM_EXIT_NMI = 0x61,
 	SVM_EXIT_SMI = 0x62,
 	SVM_EXIT_INIT = 0x63,
+	SVM_EXIT_VINTR = 0x64,
 	SVM_EXIT_CPUID = 0x72,
 	SVM_EXIT_HLT = 0x78,
 	SVM_EXIT_INVLPGA = 0x7a,

@@ -145,6 +145,7 @@ enum vmcs_field {
 #define PIN_NMI_EXITING          BIT(3)
 
 /* Primary processor-based controls (24.6.2, table 24-6) */
+#define PROC_INTR_WINDOW_EXITING BIT(2)
 #define PROC_HLT_EXITING         BIT(7)
 #define PROC_MWAIT_EXITING       BIT(10)
 #define PROC_UNCOND_IO_EXITING   BIT(24)
@@ -190,6 +191,9 @@ enum vmcs_field {
 #define AR_CODE32   0xc09b /* G, D, P, S, execute/read, accessed */
 #define AR_DATA32   0xc093 /* G, B, P, S, read/write, accessed */
 #define AR_TSS32    0x008b /* P, busy 32-bit TSS */
+#define AR_CODE16   0x009b /* P, S, execute/read, accessed: real mode */
+#define AR_DATA16   0x0093 /* P, S, read/write, accessed */
+#define AR_LDT      0x0082 /* P, LDT */
 #define AR_UNUSABLE BIT(16)
 #define AR_L        BIT(13)
 #define AR_DB       BIT(14)
@@ -206,6 +210,7 @@ enum vmx_exit_reason {
 	VMX_EXIT_TRIPLE_FAULT    = 2,
 	VMX_EXIT_INIT            = 3,
 	VMX_EXIT_SIPI            = 4,
+	VMX_EXIT_INTR_WINDOW     = 7,
 	VMX_EXIT_CPUID           = 10,
 	VMX_EXIT_GETSEC          = 11,
 	VMX_EXIT_HLT             = 12,

@@ -130,21 +130,65 @@ static bool write_host_state(void)
 	return ok;
 }
 
-static bool write_segment(unsigned int index, uint16_t sel, uint32_t ar, uint32_t limit)
+enum { ES, CS, SS, DS, FS, GS, LDTR, TR };
+
+static bool write_segment_at(unsigned int index, uint16_t sel, uint32_t ar, uint32_t limit,
+			     uint64_t base)
 {
 	bool ok = true;
 
 	ok &= vmcs_write(VMCS_GUEST_ES_SEL + 2 * index, sel);
-	ok &= vmcs_write(VMCS_GUEST_ES_BASE + 2 * index, 0);
+	ok &= vmcs_write(VMCS_GUEST_ES_BASE + 2 * index, base);
 	ok &= vmcs_write(VMCS_GUEST_ES_LIMIT + 2 * index, limit);
 	ok &= vmcs_write(VMCS_GUEST_ES_AR + 2 * index, ar);
+	return ok;
+}
+
+static bool write_segment(unsigned int index, uint16_t sel, uint32_t ar, uint32_t limit)
+{
+	return write_segment_at(index, sel, ar, limit, 0);
+}
+
+/* CR0/CR4 as the guest wants them, the fixed bits added for the CPU (SDM 25.3). */
+static bool write_cr0_cr4(struct vmx_vcpu *x, uint64_t cr0, uint64_t cr4)
+{
+	bool ok = true;
+
+	ok &= vmcs_write(VMCS_CR0_READ_SHADOW, cr0);
+	ok &= vmcs_write(VMCS_GUEST_CR0, vmx_guest_cr0(cr0));
+	ok &= vmcs_write(VMCS_CR4_READ_SHADOW, cr4);
+	ok &= vmcs_write(VMCS_GUEST_CR4, vmx_guest_cr4(cr4));
+	ok &= vmcs_write(VMCS_GUEST_CR3, 0);
+	x->cr2 = 0;
+	return ok;
+}
+
+/* Real mode, CS = vector << 8, IP = 0, as an AP leaves wait-for-SIPI (SDM 9.4.4.1). */
+bool vmcs_guest_start_at_sipi(struct vmx_vcpu *x, uint8_t vector)
+{
+	bool ok = write_segment_at(CS, (uint16_t)vector << 8, AR_CODE16, 0xffff,
+				   (uint64_t)vector << 12);
+
+	for (unsigned int seg = ES; seg <= GS; seg++)
+		if (seg != CS)
+			ok &= write_segment(seg, 0, AR_DATA16, 0xffff);
+	ok &= write_segment(LDTR, 0, AR_LDT, 0xffff);
+	ok &= write_segment(TR, 0, AR_TSS32, 0xffff);
+	ok &= vmcs_write(VMCS_GUEST_GDTR_LIMIT, 0xffff);
+	ok &= vmcs_write(VMCS_GUEST_IDTR_LIMIT, 0xffff);
+	ok &= write_cr0_cr4(x, BIT(4) /* ET */, 0);
+	ok &= vmcs_write(VMCS_GUEST_EFER, 0);
+	ok &= vmcs_write(VMCS_GUEST_RFLAGS, BIT(1));
+	ok &= vmcs_write(VMCS_GUEST_RIP, 0);
+	ok &= vmcs_write(VMCS_GUEST_RSP, 0);
+	ok &= vmcs_write(VMCS_GUEST_INTERRUPTIBILITY, 0);
+	ok &= vmcs_write(VMCS_ENTRY_INTR_INFO, 0);
 	return ok;
 }
 
 /* Multiboot: 32-bit protected mode, paging off, flat segments, IF clear. */
 static bool write_guest_state(struct vmx_vcpu *x, uint32_t entry)
 {
-	enum { ES, CS, SS, DS, FS, GS, LDTR, TR };
 	uint64_t cr0 = CR0_PE | BIT(4); /* ET */
 	bool ok = true;
 
@@ -165,13 +209,8 @@ static bool write_guest_state(struct vmx_vcpu *x, uint32_t entry)
 	x->cr0_mask = cr0_pinned_bits();
 	x->cr4_mask = cr4_pinned_bits();
 	ok &= vmcs_write(VMCS_CR0_GUEST_HOST_MASK, x->cr0_mask);
-	ok &= vmcs_write(VMCS_CR0_READ_SHADOW, cr0);
-	ok &= vmcs_write(VMCS_GUEST_CR0, vmx_guest_cr0(cr0));
 	ok &= vmcs_write(VMCS_CR4_GUEST_HOST_MASK, x->cr4_mask);
-	ok &= vmcs_write(VMCS_CR4_READ_SHADOW, 0);
-	ok &= vmcs_write(VMCS_GUEST_CR4, vmx_guest_cr4(0));
-	ok &= vmcs_write(VMCS_GUEST_CR3, 0);
-	x->cr2 = 0;
+	ok &= write_cr0_cr4(x, cr0, 0);
 
 	ok &= vmcs_write(VMCS_GUEST_RFLAGS, BIT(1));
 	ok &= vmcs_write(VMCS_GUEST_RIP, entry);

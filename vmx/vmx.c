@@ -201,11 +201,16 @@ static void inject_exception(uint8_t vector, bool has_error, uint32_t error_code
 		vmcs_write(VMCS_ENTRY_EXCEPTION_ERROR, error_code);
 }
 
-static void skip_instruction(void)
+static void advance_rip(uint64_t len)
 {
-	vmcs_write(VMCS_GUEST_RIP, vmcs_read(VMCS_GUEST_RIP) + vmcs_read(VMCS_EXIT_INSN_LENGTH));
+	vmcs_write(VMCS_GUEST_RIP, vmcs_read(VMCS_GUEST_RIP) + len);
 	vmcs_write(VMCS_GUEST_INTERRUPTIBILITY,
 		   vmcs_read(VMCS_GUEST_INTERRUPTIBILITY) & ~(uint64_t)INTERRUPTIBILITY_STI_MOVSS);
+}
+
+static void skip_instruction(void)
+{
+	advance_rip(vmcs_read(VMCS_EXIT_INSN_LENGTH));
 }
 
 /* The register a CR-access qualification names (table 27-3: RAX, RCX, RDX, RBX, RSP, ...). */
@@ -313,11 +318,57 @@ static void vmx_vcpu_skip_instruction(struct vcpu *v, const struct exit_event *e
 	skip_instruction();
 }
 
+static void vmx_vcpu_advance_rip(struct vcpu *v, unsigned int len)
+{
+	(void)v;
+	advance_rip(len);
+}
+
 static void vmx_vcpu_inject_exception(struct vcpu *v, uint8_t vector, bool has_error,
 				      uint32_t error_code)
 {
 	(void)v;
 	inject_exception(vector, has_error, error_code);
+}
+
+static bool vmx_vcpu_interrupt_allowed(struct vcpu *v)
+{
+	(void)v;
+	return (vmcs_read(VMCS_GUEST_RFLAGS) & BIT(9)) &&
+	       !(vmcs_read(VMCS_GUEST_INTERRUPTIBILITY) & INTERRUPTIBILITY_STI_MOVSS) &&
+	       !(vmcs_read(VMCS_ENTRY_INTR_INFO) & INTR_INFO_VALID);
+}
+
+static void inject_event(uint8_t vector, uint32_t type)
+{
+	vmcs_write(VMCS_ENTRY_INTR_INFO, vector | (type << INTR_INFO_TYPE_SHIFT) | INTR_INFO_VALID);
+}
+
+static void vmx_vcpu_inject_interrupt(struct vcpu *v, uint8_t vector)
+{
+	(void)v;
+	inject_event(vector, INTR_TYPE_EXT_INTR);
+}
+
+static void vmx_vcpu_inject_nmi(struct vcpu *v)
+{
+	(void)v;
+	inject_event(2, INTR_TYPE_NMI);
+}
+
+/* Interrupt-window exiting (SDM 25.2): an exit as soon as RFLAGS.IF and no blocking allow. */
+static void vmx_vcpu_request_interrupt_window(struct vcpu *v, bool on)
+{
+	uint64_t ctl = vmcs_read(VMCS_PROC_CONTROLS);
+
+	(void)v;
+	vmcs_write(VMCS_PROC_CONTROLS, on ? ctl | PROC_INTR_WINDOW_EXITING
+					  : ctl & ~(uint64_t)PROC_INTR_WINDOW_EXITING);
+}
+
+static void vmx_vcpu_start_at_sipi(struct vcpu *v, uint8_t vector)
+{
+	vmcs_guest_start_at_sipi(v->arch, vector);
 }
 
 static void vmx_vcpu_read_control(struct vcpu *v, struct vcpu_control_regs *r)
@@ -415,10 +466,16 @@ const struct backend vmx_backend = {
 	.vcpu_init = vmx_vcpu_init,
 	.vcpu_run = vmx_vcpu_run,
 	.vcpu_skip_instruction = vmx_vcpu_skip_instruction,
+	.vcpu_advance_rip = vmx_vcpu_advance_rip,
 	.vcpu_inject_exception = vmx_vcpu_inject_exception,
 	.vcpu_read_control = vmx_vcpu_read_control,
 	.vcpu_write_efer = vmx_vcpu_write_efer,
 	.vcpu_cr_access = vmx_vcpu_cr_access,
+	.vcpu_interrupt_allowed = vmx_vcpu_interrupt_allowed,
+	.vcpu_inject_interrupt = vmx_vcpu_inject_interrupt,
+	.vcpu_inject_nmi = vmx_vcpu_inject_nmi,
+	.vcpu_request_interrupt_window = vmx_vcpu_request_interrupt_window,
+	.vcpu_start_at_sipi = vmx_vcpu_start_at_sipi,
 	.describe_exit = vmx_describe_exit,
 	.vcpu_dump_state = vmx_vcpu_dump_state,
 };

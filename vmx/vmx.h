@@ -25,6 +25,8 @@ void vmx_exit(void);
 /* vmcs_setup.c: the VMCS of a new vCPU (current on this CPU); false if a VMWRITE failed. */
 bool vmcs_setup(struct vmx_vcpu *x, const struct partition *p, uint32_t entry,
 		paddr_t msr_bitmap);
+/* The real-mode state a SIPI starts an AP in (SDM 9.4.4); false if a VMWRITE failed. */
+bool vmcs_guest_start_at_sipi(struct vmx_vcpu *x, uint8_t vector);
 /* The CR0/CR4 value the CPU needs for a value the guest wants (fixed bits applied). */
 uint64_t vmx_guest_cr0(uint64_t wanted);
 uint64_t vmx_guest_cr4(uint64_t wanted);

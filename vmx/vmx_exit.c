@@ -144,6 +144,8 @@ static enum exit_reason decode(uint32_t reason, uint64_t qual, struct exit_event
 		return decode_ept_violation(qual, e);
 	case VMX_EXIT_CR_ACCESS:
 		return EXIT_CR_ACCESS;
+	case VMX_EXIT_INTR_WINDOW:
+		return EXIT_INTERRUPT_WINDOW;
 	case VMX_EXIT_GETSEC:
 	case VMX_EXIT_VMCLEAR ... VMX_EXIT_VMXON:
 	case VMX_EXIT_INVEPT:

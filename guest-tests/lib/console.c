@@ -1,6 +1,7 @@
 /*
  * The console on COM1 and the exit port. The UART is used as the loader left
- * it (QEMU's and the hypervisor's virtual 16550 need no set-up).
+ * it (QEMU's and the hypervisor's virtual 16550 need no set-up). A lock keeps
+ * the output of one guest_vprintf() together when several CPUs print.
  */
 #include "core/fmt.h"
 #include "guest-tests/lib/internal.h"
@@ -10,6 +11,9 @@
 #define LSR_THRE       0x20 /* transmit holding register empty */
 #define THRE_POLLS     100000
 #define EXIT_PORT      0xf4
+#define RFLAGS_IF      (1UL << 9)
+
+static bool console_locked;
 
 /* Bounded wait: a UART that never gets ready must not hang the test. */
 static void serial_putc(char c)
@@ -22,16 +26,38 @@ static void serial_putc(char c)
 	outb(COM1, (uint8_t)c);
 }
 
+/* Interrupts stay off while the lock is held: a handler that prints must not spin on it. */
+static uint64_t console_lock(void)
+{
+	uint64_t rflags;
+
+	asm volatile("pushfq; pop %0" : "=r"(rflags));
+	cli();
+	while (__atomic_exchange_n(&console_locked, true, __ATOMIC_ACQUIRE))
+		asm volatile("pause");
+	return rflags;
+}
+
+static void console_unlock(uint64_t rflags)
+{
+	__atomic_store_n(&console_locked, false, __ATOMIC_RELEASE);
+	if (rflags & RFLAGS_IF)
+		sti();
+}
+
 void guest_vprintf(const char *fmt, va_list ap)
 {
 	char buf[256];
+	uint64_t rflags;
 
 	fmt_vsnprintf(buf, sizeof(buf), fmt, ap);
+	rflags = console_lock();
 	for (const char *p = buf; *p; p++) {
 		if (*p == '\n')
 			serial_putc('\r');
 		serial_putc(*p);
 	}
+	console_unlock(rflags);
 }
 
 void guest_printf(const char *fmt, ...)

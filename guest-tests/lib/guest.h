@@ -175,7 +175,51 @@ static inline void sti(void) { asm volatile("sti" ::: "memory"); }
 static inline void hlt(void) { asm volatile("hlt" ::: "memory"); }
 
 /* The local APIC: xAPIC registers in MMIO at IA32_APIC_BASE, x2APIC ones as MSRs. */
-#define APIC_ID      0x020
+#define APIC_ID           0x020
+#define APIC_VERSION      0x030
+#define APIC_TPR          0x080
+#define APIC_PPR          0x0a0
+#define APIC_EOI          0x0b0
+#define APIC_LDR          0x0d0
+#define APIC_DFR          0x0e0 /* xAPIC only */
+#define APIC_SVR          0x0f0
+#define APIC_ISR          0x100 /* eight registers, 0x10 apart, 32 vectors each */
+#define APIC_IRR          0x200
+#define APIC_ESR          0x280
+#define APIC_ICR          0x300
+#define APIC_ICR_HIGH     0x310 /* xAPIC only: x2APIC has one 64-bit ICR */
+#define APIC_LVT_TIMER    0x320
+#define APIC_LVT_THERMAL  0x330
+#define APIC_LVT_PERF     0x340
+#define APIC_LVT_LINT0    0x350
+#define APIC_LVT_LINT1    0x360
+#define APIC_LVT_ERROR    0x370
+#define APIC_TIMER_INIT   0x380
+#define APIC_TIMER_COUNT  0x390
+#define APIC_TIMER_DIVIDE 0x3e0
+#define APIC_SELF_IPI     0x3f0 /* x2APIC only */
+
+#define APIC_SVR_ENABLE      (1U << 8)
+#define APIC_SPURIOUS_VECTOR 0xff /* the vector apic_enable() puts in the SVR */
+
+#define APIC_LVT_MASKED          (1U << 16)
+#define APIC_LVT_TIMER_PERIODIC  (1U << 17)
+#define APIC_LVT_TIMER_DEADLINE  (2U << 17)
+
+/* ICR low: delivery mode, destination mode, status, level, shorthand */
+#define APIC_DM_FIXED         (0U << 8)
+#define APIC_DM_INIT          (5U << 8)
+#define APIC_DM_STARTUP       (6U << 8)
+#define APIC_DEST_LOGICAL     (1U << 11)
+#define APIC_ICR_BUSY         (1U << 12)
+#define APIC_LEVEL_ASSERT     (1U << 14)
+#define APIC_DEST_SELF        (1U << 18)
+#define APIC_DEST_ALL         (2U << 18)
+#define APIC_DEST_ALL_BUT_SELF (3U << 18)
+
+#define CPUID_1_ECX_X2APIC       (1U << 21)
+#define CPUID_1_ECX_TSC_DEADLINE (1U << 24)
+#define MSR_IA32_TSC_DEADLINE    0x000006e0
 
 static inline volatile uint32_t *xapic_reg(uint32_t reg)
 {
@@ -186,7 +230,48 @@ static inline uint32_t xapic_read(uint32_t reg) { return *xapic_reg(reg); }
 static inline void xapic_write(uint32_t reg, uint32_t v) { *xapic_reg(reg) = v; }
 
 /* Intel SDM vol. 3, 11.12.1.2: x2APIC MSR = 0x800 + (xAPIC offset >> 4) */
-static inline uint64_t x2apic_read(uint32_t reg) { return rdmsr(MSR_X2APIC_BASE + (reg >> 4)); }
-static inline void x2apic_write(uint32_t reg, uint64_t v) { wrmsr(MSR_X2APIC_BASE + (reg >> 4), v); }
+static inline uint32_t x2apic_msr(uint32_t reg) { return MSR_X2APIC_BASE + (reg >> 4); }
+static inline uint64_t x2apic_read(uint32_t reg) { return rdmsr(x2apic_msr(reg)); }
+static inline void x2apic_write(uint32_t reg, uint64_t v) { wrmsr(x2apic_msr(reg), v); }
+
+/*
+ * The local APIC of the calling CPU in whichever mode it is in (the mode is per
+ * CPU). apic_send_ipi() returns -1 if an xAPIC ICR stayed busy, else 0.
+ */
+bool apic_is_x2apic(void);
+void apic_mode_xapic(void);
+void apic_mode_x2apic(void);
+uint32_t apic_read(uint32_t reg);
+void apic_write(uint32_t reg, uint32_t val);
+void apic_enable(void);         /* software enable, spurious vector APIC_SPURIOUS_VECTOR */
+uint32_t apic_id(void);
+void apic_eoi(void);
+int apic_send_ipi(uint32_t dest, uint32_t icr_low);
+void apic_self_ipi(uint8_t vector);
+bool apic_irr_pending(uint8_t vector);
+bool apic_isr_in_service(uint8_t vector);
+
+/*
+ * Interrupts (vectors 32-255). fn runs with interrupts off on the CPU that took
+ * the interrupt, and sends the EOI itself (apic_eoi()). An interrupt with no
+ * handler ends the guest with code 3, except the spurious vector, which is
+ * ignored (it takes no EOI, Intel SDM vol. 3, 11.9).
+ */
+void irq_set_handler(uint8_t vector, void (*fn)(uint8_t vector));
+
+/* Time: the TSC's rate (CPUID 0x15/0x16, the hypervisor leaf 0x40000010, or the PIT). */
+uint32_t tsc_khz(void);
+void udelay(uint64_t us);
+
+/*
+ * Application processors. smp_start_ap() wakes the CPU with APIC ID apic_id
+ * with INIT/SIPI; it runs fn(cpu) in long mode on its own stack with the BSP's
+ * page tables, GDT and IDT, then idles with interrupts on. 0 when it reported
+ * in, -1 if it did not within 100 ms. CPU indices: 0 is the BSP, APs count up.
+ */
+#define GUEST_MAX_CPUS 8
+
+int smp_start_ap(uint32_t apic_id, void (*fn)(unsigned int cpu));
+unsigned int this_cpu_index(void);
 
 #endif

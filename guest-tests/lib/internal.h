@@ -6,5 +6,7 @@
 
 void idt_init(void);
 void boot_info_parse(uint32_t magic, uint32_t info);
+void irq_init(void);
+void irq_dispatch(uint8_t vector);
 
 #endif

@@ -1,23 +1,28 @@
-/* The test runner: one PASS or FAIL line per check, then a summary and the exit code. */
+/*
+ * The test runner: one PASS or FAIL line per check, then a summary and the exit
+ * code. Any CPU may call check(): each line is one guest_printf(), which no
+ * other CPU's output interleaves.
+ */
+#include "core/fmt.h"
 #include "guest-tests/lib/internal.h"
 
 static unsigned int passed, failed;
 
 void check(const char *name, bool ok, const char *why_fmt, ...)
 {
+	char why[192];
 	va_list ap;
 
 	if (ok) {
-		passed++;
+		__atomic_fetch_add(&passed, 1, __ATOMIC_RELAXED);
 		guest_printf("PASS %s\n", name);
 		return;
 	}
-	failed++;
-	guest_printf("FAIL %s: ", name);
+	__atomic_fetch_add(&failed, 1, __ATOMIC_RELAXED);
 	va_start(ap, why_fmt);
-	guest_vprintf(why_fmt, ap);
+	fmt_vsnprintf(why, sizeof(why), why_fmt, ap);
 	va_end(ap);
-	guest_printf("\n");
+	guest_printf("FAIL %s: %s\n", name, why);
 }
 
 void skip(const char *name, const char *why)

@@ -7,6 +7,7 @@ void guest_main(uint32_t magic, uint32_t info);
 void guest_main(uint32_t magic, uint32_t info)
 {
 	idt_init();
+	irq_init();
 	boot_info_parse(magic, info);
 	test_main(boot.cmdline);
 	tests_done();

@@ -1,6 +1,7 @@
 /*
- * The exception entry stubs, and try_call(), the resume point that the
- * handler jumps back to when a guest_try() caught an exception.
+ * The entry stubs of all 256 vectors, exceptions and interrupts, and
+ * try_call(), the resume point that the handler jumps back to when a
+ * guest_try() caught an exception.
  */
 
 /* Intel SDM vol. 3, 7.3: the exceptions that push an error code */
@@ -62,7 +63,7 @@ trap_stub_\v:
 .endm
 
 	vec = 0
-	.rept 32
+	.rept 256
 	trap_stub %vec
 	vec = vec + 1
 	.endr
@@ -103,7 +104,7 @@ try_resume:
 	.globl trap_stubs
 trap_stubs:
 	vec = 0
-	.rept 32
+	.rept 256
 	trap_stub_addr %vec
 	vec = vec + 1
 	.endr

@@ -1,6 +1,6 @@
 /*
- * Exceptions: an IDT for the 32 exception vectors, guest_try() to catch one,
- * and a report for any other.
+ * The IDT: the 32 exception vectors, with guest_try() to catch one and a
+ * report for any other, and the interrupt vectors 32-255, handed to irq.c.
  *
  * Catching is a saved-context resume: guest_try() arms a catch and calls the
  * function through try_call() (trap_entry.S), which saves the callee-saved
@@ -14,6 +14,7 @@
 #define SEL_CODE64   0x08
 #define GATE_INTR64  0x8e /* present, DPL 0, 64-bit interrupt gate */
 #define NR_EXCEPTIONS 32
+#define NR_VECTORS    256
 
 /* The stack built by trap_entry.S: our pushes, then the CPU's (Intel SDM vol. 3, 7.14.1) */
 struct trap_frame {
@@ -39,13 +40,13 @@ struct catch {
 	struct catch *outer;
 };
 
-extern const uint64_t trap_stubs[NR_EXCEPTIONS];
+extern const uint64_t trap_stubs[NR_VECTORS];
 extern const char try_resume[];
 void try_call(uint64_t *saved_rsp, void (*fn)(void *), void *arg);
 void trap_handler(struct trap_frame *f);
 
-static struct idt_gate idt[NR_EXCEPTIONS] __attribute__((aligned(16)));
-static struct catch *armed;
+static struct idt_gate idt[NR_VECTORS] __attribute__((aligned(16)));
+static struct catch *armed[GUEST_MAX_CPUS]; /* per CPU: each catches its own */
 
 static const char *const exception_names[NR_EXCEPTIONS] = {
 	"#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM",
@@ -68,7 +69,7 @@ void idt_init(void)
 		uint64_t base;
 	} __attribute__((packed)) idtr = { sizeof(idt) - 1, (uint64_t)idt };
 
-	for (int v = 0; v < NR_EXCEPTIONS; v++) {
+	for (int v = 0; v < NR_VECTORS; v++) {
 		uint64_t addr = trap_stubs[v];
 
 		idt[v] = (struct idt_gate){
@@ -105,8 +106,13 @@ static __attribute__((noreturn)) void report_unexpected(const struct trap_frame 
 
 void trap_handler(struct trap_frame *f)
 {
-	struct catch *c = armed;
+	unsigned int cpu = this_cpu_index();
+	struct catch *c = armed[cpu];
 
+	if (f->vector >= NR_EXCEPTIONS) {
+		irq_dispatch((uint8_t)f->vector);
+		return;
+	}
 	if (!c)
 		report_unexpected(f);
 	c->exception = (struct exception){
@@ -114,18 +120,19 @@ void trap_handler(struct trap_frame *f)
 		.error_code = f->error_code,
 		.rip = f->rip,
 	};
-	armed = c->outer;
+	armed[cpu] = c->outer;
 	f->rip = (uint64_t)try_resume;
 	f->rsp = c->saved_rsp;
 }
 
 struct exception guest_try(void (*fn)(void *), void *arg)
 {
-	struct catch c = { .exception.vector = NO_EXCEPTION, .outer = armed };
+	unsigned int cpu = this_cpu_index();
+	struct catch c = { .exception.vector = NO_EXCEPTION, .outer = armed[cpu] };
 
-	armed = &c;
+	armed[cpu] = &c;
 	try_call(&c.saved_rsp, fn, arg);
-	armed = c.outer;
+	armed[cpu] = c.outer;
 	return c.exception;
 }
 

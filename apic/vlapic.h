@@ -1,0 +1,192 @@
+/*
+ * The virtual local APIC of one vCPU: pure logic over a 4 KiB register page
+ * laid out like the APIC's MMIO space (and a VMX virtual-APIC page), so that
+ * it compiles freestanding in the hypervisor and on the host.
+ *
+ * References: Intel SDM vol. 3, chapter 11 "Advanced Programmable Interrupt
+ * Controller (APIC)"; AMD APM vol. 2, chapter 16.
+ */
+#ifndef HV_APIC_VLAPIC_H
+#define HV_APIC_VLAPIC_H
+
+#include "core/types.h"
+
+#define VLAPIC_DEFAULT_BASE 0xfee00000UL
+#define VLAPIC_VERSION      0x14   /* version of the modelled APIC; LVT count in bits 23:16 = 6 (7 LVT entries: CMCI..ERROR) */
+
+struct vlapic;
+
+/* What the model needs from the rest of the hypervisor. */
+struct vlapic_hooks {
+	void (*kick)(struct vlapic *target);                    /* target has a new pending interrupt */
+	void (*deliver_init)(struct vlapic *target);            /* INIT IPI (edge, assert) reached target */
+	void (*deliver_sipi)(struct vlapic *target, uint8_t vector);
+	void (*deliver_nmi)(struct vlapic *target);
+	uint64_t (*now)(void);                                  /* the TSC */
+	void (*timer_changed)(struct vlapic *apic);             /* vlapic_timer_deadline() may have changed */
+};
+
+/* The APICs of one partition: IPIs are resolved among them. */
+struct vlapic_group {
+	struct vlapic **members;
+	unsigned int count;
+	const struct vlapic_hooks *hooks;
+	uint64_t tsc_khz;    /* TSC frequency */
+	uint64_t timer_khz;  /* the APIC timer's input clock before the divider */
+};
+
+struct vlapic {
+	uint32_t *regs;            /* the 4 KiB register page */
+	struct vlapic_group *group;
+	uint32_t id;               /* APIC ID = the vCPU index */
+	uint64_t apic_base;        /* IA32_APIC_BASE */
+	/* timer state */
+	uint64_t timer_start;      /* TSC at the last initial-count write */
+	uint64_t timer_deadline;   /* TSC of the next expiry, 0: none */
+	uint64_t tsc_deadline;     /* IA32_TSC_DEADLINE */
+	void *owner;               /* the vCPU, for the hooks */
+};
+
+void vlapic_init(struct vlapic *a, struct vlapic_group *g, uint32_t *regs, uint32_t id, bool bsp, void *owner);
+void vlapic_reset(struct vlapic *a);                 /* INIT: the state after INIT (SDM 11.4.7.3), apic_base kept */
+
+/* IA32_APIC_BASE (SDM 11.4.4, 11.12.5): false = #GP (reserved bits, illegal mode transition x2APIC->xAPIC, enable x2APIC while disabled, ...). Base relocation allowed in xAPIC mode. */
+uint64_t vlapic_get_base(const struct vlapic *a);
+bool vlapic_set_base(struct vlapic *a, uint64_t val);
+bool vlapic_xapic_enabled(const struct vlapic *a);  /* MMIO decoding active: enabled and not x2APIC */
+bool vlapic_x2apic_enabled(const struct vlapic *a);
+
+/* xAPIC MMIO, offset within the 4 KiB page; 32-bit aligned accesses (others: reads give 0, writes ignored). */
+uint32_t vlapic_mmio_read(struct vlapic *a, uint32_t offset);
+void vlapic_mmio_write(struct vlapic *a, uint32_t offset, uint32_t val);
+
+/* x2APIC MSRs 0x800-0x8ff (SDM 11.12.1-11.12.10): false = #GP (not in x2APIC mode, reserved/write-only/read-only register, reserved bits, ...). ICR is one 64-bit MSR 0x830; SELF_IPI 0x83f; LDR read-only and derived from the ID; no DFR. */
+bool vlapic_msr_read(struct vlapic *a, uint32_t msr, uint64_t *val);
+bool vlapic_msr_write(struct vlapic *a, uint32_t msr, uint64_t val);
+/* IA32_TSC_DEADLINE (0x6e0) */
+uint64_t vlapic_tsc_deadline_read(const struct vlapic *a);
+void vlapic_tsc_deadline_write(struct vlapic *a, uint64_t val);
+
+/* Interrupt flow */
+void vlapic_accept_irq(struct vlapic *a, uint8_t vector, bool level);  /* into IRR (any CPU), then hooks->kick; vectors 0-15 set ESR "received illegal vector" and are dropped */
+int vlapic_pending_vector(struct vlapic *a);    /* highest IRR vector whose priority class beats PPR, or -1 (also -1 when software-disabled) */
+void vlapic_ack(struct vlapic *a, uint8_t vector);  /* IRR -> ISR, PPR updated */
+void vlapic_eoi(struct vlapic *a);              /* write of EOI: retire highest ISR, level-triggered: TMR; returns nothing */
+uint8_t vlapic_ppr(const struct vlapic *a);
+
+/* Timer (SDM 11.5.4): one-shot, periodic, TSC-deadline; current count computed from now(); divide configuration. */
+uint64_t vlapic_timer_deadline(const struct vlapic *a);   /* TSC of the next expiry, 0: none */
+void vlapic_timer_expired(struct vlapic *a);              /* call when now() >= deadline: fires the LVT timer vector unless masked, re-arms periodic */
+
+/* ---- Within apic/ (and its tests) only ---- */
+
+/* Register offsets in the page (SDM table 11-1). */
+enum vlapic_reg {
+	APIC_ID          = 0x020,
+	APIC_VERSION     = 0x030,
+	APIC_TPR         = 0x080,
+	APIC_APR         = 0x090,
+	APIC_PPR         = 0x0a0,
+	APIC_EOI         = 0x0b0,
+	APIC_LDR         = 0x0d0,
+	APIC_DFR         = 0x0e0,
+	APIC_SVR         = 0x0f0,
+	APIC_ISR         = 0x100,	/* 8 registers of 32 vectors each */
+	APIC_TMR         = 0x180,
+	APIC_IRR         = 0x200,
+	APIC_ESR         = 0x280,
+	APIC_LVT_CMCI    = 0x2f0,
+	APIC_ICR_LO      = 0x300,
+	APIC_ICR_HI      = 0x310,
+	APIC_LVT_TIMER   = 0x320,
+	APIC_LVT_THERMAL = 0x330,
+	APIC_LVT_PERF    = 0x340,
+	APIC_LVT_LINT0   = 0x350,
+	APIC_LVT_LINT1   = 0x360,
+	APIC_LVT_ERROR   = 0x370,
+	APIC_TIMER_ICR   = 0x380,	/* initial count */
+	APIC_TIMER_CCR   = 0x390,	/* current count */
+	/*
+	 * A reserved offset that holds the model's accumulated errors until a
+	 * write to ESR latches them (SDM 11.5.3). Neither the MMIO nor the MSR
+	 * interface serves it, and APIC-register virtualization does not map it.
+	 */
+	APIC_ESR_PENDING = 0x3d0,
+	APIC_TIMER_DCR   = 0x3e0,	/* divide configuration */
+	APIC_SELF_IPI    = 0x3f0,	/* x2APIC only */
+};
+
+#define APIC_MSR_BASE           0x800
+#define APIC_MSR_LAST           0x8ff
+
+#define APIC_BASE_BSP           BIT(8)
+#define APIC_BASE_EXTD          BIT(10)
+#define APIC_BASE_EN            BIT(11)
+#define APIC_BASE_ADDR_MASK     0x000ffffffffff000ULL	/* MAXPHYADDR 52 */
+
+#define APIC_FIRST_LEGAL_VECTOR 16	/* 0-15 are reserved (SDM 11.5.2) */
+#define APIC_SVR_ENABLE         BIT(8)
+#define APIC_DFR_FLAT           0xffffffffu
+#define APIC_DFR_CLUSTER        0x0fffffffu
+
+#define APIC_LVT_VECTOR         0xffu
+#define APIC_LVT_MASKED         BIT(16)
+#define APIC_LVT_TIMER_MODE(v)  (((v) >> 17) & 3)
+#define APIC_TIMER_ONESHOT      0
+#define APIC_TIMER_PERIODIC     1
+#define APIC_TIMER_TSC_DEADLINE 2
+
+/* ICR fields (SDM 11.6.1) */
+#define APIC_ICR_VECTOR(v)      ((v) & 0xff)
+#define APIC_ICR_DM(v)          (((v) >> 8) & 7)
+#define APIC_ICR_LOGICAL        BIT(11)
+#define APIC_ICR_LEVEL_ASSERT   BIT(14)
+#define APIC_ICR_TRIGGER_LEVEL  BIT(15)
+#define APIC_ICR_SHORTHAND(v)   (((v) >> 18) & 3)
+#define APIC_ICR_WRITABLE       0x000ccfffu	/* delivery status (bit 12) reads 0 */
+
+enum vlapic_delivery_mode {
+	APIC_DM_FIXED   = 0,
+	APIC_DM_LOWEST  = 1,
+	APIC_DM_SMI     = 2,
+	APIC_DM_NMI     = 4,
+	APIC_DM_INIT    = 5,
+	APIC_DM_SIPI    = 6,
+};
+
+enum vlapic_shorthand {
+	APIC_DEST_NO_SHORTHAND = 0,
+	APIC_DEST_SELF         = 1,
+	APIC_DEST_ALL          = 2,
+	APIC_DEST_ALL_BUT_SELF = 3,
+};
+
+/* ESR bits (SDM 11.5.3) */
+#define APIC_ESR_SEND_ILLEGAL_VECTOR  BIT(5)
+#define APIC_ESR_RECV_ILLEGAL_VECTOR  BIT(6)
+#define APIC_ESR_ILLEGAL_REGISTER     BIT(7)
+
+/* Registers are read and written whole; the IRR may change under us from another CPU. */
+static inline uint32_t vlapic_get_reg(const struct vlapic *a, uint32_t reg)
+{
+	return __atomic_load_n(&a->regs[reg >> 2], __ATOMIC_RELAXED);
+}
+
+static inline void vlapic_set_reg(struct vlapic *a, uint32_t reg, uint32_t val)
+{
+	__atomic_store_n(&a->regs[reg >> 2], val, __ATOMIC_RELAXED);
+}
+
+uint32_t vlapic_x2apic_ldr(uint32_t id);
+bool vlapic_sw_enabled(const struct vlapic *a);
+void vlapic_update_ppr(struct vlapic *a);
+void vlapic_set_error(struct vlapic *a, uint32_t esr_bit);
+void vlapic_send_ipi(struct vlapic *a, uint32_t icr_lo, uint32_t dest);
+
+void vlapic_timer_reset(struct vlapic *a);
+void vlapic_timer_write_lvt(struct vlapic *a, uint32_t val);
+void vlapic_timer_write_initial_count(struct vlapic *a, uint32_t count);
+void vlapic_timer_write_divide(struct vlapic *a, uint32_t val);
+uint32_t vlapic_timer_current_count(const struct vlapic *a);
+
+#endif

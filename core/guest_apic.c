@@ -1,0 +1,242 @@
+/* Virtual local APICs in the exit path: the model's hooks and software delivery. */
+#include "core/guest_apic.h"
+#include "core/backend.h"
+#include "core/crash.h"
+#include "core/fmt.h"
+#include "core/frames.h"
+#include "core/guest_mem.h"
+#include "core/lapic.h"
+#include "core/mmio_decode.h"
+#include "core/percpu.h"
+#include "core/tsc.h"
+#include "core/x86.h"
+
+#define XAPIC_PAGE 0xfffUL
+
+static struct vcpu *apic_vcpu(struct vlapic *a) { return a->owner; }
+
+void vcpu_kick(struct vcpu *v)
+{
+	if (v->cpu != this_cpu())
+		lapic_send_fixed(v->cpu->apic_id, WAKEUP_VECTOR);
+}
+
+static void post_event(struct vcpu *v, uint32_t event)
+{
+	__atomic_fetch_or(&v->pending_events, event, __ATOMIC_RELEASE);
+	vcpu_kick(v);
+}
+
+static void hook_kick(struct vlapic *target) { vcpu_kick(apic_vcpu(target)); }
+static void hook_init(struct vlapic *target) { post_event(apic_vcpu(target), VCPU_PENDING_INIT); }
+static void hook_nmi(struct vlapic *target) { post_event(apic_vcpu(target), VCPU_PENDING_NMI); }
+static uint64_t hook_now(void) { return rdtsc(); }
+
+static void hook_sipi(struct vlapic *target, uint8_t vector)
+{
+	apic_vcpu(target)->sipi_vector = vector;
+	post_event(apic_vcpu(target), VCPU_PENDING_SIPI);
+}
+
+/* The timer is re-armed before every entry; nothing to do when it changes. */
+static void hook_timer_changed(struct vlapic *a) { (void)a; }
+
+static const struct vlapic_hooks apic_hooks = {
+	.kick = hook_kick,
+	.deliver_init = hook_init,
+	.deliver_sipi = hook_sipi,
+	.deliver_nmi = hook_nmi,
+	.now = hook_now,
+	.timer_changed = hook_timer_changed,
+};
+
+void guest_apic_init_partition(struct partition *p)
+{
+	p->apic_group = (struct vlapic_group){
+		.members = p->apics,
+		.count = p->config.cpus,
+		.hooks = &apic_hooks,
+		.tsc_khz = tsc_khz(),
+		.timer_khz = tsc_khz(), /* the modelled APIC timer counts at the TSC rate */
+	};
+}
+
+bool guest_apic_init_vcpu(struct vcpu *v)
+{
+	paddr_t page = frames_alloc_zeroed(1, 1, FRAMES_NO_LIMIT);
+
+	if (!page)
+		return false;
+	vlapic_init(&v->apic, &v->partition->apic_group, phys_to_virt(page), v->index,
+		    v->index == 0, v);
+	v->partition->apics[v->index] = &v->apic;
+	return true;
+}
+
+bool guest_apic_vcpu_wants_cpu(const struct vcpu *v)
+{
+	return v->state == VCPU_RUNNING ||
+	       (v->state == VCPU_WAIT_FOR_SIPI && (v->pending_events & VCPU_PENDING_SIPI));
+}
+
+/* INIT, then SIPI (only while waiting for one, SDM 9.4.4), then NMI. */
+static void take_events(struct vcpu *v)
+{
+	uint32_t ev = __atomic_exchange_n(&v->pending_events, 0, __ATOMIC_ACQUIRE);
+
+	if (ev & VCPU_PENDING_INIT) {
+		vlapic_reset(&v->apic);
+		v->state = VCPU_WAIT_FOR_SIPI;
+	}
+	if ((ev & VCPU_PENDING_SIPI) && v->state == VCPU_WAIT_FOR_SIPI) {
+		backend->vcpu_start_at_sipi(v, v->sipi_vector);
+		v->state = VCPU_RUNNING;
+	}
+	if ((ev & VCPU_PENDING_NMI) && v->state == VCPU_RUNNING)
+		backend->vcpu_inject_nmi(v);
+}
+
+static void set_interrupt_window(struct vcpu *v, bool on)
+{
+	if (v->window_requested == on)
+		return;
+	backend->vcpu_request_interrupt_window(v, on);
+	v->window_requested = on;
+}
+
+static void expire_timer(struct vlapic *a)
+{
+	uint64_t deadline = vlapic_timer_deadline(a);
+
+	if (deadline && rdtsc() >= deadline)
+		vlapic_timer_expired(a);
+}
+
+/*
+ * Injects the highest pending vector when the guest can take it, else asks
+ * for an exit when it can (SDM vol. 3, 11.8.4: acknowledge at delivery).
+ */
+static void deliver_pending(struct vcpu *v)
+{
+	int vector = vlapic_pending_vector(&v->apic);
+
+	if (vector < 0) {
+		set_interrupt_window(v, false);
+		return;
+	}
+	if (!backend->vcpu_interrupt_allowed(v)) {
+		set_interrupt_window(v, true);
+		return;
+	}
+	backend->vcpu_inject_interrupt(v, (uint8_t)vector);
+	vlapic_ack(&v->apic, (uint8_t)vector);
+	set_interrupt_window(v, false);
+}
+
+void guest_apic_before_entry(struct vcpu *v)
+{
+	if (v->pending_events)
+		take_events(v);
+	if (v->state != VCPU_RUNNING)
+		return;
+	expire_timer(&v->apic);
+	deliver_pending(v);
+	lapic_timer_arm(vlapic_timer_deadline(&v->apic));
+}
+
+static bool wake_condition(struct vcpu *v)
+{
+	expire_timer(&v->apic);
+	return v->pending_events || v->state != VCPU_RUNNING ||
+	       vlapic_pending_vector(&v->apic) >= 0;
+}
+
+void guest_apic_wait_for_interrupt(struct vcpu *v)
+{
+	while (!wake_condition(v)) {
+		lapic_timer_arm(vlapic_timer_deadline(&v->apic));
+		asm volatile("sti; hlt; cli" ::: "memory");
+	}
+}
+
+bool guest_apic_is_mmio(const struct vcpu *v, uint64_t gpa)
+{
+	return vlapic_xapic_enabled(&v->apic) &&
+	       (gpa & ~XAPIC_PAGE) == (vlapic_get_base(&v->apic) & ~XAPIC_PAGE);
+}
+
+/* The registers in the decoder's order: RAX, RCX, RDX, RBX, RSP, RBP, RSI, RDI, R8-R15. */
+static uint64_t *decoder_gpr(struct guest_regs *r, unsigned int n)
+{
+	uint64_t *order[16] = { &r->rax, &r->rcx, &r->rdx, &r->rbx, NULL, &r->rbp, &r->rsi,
+				&r->rdi, &r->r8, &r->r9, &r->r10, &r->r11, &r->r12, &r->r13,
+				&r->r14, &r->r15 };
+
+	return order[n & 15];
+}
+
+static void gprs_out(struct guest_regs *r, uint64_t *gprs)
+{
+	for (unsigned int i = 0; i < 16; i++)
+		gprs[i] = decoder_gpr(r, i) ? *decoder_gpr(r, i) : 0;
+}
+
+static void gprs_in(struct guest_regs *r, const uint64_t *gprs)
+{
+	for (unsigned int i = 0; i < 16; i++)
+		if (decoder_gpr(r, i))
+			*decoder_gpr(r, i) = gprs[i];
+}
+
+static void crash_with_bytes(struct vcpu *v, const struct exit_event *e, const char *why,
+			     const uint8_t *bytes, unsigned int n)
+{
+	char msg[120];
+	int len = fmt_snprintf(msg, sizeof(msg), "xAPIC access by an instruction it cannot decode (%s):",
+			       why);
+
+	for (unsigned int i = 0; i < n && len < (int)sizeof(msg) - 4; i++)
+		len += fmt_snprintf(msg + len, sizeof(msg) - len, " %02x", bytes[i]);
+	crash_guest(v, e, msg);
+}
+
+/* Fetches and decodes the instruction at RIP; false (the guest crashed) if it cannot. */
+static bool decode_at_rip(struct vcpu *v, const struct exit_event *e, struct mmio_op *op)
+{
+	struct vcpu_control_regs c;
+	uint8_t bytes[MMIO_INSN_MAX] = { 0 };
+	unsigned int n = MMIO_INSN_MAX;
+	const char *why;
+
+	backend->vcpu_read_control(v, &c);
+	while (n && !gva_read(v, &c, c.cs_base + c.rip, bytes, n))
+		n--;
+	if (!c.cs_long && !c.cs_db)
+		why = "16-bit code";
+	else
+		why = mmio_decode(bytes, n, c.cs_long ? MMIO_MODE_64 : MMIO_MODE_32, op);
+	if (!why && op->reg == 4 && !op->has_imm)
+		why = "RSP as the register operand";
+	if (why)
+		crash_with_bytes(v, e, why, bytes, n);
+	return !why;
+}
+
+/* APIC registers are 32 bits wide at 16-byte strides (SDM 11.4.1); other accesses are ignored. */
+void guest_apic_mmio(struct vcpu *v, const struct exit_event *e)
+{
+	uint32_t offset = e->npf.gpa & XAPIC_PAGE;
+	uint64_t gprs[16];
+	struct mmio_op op;
+
+	if (!decode_at_rip(v, e, &op))
+		return;
+	gprs_out(&v->regs, gprs);
+	if (op.kind == MMIO_OP_READ) {
+		mmio_apply_read(&op, gprs, op.size == 4 ? vlapic_mmio_read(&v->apic, offset) : 0);
+		gprs_in(&v->regs, gprs);
+	} else if (op.size == 4) {
+		vlapic_mmio_write(&v->apic, offset, (uint32_t)mmio_write_value(&op, gprs));
+	}
+	backend->vcpu_advance_rip(v, op.length);
+}

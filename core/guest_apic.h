@@ -1,0 +1,31 @@
+/*
+ * Each vCPU's virtual local APIC (apic/) wired into the partition and the
+ * exit path: IPIs between vCPUs, INIT/SIPI, the timer, and delivery of the
+ * highest pending interrupt at VM entry when no acceleration does it.
+ */
+#ifndef HV_CORE_GUEST_APIC_H
+#define HV_CORE_GUEST_APIC_H
+
+#include "core/partition.h"
+
+/* Gives the vCPU its APIC (a register page from the frame allocator). */
+bool guest_apic_init_vcpu(struct vcpu *v);
+void guest_apic_init_partition(struct partition *p);
+
+/* Makes v's CPU look at v again: an IPI when it is another CPU. */
+void vcpu_kick(struct vcpu *v);
+
+/* On the vCPU's own CPU, before each entry: events, timer, interrupt injection. */
+void guest_apic_before_entry(struct vcpu *v);
+
+/* Whether the idle CPU of a vCPU has something to run it for. */
+bool guest_apic_vcpu_wants_cpu(const struct vcpu *v);
+
+/* HLT with interrupts enabled: sleep until an interrupt or event is pending. */
+void guest_apic_wait_for_interrupt(struct vcpu *v);
+
+/* A nested page fault in the xAPIC page: decode and emulate the access. */
+bool guest_apic_is_mmio(const struct vcpu *v, uint64_t gpa);
+void guest_apic_mmio(struct vcpu *v, const struct exit_event *e);
+
+#endif

@@ -1,0 +1,213 @@
+/*
+ * Two CPUs and their local APICs (run with cpus=2): the AP starts with
+ * INIT/SIPI, then fixed IPIs go between the CPUs with physical and logical
+ * destinations and the all-excluding-self shorthand, in xAPIC mode, then in
+ * x2APIC mode (where CPUID.1:ECX[21] offers it) with a cluster-logical one.
+ * The APIC mode is per CPU: the AP switches its own.
+ *
+ * The AP does what the BSP asks through a call IPI (VEC_CALL): its handler
+ * runs ap_call and reports back in ap_call_done.
+ */
+#include "guest-tests/lib/guest.h"
+
+#define VEC_IPI      0x50
+#define VEC_CALL     0x60
+#define BSP          0
+#define AP           1
+#define IPI_WAIT_US  2000000 /* generous: only a failure waits this long */
+#define SETTLE_US    2000 /* for a duplicate delivery to show */
+
+/* xAPIC flat model (Intel SDM vol. 3, 11.6.2.2): LDR[31:24] is a bit per CPU */
+#define DFR_FLAT     0xffffffff
+#define FLAT_BIT(cpu) (1U << (cpu))
+
+static volatile unsigned int ipi_count[GUEST_MAX_CPUS];
+static uint32_t bsp_apic_id;
+static volatile uint32_t ap_apic_id;
+static volatile uint32_t ap_ldr;
+static void (*volatile ap_call)(void);
+static volatile bool ap_call_done;
+
+static void count_ipi(uint8_t vector)
+{
+	(void)vector;
+	ipi_count[this_cpu_index()]++;
+	apic_eoi();
+}
+
+/* On the AP: the EOI goes first, in the mode the call came in (it may switch modes). */
+static void run_ap_call(uint8_t vector)
+{
+	(void)vector;
+	apic_eoi();
+	ap_call();
+	ap_call_done = true;
+}
+
+static void reset_counts(void)
+{
+	for (unsigned int i = 0; i < GUEST_MAX_CPUS; i++)
+		ipi_count[i] = 0;
+}
+
+/* Takes interrupts until the counts reach bsp and ap (or a timeout), then a little longer. */
+static void wait_counts(unsigned int bsp, unsigned int ap)
+{
+	uint64_t end = rdtsc() + IPI_WAIT_US * tsc_khz() / 1000;
+
+	sti();
+	while ((ipi_count[BSP] < bsp || ipi_count[AP] < ap) && rdtsc() < end)
+		asm volatile("pause");
+	udelay(SETTLE_US);
+	cli();
+}
+
+static bool counts_are(unsigned int bsp, unsigned int ap)
+{
+	return ipi_count[BSP] == bsp && ipi_count[AP] == ap;
+}
+
+/* Runs fn on the AP; false if it did not finish in time. */
+static bool run_on_ap(void (*fn)(void))
+{
+	uint64_t end;
+
+	ap_call = fn;
+	ap_call_done = false;
+	if (apic_send_ipi(ap_apic_id, VEC_CALL))
+		return false;
+	end = rdtsc() + IPI_WAIT_US * tsc_khz() / 1000;
+	sti();
+	while (!ap_call_done && rdtsc() < end)
+		asm volatile("pause");
+	cli();
+	return ap_call_done;
+}
+
+/* The AP's APIC as the BSP's: software-enabled, flat logical ID FLAT_BIT(AP) */
+static void ap_start(unsigned int cpu)
+{
+	(void)cpu;
+	apic_enable();
+	apic_write(APIC_DFR, DFR_FLAT);
+	apic_write(APIC_LDR, FLAT_BIT(AP) << 24);
+	ap_apic_id = apic_id();
+}
+
+static void ap_ipi_to_bsp(void)
+{
+	apic_send_ipi(bsp_apic_id, APIC_DM_FIXED | VEC_IPI);
+}
+
+static void ap_switch_x2apic(void)
+{
+	apic_mode_x2apic();
+	ap_apic_id = apic_id();
+	ap_ldr = apic_read(APIC_LDR);
+}
+
+/* Intel SDM vol. 3, 9.4.4.1: INIT, SIPI, SIPI; the AP has an APIC ID of its own. */
+static bool check_ap_start(uint32_t target)
+{
+	int ret = smp_start_ap(target, ap_start);
+
+	check("ap-start", ret == 0, "the AP with APIC ID %u did not report in", target);
+	if (ret)
+		return false;
+	check("ap-apic-id", ap_apic_id == target && ap_apic_id != bsp_apic_id,
+	      "the AP reads APIC ID %u, expected %u, BSP %u", ap_apic_id, target, bsp_apic_id);
+	return true;
+}
+
+/* One fixed IPI from the BSP to dest (icr_low: mode and shorthand); it reaches bsp and ap times */
+static void check_bsp_ipi(const char *name, uint32_t dest, uint32_t icr_low,
+			  unsigned int bsp, unsigned int ap)
+{
+	int ret;
+
+	reset_counts();
+	ret = apic_send_ipi(dest, icr_low | APIC_DM_FIXED | VEC_IPI);
+	wait_counts(bsp, ap);
+	check(name, ret == 0 && counts_are(bsp, ap),
+	      "send %d, handled %u times on the BSP and %u on the AP, expected %u and %u",
+	      ret, ipi_count[BSP], ipi_count[AP], bsp, ap);
+}
+
+static void check_ap_to_bsp(const char *name)
+{
+	bool called;
+
+	reset_counts();
+	called = run_on_ap(ap_ipi_to_bsp);
+	wait_counts(1, 0);
+	check(name, called && counts_are(1, 0),
+	      "AP call %s, handled %u times on the BSP and %u on the AP",
+	      called ? "done" : "timed out", ipi_count[BSP], ipi_count[AP]);
+}
+
+/* Intel SDM vol. 3, 11.6.2.1, 11.6.2.2 and 11.6.1, table 11-4 (shorthands) */
+static void check_xapic_ipis(void)
+{
+	apic_write(APIC_DFR, DFR_FLAT);
+	apic_write(APIC_LDR, FLAT_BIT(BSP) << 24);
+	check_bsp_ipi("xapic-ipi-bsp-to-ap-physical", ap_apic_id, 0, 0, 1);
+	check_ap_to_bsp("xapic-ipi-ap-to-bsp-physical");
+	check_bsp_ipi("xapic-ipi-logical-flat", FLAT_BIT(AP), APIC_DEST_LOGICAL, 0, 1);
+	check_bsp_ipi("xapic-ipi-logical-flat-both", FLAT_BIT(BSP) | FLAT_BIT(AP),
+		      APIC_DEST_LOGICAL, 1, 1);
+	check_bsp_ipi("xapic-ipi-all-but-self", 0, APIC_DEST_ALL_BUT_SELF, 0, 1);
+}
+
+/*
+ * Intel SDM vol. 3, 11.12.10.1: in x2APIC mode logical destinations are
+ * cluster-based, the LDR derived from the x2APIC ID (11.12.10.2); the
+ * destination is the 32-bit ICR[63:32].
+ */
+static void check_x2apic_ipis(void)
+{
+	bool switched;
+
+	apic_mode_x2apic();
+	bsp_apic_id = apic_id();
+	switched = run_on_ap(ap_switch_x2apic);
+	check("x2apic-ap-switch", switched && ap_apic_id != bsp_apic_id,
+	      "AP switch %s, AP x2APIC ID %u, BSP %u", switched ? "done" : "timed out",
+	      ap_apic_id, bsp_apic_id);
+	if (!switched)
+		return;
+	check_bsp_ipi("x2apic-ipi-bsp-to-ap-physical", ap_apic_id, 0, 0, 1);
+	check_ap_to_bsp("x2apic-ipi-ap-to-bsp-physical");
+	check_bsp_ipi("x2apic-ipi-cluster-logical", ap_ldr, APIC_DEST_LOGICAL, 0, 1);
+	check_bsp_ipi("x2apic-ipi-all-but-self", 0, APIC_DEST_ALL_BUT_SELF, 0, 1);
+}
+
+/* The AP's APIC ID: ap-apic-id=N on the command line, else the first one not the BSP's */
+static uint32_t ap_target(const char *cmdline)
+{
+	uint64_t id;
+
+	if (cmdline_uint(cmdline, "ap-apic-id", &id))
+		return (uint32_t)id;
+	return bsp_apic_id == 0 ? 1 : 0;
+}
+
+void test_main(const char *cmdline)
+{
+	apic_mode_xapic();
+	apic_enable();
+	bsp_apic_id = apic_id();
+	irq_set_handler(VEC_IPI, count_ipi);
+	irq_set_handler(VEC_CALL, run_ap_call);
+	if (fw_cfg_present() && fw_cfg_cpu_count() < 2) {
+		check("cpus", false, "fw_cfg reports %u CPU(s), the test needs 2",
+		      fw_cfg_cpu_count());
+		return;
+	}
+	if (!check_ap_start(ap_target(cmdline)))
+		return;
+	check_xapic_ipis();
+	if (cpuid(1, 0).ecx & CPUID_1_ECX_X2APIC)
+		check_x2apic_ipis();
+	else
+		skip("x2apic", "no x2APIC (CPUID.1:ECX[21])");
+}
