@@ -5,14 +5,21 @@
 
 const struct backend *backend;
 
+static const struct backend *use(const struct backend *b)
+{
+	log_info("backend: %s; local APICs: software delivery (APICv and AVIC are not used yet)",
+		 b->name);
+	return backend = b;
+}
+
 const struct backend *backend_select(void)
 {
 	const struct cpu_features *f = &this_cpu()->features;
 
 	if (cpu_has(f, FEAT_SVM) && cpu_has(f, FEAT_NPT))
-		return backend = &svm_backend;
+		return use(&svm_backend);
 	if (cpu_has(f, FEAT_VMX) && cpu_has(f, FEAT_EPT) && cpu_has(f, FEAT_UNRESTRICTED_GUEST))
-		return backend = &vmx_backend;
+		return use(&vmx_backend);
 	if (cpu_has(f, FEAT_SVM))
 		log_err("svm: this CPU has no nested paging (NPT), which the hypervisor needs");
 	else if (cpu_has(f, FEAT_VMX))

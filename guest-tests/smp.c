@@ -53,7 +53,7 @@ static void reset_counts(void)
 /* Takes interrupts until the counts reach bsp and ap (or a timeout), then a little longer. */
 static void wait_counts(unsigned int bsp, unsigned int ap)
 {
-	uint64_t end = rdtsc() + IPI_WAIT_US * tsc_khz() / 1000;
+	uint64_t end = tsc_after_us(IPI_WAIT_US);
 
 	sti();
 	while ((ipi_count[BSP] < bsp || ipi_count[AP] < ap) && rdtsc() < end)
@@ -76,7 +76,7 @@ static bool run_on_ap(void (*fn)(void))
 	ap_call_done = false;
 	if (apic_send_ipi(ap_apic_id, VEC_CALL))
 		return false;
-	end = rdtsc() + IPI_WAIT_US * tsc_khz() / 1000;
+	end = tsc_after_us(IPI_WAIT_US);
 	sti();
 	while (!ap_call_done && rdtsc() < end)
 		asm volatile("pause");

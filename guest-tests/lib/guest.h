@@ -261,6 +261,8 @@ void irq_set_handler(uint8_t vector, void (*fn)(uint8_t vector));
 
 /* Time: the TSC's rate (CPUID 0x15/0x16, the hypervisor leaf 0x40000010, or the PIT). */
 uint32_t tsc_khz(void);
+/* The TSC value us microseconds from now (64-bit arithmetic: no overflow). */
+uint64_t tsc_after_us(uint64_t us);
 void udelay(uint64_t us);
 
 /*

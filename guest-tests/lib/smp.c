@@ -93,7 +93,7 @@ static void ap_boot_prepare(unsigned int cpu, void (*fn)(unsigned int cpu))
 
 static bool ap_wait_report(unsigned int cpu, uint64_t us)
 {
-	uint64_t end = rdtsc() + us * tsc_khz() / 1000;
+	uint64_t end = tsc_after_us(us);
 
 	while (!ap_has_reported(cpu)) {
 		if (rdtsc() >= end)

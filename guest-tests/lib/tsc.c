@@ -80,9 +80,14 @@ uint32_t tsc_khz(void)
 	return khz;
 }
 
+uint64_t tsc_after_us(uint64_t us)
+{
+	return rdtsc() + us * tsc_khz() / 1000;
+}
+
 void udelay(uint64_t us)
 {
-	uint64_t end = rdtsc() + us * tsc_khz() / 1000;
+	uint64_t end = tsc_after_us(us);
 
 	while (rdtsc() < end)
 		asm volatile("pause");

@@ -50,7 +50,7 @@ class BootResult:
 
 
 def run_boot(log_name, arch, smp=1, uefi=False, hv_args='', modules=(), timeout=BOOT_TIMEOUT,
-             mem=None):
+             mem=None, cpu_model=None):
     """Boot build/hv.elf under tools/run; the console goes to build/test-logs/LOG_NAME.log."""
     if not HV.is_file():
         pytest.fail(f'{HV} does not exist: run make first', pytrace=False)
@@ -60,6 +60,8 @@ def run_boot(log_name, arch, smp=1, uefi=False, hv_args='', modules=(), timeout=
         command.append('--uefi')
     if mem:
         command += ['--mem', mem]
+    if cpu_model:
+        command += ['--cpu-model', cpu_model]
     if hv_args:
         command += ['--hv-args', hv_args]
     command += list(modules)
@@ -79,7 +81,7 @@ def save_log(result):
 
 @pytest.fixture
 def boot(request):
-    """boot(arch, smp=1, uefi=False, hv_args='', modules=(), timeout=..., mem=None): run_boot() with
+    """boot(arch, smp=1, uefi=False, hv_args='', modules=(), timeout=..., mem=None, cpu_model=None): run_boot() with
     the log named after the test."""
     return functools.partial(run_boot, request.node.name)
 
