@@ -25,7 +25,10 @@ enum exit_reason {
 	EXIT_UNSUPPORTED_INSN,/* an instruction the guest may not use (VMRUN, ...) */
 	EXIT_CR_ACCESS,       /* a control-register access the backend must emulate */
 	EXIT_INTERRUPT_WINDOW,/* the guest can take the interrupt that is waiting */
-	EXIT_APIC_ACCESS,     /* xAPIC MMIO, decoded and emulated (core/ reclassifies the NPF) */
+	/* Statistics only: the exits above that touched the local APIC, by register. */
+	EXIT_APIC_ACCESS,     /* xAPIC MMIO other than EOI and ICR */
+	EXIT_APIC_EOI,        /* an EOI write (xAPIC MMIO or x2APIC MSR) */
+	EXIT_APIC_IPI,        /* an ICR or SELF_IPI write: an IPI sent */
 	EXIT_UNKNOWN,
 	EXIT_REASON_COUNT,
 };

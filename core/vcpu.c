@@ -113,13 +113,12 @@ static void handle_hlt(struct vcpu *v, const struct exit_event *e)
 	partition_vcpu_parked(v->partition);
 }
 
-static void handle_apic_access(struct vcpu *v, const struct exit_event *e)
-{
-	guest_apic_mmio(v, e);
-}
-
 static void handle_npf(struct vcpu *v, const struct exit_event *e)
 {
+	if (guest_apic_is_mmio(v, e->npf.gpa)) {
+		guest_apic_mmio(v, e);
+		return;
+	}
 	crash_guest(v, e, e->npf.fetch ? "instruction fetch outside guest memory"
 			  : e->npf.write ? "write outside guest memory"
 					 : "read outside guest memory");
@@ -196,15 +195,33 @@ static const exit_handler_t exit_handlers[EXIT_REASON_COUNT] = {
 	[EXIT_UNSUPPORTED_INSN] = handle_ud,
 	[EXIT_CR_ACCESS] = handle_cr_access,
 	[EXIT_INTERRUPT_WINDOW] = handle_ignored, /* the next entry injects */
-	[EXIT_APIC_ACCESS] = handle_apic_access,
 	[EXIT_UNKNOWN] = handle_unknown,
 };
 
-/* A nested page fault on the xAPIC page is an APIC access, and counted as one. */
-static void classify(const struct vcpu *v, struct exit_event *e)
+/* What a write to an APIC register does (SDM vol. 3, 11.4.1 and 11.12.1.2). */
+static enum exit_reason apic_bucket(uint32_t offset, bool write)
 {
+	if (write && offset == 0xb0)
+		return EXIT_APIC_EOI;
+	if (write && (offset == 0x300 || offset == 0x3f0))
+		return EXIT_APIC_IPI;
+	return EXIT_APIC_ACCESS;
+}
+
+/*
+ * Where the exit is counted: its reason, or for local-APIC accesses the
+ * register they touched, so that EOI and IPI costs show on their own.
+ */
+static enum exit_reason stats_bucket(const struct vcpu *v, const struct exit_event *e)
+{
+	uint32_t msr = (uint32_t)v->regs.rcx;
+
 	if (e->reason == EXIT_NESTED_PAGE_FAULT && guest_apic_is_mmio(v, e->npf.gpa))
-		e->reason = EXIT_APIC_ACCESS;
+		return apic_bucket(e->npf.gpa & 0xff0, e->npf.write);
+	if (e->reason == EXIT_WRMSR && msr >= 0x800 && msr <= 0x8ff &&
+	    apic_bucket((msr & 0xff) << 4, true) != EXIT_APIC_ACCESS)
+		return apic_bucket((msr & 0xff) << 4, true);
+	return e->reason;
 }
 
 void vcpu_run_loop(struct vcpu *v)
@@ -216,8 +233,7 @@ void vcpu_run_loop(struct vcpu *v)
 		if (v->state != VCPU_RUNNING)
 			return;
 		backend->vcpu_run(v, &e);
-		classify(v, &e);
-		v->stats.exits[e.reason]++;
+		v->stats.exits[stats_bucket(v, &e)]++;
 		exit_handlers[e.reason](v, &e);
 	}
 }
