@@ -298,6 +298,11 @@ void vlapic_mmio_write(struct vlapic *a, uint32_t offset, uint32_t val)
 		d->write(a, offset, val & d->writable);
 }
 
+void vlapic_apic_write_trap(struct vlapic *a, uint32_t offset)
+{
+	vlapic_mmio_write(a, offset & ~0xfu, vlapic_get_reg(a, offset & ~0xfu));
+}
+
 /* SDM 11.12.1.2: MSR 0x800 + n is the register at offset n * 16. */
 static uint32_t vlapic_msr_to_reg(uint32_t msr)
 {

@@ -69,7 +69,16 @@ void vlapic_tsc_deadline_write(struct vlapic *a, uint64_t val);
 
 /* Interrupt flow */
 void vlapic_accept_irq(struct vlapic *a, uint8_t vector, bool level);  /* into IRR (any CPU), then hooks->kick; vectors 0-15 set ESR "received illegal vector" and are dropped */
-int vlapic_pending_vector(struct vlapic *a);    /* highest IRR vector whose priority class beats PPR, or -1 (also -1 when software-disabled) */
+int vlapic_pending_vector(struct vlapic *a);
+/* For APICv (RVI, SVI): the highest IRR and ISR vectors, -1 when empty. */
+int vlapic_highest_irr(const struct vlapic *a);
+int vlapic_highest_isr(const struct vlapic *a);
+/*
+ * APICv's APIC-write exit (SDM 29.4.3.3): the CPU has stored the guest's value
+ * in the register page; apply what the write does (send the IPI, start the
+ * timer, keep only the writable bits, ...).
+ */
+void vlapic_apic_write_trap(struct vlapic *a, uint32_t offset);    /* highest IRR vector whose priority class beats PPR, or -1 (also -1 when software-disabled) */
 void vlapic_ack(struct vlapic *a, uint8_t vector);  /* IRR -> ISR, PPR updated */
 void vlapic_eoi(struct vlapic *a);              /* write of EOI: retire highest ISR, level-triggered: TMR; returns nothing */
 uint8_t vlapic_ppr(const struct vlapic *a);

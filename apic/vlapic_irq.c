@@ -38,6 +38,9 @@ static int vlapic_highest_vector(const struct vlapic *a, uint32_t base)
 	return -1;
 }
 
+int vlapic_highest_irr(const struct vlapic *a) { return vlapic_highest_vector(a, APIC_IRR); }
+int vlapic_highest_isr(const struct vlapic *a) { return vlapic_highest_vector(a, APIC_ISR); }
+
 bool vlapic_sw_enabled(const struct vlapic *a)
 {
 	return vlapic_get_reg(a, APIC_SVR) & APIC_SVR_ENABLE;

@@ -7,8 +7,7 @@ const struct backend *backend;
 
 static const struct backend *use(const struct backend *b)
 {
-	log_info("backend: %s; local APICs: software delivery (APICv and AVIC are not used yet)",
-		 b->name);
+	log_info("backend: %s; local APICs: %s", b->name, b->apic_mode());
 	return backend = b;
 }
 

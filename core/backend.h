@@ -41,6 +41,13 @@ struct backend {
 	void (*vcpu_inject_nmi)(struct vcpu *v);
 	/* Exit with EXIT_INTERRUPT_WINDOW as soon as the guest can take an interrupt. */
 	void (*vcpu_request_interrupt_window)(struct vcpu *v, bool on);
+	/*
+	 * With APIC acceleration (partition->apic_accelerated): the highest
+	 * requested and in-service vectors (-1: none), for the CPU to deliver.
+	 */
+	void (*vcpu_apic_update)(struct vcpu *v, int highest_irr, int highest_isr);
+	/* How local APICs are delivered on this CPU, for the boot log. */
+	const char *(*apic_mode)(void);
 	/* After INIT, a SIPI starts the vCPU in real mode at vector << 12 (SDM 9.4.4). */
 	void (*vcpu_start_at_sipi)(struct vcpu *v, uint8_t vector);
 	/* Prints the hardware exit in the backend's own terms (for crash reports). */

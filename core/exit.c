@@ -18,6 +18,7 @@ static const char *const exit_reason_names[EXIT_REASON_COUNT] = {
 	[EXIT_UNSUPPORTED_INSN] = "unsupported-insn",
 	[EXIT_CR_ACCESS] = "cr-access",
 	[EXIT_INTERRUPT_WINDOW] = "interrupt-window",
+	[EXIT_APIC_WRITE] = "apic-write",
 	[EXIT_APIC_ACCESS] = "apic-access",
 	[EXIT_APIC_EOI] = "eoi",
 	[EXIT_APIC_IPI] = "ipi",

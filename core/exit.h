@@ -25,6 +25,7 @@ enum exit_reason {
 	EXIT_UNSUPPORTED_INSN,/* an instruction the guest may not use (VMRUN, ...) */
 	EXIT_CR_ACCESS,       /* a control-register access the backend must emulate */
 	EXIT_INTERRUPT_WINDOW,/* the guest can take the interrupt that is waiting */
+	EXIT_APIC_WRITE,      /* APICv: the guest wrote an APIC register (trap-like) */
 	/* Statistics only: the exits above that touched the local APIC, by register. */
 	EXIT_APIC_ACCESS,     /* xAPIC MMIO other than EOI and ICR */
 	EXIT_APIC_EOI,        /* an EOI write (xAPIC MMIO or x2APIC MSR) */
@@ -63,6 +64,7 @@ struct exit_event {
 		struct exit_io io;
 		struct exit_npf npf;
 		struct exit_exception exception;
+		uint32_t apic_offset; /* EXIT_APIC_WRITE */
 	};
 	/* The hardware's own words, for crash reports and the trace. */
 	uint64_t hw_reason;

@@ -140,7 +140,11 @@ void guest_apic_before_entry(struct vcpu *v)
 	if (v->state != VCPU_RUNNING)
 		return;
 	expire_timer(&v->apic);
-	deliver_pending(v);
+	if (v->partition->apic_accelerated)
+		backend->vcpu_apic_update(v, vlapic_highest_irr(&v->apic),
+					  vlapic_highest_isr(&v->apic));
+	else
+		deliver_pending(v);
 	lapic_timer_arm(vlapic_timer_deadline(&v->apic));
 }
 
@@ -157,6 +161,11 @@ void guest_apic_wait_for_interrupt(struct vcpu *v)
 		lapic_timer_arm(vlapic_timer_deadline(&v->apic));
 		asm volatile("sti; hlt; cli" ::: "memory");
 	}
+}
+
+void guest_apic_write_trap(struct vcpu *v, const struct exit_event *e)
+{
+	vlapic_apic_write_trap(&v->apic, e->apic_offset);
 }
 
 bool guest_apic_is_mmio(const struct vcpu *v, uint64_t gpa)

@@ -28,4 +28,7 @@ void guest_apic_wait_for_interrupt(struct vcpu *v);
 bool guest_apic_is_mmio(const struct vcpu *v, uint64_t gpa);
 void guest_apic_mmio(struct vcpu *v, const struct exit_event *e);
 
+/* APICv's trap after a guest write to an APIC register. */
+void guest_apic_write_trap(struct vcpu *v, const struct exit_event *e);
+
 #endif

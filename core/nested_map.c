@@ -47,3 +47,14 @@ bool nested_map_partition(struct partition *p, const struct nested_format *f)
 	p->nested_root = root;
 	return true;
 }
+
+bool nested_map_page(struct partition *p, const struct nested_format *f, uint64_t gpa,
+		     paddr_t hpa)
+{
+	uint64_t *e = entry_for(p->nested_root, gpa, 1, f);
+
+	if (!e)
+		return false;
+	*e = f->leaf_entry(hpa, false);
+	return true;
+}

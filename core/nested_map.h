@@ -21,4 +21,8 @@ struct nested_format {
  */
 bool nested_map_partition(struct partition *p, const struct nested_format *f);
 
+/* Maps one 4 KiB guest-physical page outside the partition's RAM (a device page). */
+bool nested_map_page(struct partition *p, const struct nested_format *f, uint64_t gpa,
+		     paddr_t hpa);
+
 #endif

@@ -38,6 +38,7 @@ struct partition {
 	uint64_t mem_size;
 	void *mem;              /* the hypervisor's mapping of mem_hpa */
 	paddr_t nested_root;    /* NPT/EPT root */
+	bool apic_accelerated;  /* the backend delivers interrupts (APICv), set by partition_init */
 	struct vcpu *vcpus[GUEST_MAX_CPUS];
 	unsigned int nr_vcpus;
 	struct vlapic *apics[GUEST_MAX_CPUS];

@@ -113,6 +113,11 @@ static void handle_hlt(struct vcpu *v, const struct exit_event *e)
 	partition_vcpu_parked(v->partition);
 }
 
+static void handle_apic_write(struct vcpu *v, const struct exit_event *e)
+{
+	guest_apic_write_trap(v, e);
+}
+
 static void handle_npf(struct vcpu *v, const struct exit_event *e)
 {
 	if (guest_apic_is_mmio(v, e->npf.gpa)) {
@@ -195,6 +200,7 @@ static const exit_handler_t exit_handlers[EXIT_REASON_COUNT] = {
 	[EXIT_UNSUPPORTED_INSN] = handle_ud,
 	[EXIT_CR_ACCESS] = handle_cr_access,
 	[EXIT_INTERRUPT_WINDOW] = handle_ignored, /* the next entry injects */
+	[EXIT_APIC_WRITE] = handle_apic_write,
 	[EXIT_UNKNOWN] = handle_unknown,
 };
 
@@ -218,6 +224,8 @@ static enum exit_reason stats_bucket(const struct vcpu *v, const struct exit_eve
 
 	if (e->reason == EXIT_NESTED_PAGE_FAULT && guest_apic_is_mmio(v, e->npf.gpa))
 		return apic_bucket(e->npf.gpa & 0xff0, e->npf.write);
+	if (e->reason == EXIT_APIC_WRITE)
+		return apic_bucket(e->apic_offset & 0xff0, true);
 	if (e->reason == EXIT_WRMSR && msr >= 0x800 && msr <= 0x8ff &&
 	    apic_bucket((msr & 0xff) << 4, true) != EXIT_APIC_ACCESS)
 		return apic_bucket((msr & 0xff) << 4, true);

@@ -440,6 +440,11 @@ static void svm_vcpu_dump_state(struct vcpu *v)
 		dump_segment(names[i], segs[i]);
 }
 
+static const char *svm_apic_mode(void)
+{
+	return "software delivery (AVIC is not used yet)";
+}
+
 const struct backend svm_backend = {
 	.name = "svm",
 	.cpu_enable = svm_cpu_enable,
@@ -457,6 +462,7 @@ const struct backend svm_backend = {
 	.vcpu_inject_nmi = svm_vcpu_inject_nmi,
 	.vcpu_request_interrupt_window = svm_vcpu_request_interrupt_window,
 	.vcpu_start_at_sipi = svm_vcpu_start_at_sipi,
+	.apic_mode = svm_apic_mode, /* never accelerated: vcpu_apic_update is not called */
 	.describe_exit = svm_describe_exit,
 	.vcpu_dump_state = svm_vcpu_dump_state,
 };

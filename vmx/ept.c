@@ -17,3 +17,8 @@ bool ept_build(struct partition *p)
 {
 	return nested_map_partition(p, &ept_format);
 }
+
+bool ept_map_page(struct partition *p, uint64_t gpa, paddr_t hpa)
+{
+	return nested_map_page(p, &ept_format, gpa, hpa);
+}

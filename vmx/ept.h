@@ -7,4 +7,7 @@
 /* Maps guest-physical [0, mem_size) to the partition's host frames; sets p->nested_root. */
 bool ept_build(struct partition *p);
 
+/* Maps the 4 KiB page at gpa to hpa (the APIC-access page). */
+bool ept_map_page(struct partition *p, uint64_t gpa, paddr_t hpa);
+
 #endif

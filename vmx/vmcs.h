@@ -20,6 +20,7 @@ enum vmcs_field {
 	VMCS_GUEST_GS_SEL           = 0x080a,
 	VMCS_GUEST_LDTR_SEL         = 0x080c,
 	VMCS_GUEST_TR_SEL           = 0x080e,
+	VMCS_GUEST_INTR_STATUS      = 0x0810, /* RVI in 7:0, SVI in 15:8 */
 	VMCS_HOST_ES_SEL            = 0x0c00,
 	VMCS_HOST_CS_SEL            = 0x0c02,
 	VMCS_HOST_SS_SEL            = 0x0c04,
@@ -30,7 +31,10 @@ enum vmcs_field {
 
 	/* 64-bit (B.2) */
 	VMCS_MSR_BITMAP             = 0x2004,
+	VMCS_VIRTUAL_APIC_ADDR      = 0x2012,
+	VMCS_APIC_ACCESS_ADDR       = 0x2014,
 	VMCS_EPT_POINTER            = 0x201a,
+	VMCS_EOI_EXIT_BITMAP0       = 0x201c, /* 0..3 at +2 each */
 	VMCS_GUEST_PHYSICAL_ADDRESS = 0x2400,
 	VMCS_LINK_POINTER           = 0x2800,
 	VMCS_GUEST_DEBUGCTL         = 0x2802,
@@ -53,6 +57,7 @@ enum vmcs_field {
 	VMCS_ENTRY_INTR_INFO        = 0x4016,
 	VMCS_ENTRY_EXCEPTION_ERROR  = 0x4018,
 	VMCS_ENTRY_INSN_LENGTH      = 0x401a,
+	VMCS_TPR_THRESHOLD          = 0x401c,
 	VMCS_PROC_CONTROLS2         = 0x401e,
 	VMCS_INSN_ERROR             = 0x4400,
 	VMCS_EXIT_REASON            = 0x4402,
@@ -149,16 +154,22 @@ enum vmcs_field {
 #define PROC_HLT_EXITING         BIT(7)
 #define PROC_MWAIT_EXITING       BIT(10)
 #define PROC_UNCOND_IO_EXITING   BIT(24)
+#define PROC_USE_TPR_SHADOW      BIT(21)
 #define PROC_USE_MSR_BITMAPS     BIT(28)
 #define PROC_MONITOR_EXITING     BIT(29)
 #define PROC_ACTIVATE_SECONDARY  BIT(31)
 
 /* Secondary processor-based controls (table 24-7) */
+#define PROC2_VIRT_APIC_ACCESS   BIT(0)
 #define PROC2_ENABLE_EPT         BIT(1)
 #define PROC2_ENABLE_RDTSCP      BIT(3)
 #define PROC2_ENABLE_VPID        BIT(5)
 #define PROC2_UNRESTRICTED_GUEST BIT(7)
+#define PROC2_APIC_REG_VIRT      BIT(8)
+#define PROC2_VIRT_INTR_DELIVERY BIT(9)
 #define PROC2_ENABLE_INVPCID     BIT(12)
+/* What this backend calls APICv: all of these, or none (SDM 29.1-29.4) */
+#define PROC2_APICV (PROC2_VIRT_APIC_ACCESS | PROC2_APIC_REG_VIRT | PROC2_VIRT_INTR_DELIVERY)
 
 /* VM-exit controls (24.7.1) */
 #define EXIT_SAVE_DEBUG          BIT(2)
@@ -226,10 +237,13 @@ enum vmx_exit_reason {
 	VMX_EXIT_MWAIT           = 36,
 	VMX_EXIT_MONITOR         = 39,
 	VMX_EXIT_MACHINE_CHECK   = 41,
+	VMX_EXIT_APIC_ACCESS     = 44,
+	VMX_EXIT_EOI_INDUCED     = 45,
 	VMX_EXIT_EPT_VIOLATION   = 48,
 	VMX_EXIT_EPT_MISCONFIG   = 49,
 	VMX_EXIT_INVEPT          = 50,
 	VMX_EXIT_INVVPID         = 53,
+	VMX_EXIT_APIC_WRITE      = 56,
 	VMX_EXIT_VMFUNC          = 59,
 };
 #define VMX_EXIT_REASON_BASIC(r)  ((r) & 0xffff)

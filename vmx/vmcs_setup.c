@@ -46,20 +46,31 @@ static const struct control_field control_fields[] = {
 	  ENTRY_LOAD_DEBUG | ENTRY_LOAD_EFER, ENTRY_LOAD_EFER, "VM-entry" },
 };
 
+/* With APICv: the TPR shadow (the virtual-APIC page) and the three APICv controls. */
+static uint32_t apicv_controls(enum vmcs_field field)
+{
+	if (field == VMCS_PROC_CONTROLS)
+		return PROC_USE_TPR_SHADOW;
+	if (field == VMCS_PROC_CONTROLS2)
+		return PROC2_APICV;
+	return 0;
+}
+
 /* SDM A.2: with IA32_VMX_BASIC bit 55, the TRUE_* MSRs say which default-1 bits may be 0. */
-static bool write_controls(void)
+static bool write_controls(bool apicv)
 {
 	bool use_true = rdmsr(MSR_IA32_VMX_BASIC) & VMX_BASIC_TRUE_CTLS;
 	bool ok = true;
 
 	for (unsigned int i = 0; i < ARRAY_SIZE(control_fields); i++) {
 		const struct control_field *c = &control_fields[i];
+		uint32_t extra = apicv ? apicv_controls(c->field) : 0;
 		uint64_t cap = rdmsr(use_true && c->true_msr ? c->true_msr : c->msr);
-		uint32_t val = vmx_adjust_controls(c->wanted, cap);
+		uint32_t val = vmx_adjust_controls(c->wanted | extra, cap);
 
-		if ((val & c->needed) != c->needed) {
+		if ((val & (c->needed | extra)) != (c->needed | extra)) {
 			log_err("vmx: the CPU does not allow the %s controls 0x%x (allowed 0x%x)",
-				c->name, c->needed & ~val, (uint32_t)(cap >> 32));
+				c->name, (c->needed | extra) & ~val, (uint32_t)(cap >> 32));
 			return false;
 		}
 		ok &= vmcs_write(c->field, val);
@@ -229,10 +240,28 @@ static bool write_guest_state(struct vmx_vcpu *x, uint32_t entry)
 	return ok;
 }
 
-bool vmcs_setup(struct vmx_vcpu *x, const struct partition *p, uint32_t entry,
-		paddr_t msr_bitmap)
+/*
+ * APICv (SDM 29.1-29.4): the vCPU's APIC register page is the virtual-APIC
+ * page, the APIC-access page is where EPT maps the APIC base; TPR threshold,
+ * EOI-exit bitmap and guest interrupt status start empty.
+ */
+static bool write_apicv_fields(paddr_t virtual_apic, paddr_t apic_access)
 {
-	bool ok = write_controls();
+	bool ok = true;
+
+	ok &= vmcs_write(VMCS_VIRTUAL_APIC_ADDR, virtual_apic);
+	ok &= vmcs_write(VMCS_APIC_ACCESS_ADDR, apic_access);
+	ok &= vmcs_write(VMCS_TPR_THRESHOLD, 0);
+	for (unsigned int i = 0; i < 4; i++)
+		ok &= vmcs_write(VMCS_EOI_EXIT_BITMAP0 + 2 * i, 0);
+	ok &= vmcs_write(VMCS_GUEST_INTR_STATUS, 0);
+	return ok;
+}
+
+bool vmcs_setup(struct vmx_vcpu *x, const struct partition *p, uint32_t entry,
+		paddr_t msr_bitmap, paddr_t virtual_apic, paddr_t apic_access)
+{
+	bool ok = write_controls(apic_access != 0);
 
 	if (!ok)
 		return false;
@@ -247,6 +276,8 @@ bool vmcs_setup(struct vmx_vcpu *x, const struct partition *p, uint32_t entry,
 	ok &= vmcs_write(VMCS_MSR_BITMAP, msr_bitmap);
 	ok &= vmcs_write(VMCS_EPT_POINTER, ept_pointer(p->nested_root));
 	ok &= vmcs_write(VMCS_VPID, p->id + 1); /* VPID 0 is the host's */
+	if (apic_access)
+		ok &= write_apicv_fields(virtual_apic, apic_access);
 	ok &= write_host_state();
 	ok &= write_guest_state(x, entry);
 	if (!ok)

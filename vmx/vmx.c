@@ -26,6 +26,7 @@
 #define VECTOR_GP 13
 
 static paddr_t msr_bitmap_pa;
+static paddr_t apic_access_pa;
 
 /* SDM 24.6.9: read-low, read-high, write-low, write-high bitmaps of 1 KiB each. */
 static void msr_bitmap_allow(uint8_t *map, uint32_t msr)
@@ -149,11 +150,36 @@ static bool vmx_cpu_enable(void)
 	return true;
 }
 
+/* APICv: APIC-access virtualization, APIC-register virtualization, virtual-interrupt delivery. */
+static bool apicv_supported(void)
+{
+	const struct cpu_features *f = &this_cpu()->features;
+
+	return cpu_has(f, FEAT_APIC_ACCESS) && cpu_has(f, FEAT_APIC_REG_VIRT) &&
+	       cpu_has(f, FEAT_VIRT_INTR_DELIVERY);
+}
+
+/*
+ * The APIC-access page: any page will do, the CPU only compares addresses
+ * (SDM 29.4); EPT maps the guest's APIC base to it. A guest whose RAM
+ * reaches the APIC base would hide it, so such a guest runs without APICv.
+ */
+static bool map_apic_access_page(struct partition *p)
+{
+	if (!apic_access_pa)
+		apic_access_pa = frames_alloc_zeroed(1, 1, FRAMES_NO_LIMIT);
+	return apic_access_pa && p->mem_size <= VLAPIC_DEFAULT_BASE &&
+	       ept_map_page(p, VLAPIC_DEFAULT_BASE, apic_access_pa);
+}
+
 static bool vmx_partition_init(struct partition *p)
 {
 	if (!msr_bitmap_pa && !msr_bitmap_init())
 		return false;
-	return ept_build(p);
+	if (!ept_build(p))
+		return false;
+	p->apic_accelerated = apicv_supported() && map_apic_access_page(p);
+	return true;
 }
 
 static bool vmx_vcpu_init(struct vcpu *v, uint32_t entry)
@@ -171,7 +197,8 @@ static bool vmx_vcpu_init(struct vcpu *v, uint32_t entry)
 		log_err("vmx: VMCLEAR/VMPTRLD of a new VMCS failed");
 		return false;
 	}
-	if (!vmcs_setup(x, v->partition, entry, msr_bitmap_pa))
+	if (!vmcs_setup(x, v->partition, entry, msr_bitmap_pa, virt_to_phys(v->apic.regs),
+			v->partition->apic_accelerated ? apic_access_pa : 0))
 		return false;
 	v->arch = x;
 	return true;
@@ -459,6 +486,23 @@ static void vmx_vcpu_dump_state(struct vcpu *v)
 			vmcs_read(VMCS_GUEST_ES_LIMIT + 2 * i), vmcs_read(VMCS_GUEST_ES_BASE + 2 * i));
 }
 
+static const char *vmx_apic_mode(void)
+{
+	return apicv_supported() ? "APICv (APIC-register virtualization, virtual-interrupt "
+				   "delivery; no posted interrupts yet)"
+				 : "software delivery (the CPU lacks APICv)";
+}
+
+/* SDM 29.1.1: RVI and SVI, which the CPU evaluates at VM entry (29.2.1). */
+static void vmx_vcpu_apic_update(struct vcpu *v, int highest_irr, int highest_isr)
+{
+	uint16_t status = (uint16_t)((highest_isr < 0 ? 0 : highest_isr) << 8) |
+			  (uint16_t)(highest_irr < 0 ? 0 : highest_irr);
+
+	(void)v;
+	vmcs_write(VMCS_GUEST_INTR_STATUS, status);
+}
+
 const struct backend vmx_backend = {
 	.name = "vmx",
 	.cpu_enable = vmx_cpu_enable,
@@ -476,6 +520,8 @@ const struct backend vmx_backend = {
 	.vcpu_inject_nmi = vmx_vcpu_inject_nmi,
 	.vcpu_request_interrupt_window = vmx_vcpu_request_interrupt_window,
 	.vcpu_start_at_sipi = vmx_vcpu_start_at_sipi,
+	.vcpu_apic_update = vmx_vcpu_apic_update,
+	.apic_mode = vmx_apic_mode,
 	.describe_exit = vmx_describe_exit,
 	.vcpu_dump_state = vmx_vcpu_dump_state,
 };

@@ -22,9 +22,12 @@ struct vmx_vcpu {
 int vmx_enter(struct guest_regs *regs, bool launched);
 void vmx_exit(void);
 
-/* vmcs_setup.c: the VMCS of a new vCPU (current on this CPU); false if a VMWRITE failed. */
+/*
+ * vmcs_setup.c: the VMCS of a new vCPU (current on this CPU); false if a
+ * VMWRITE failed. apic_access 0: no APICv.
+ */
 bool vmcs_setup(struct vmx_vcpu *x, const struct partition *p, uint32_t entry,
-		paddr_t msr_bitmap);
+		paddr_t msr_bitmap, paddr_t virtual_apic, paddr_t apic_access);
 /* The real-mode state a SIPI starts an AP in (SDM 9.4.4); false if a VMWRITE failed. */
 bool vmcs_guest_start_at_sipi(struct vmx_vcpu *x, uint8_t vector);
 /* The CR0/CR4 value the CPU needs for a value the guest wants (fixed bits applied). */

@@ -114,6 +114,24 @@ static enum exit_reason decode_exception(struct exit_event *e)
 	return EXIT_EXCEPTION;
 }
 
+#define APIC_QUAL_OFFSET      0xfffu
+#define APIC_QUAL_TYPE(q)     (((q) >> 12) & 0xf)
+#define APIC_ACCESS_LINEAR_WRITE 1
+
+/*
+ * An APIC access that APIC-register virtualization does not serve (SDM
+ * 27.2.1, table 27-6): handed on as the nested page fault it stands for.
+ */
+static enum exit_reason decode_apic_access(uint64_t qual, struct exit_event *e)
+{
+	e->npf = (struct exit_npf){
+		.gpa = VLAPIC_DEFAULT_BASE | (qual & APIC_QUAL_OFFSET),
+		.write = APIC_QUAL_TYPE(qual) == APIC_ACCESS_LINEAR_WRITE,
+		.present = true,
+	};
+	return EXIT_NESTED_PAGE_FAULT;
+}
+
 static enum exit_reason decode(uint32_t reason, uint64_t qual, struct exit_event *e)
 {
 	if (reason & VMX_EXIT_ENTRY_FAILURE)
@@ -146,6 +164,11 @@ static enum exit_reason decode(uint32_t reason, uint64_t qual, struct exit_event
 		return EXIT_CR_ACCESS;
 	case VMX_EXIT_INTR_WINDOW:
 		return EXIT_INTERRUPT_WINDOW;
+	case VMX_EXIT_APIC_ACCESS:
+		return decode_apic_access(qual, e);
+	case VMX_EXIT_APIC_WRITE:
+		e->apic_offset = qual & APIC_QUAL_OFFSET;
+		return EXIT_APIC_WRITE;
 	case VMX_EXIT_GETSEC:
 	case VMX_EXIT_VMCLEAR ... VMX_EXIT_VMXON:
 	case VMX_EXIT_INVEPT:
