@@ -78,7 +78,11 @@ int vlapic_highest_isr(const struct vlapic *a);
  * in the register page; apply what the write does (send the IPI, start the
  * timer, keep only the writable bits, ...).
  */
-void vlapic_apic_write_trap(struct vlapic *a, uint32_t offset);    /* highest IRR vector whose priority class beats PPR, or -1 (also -1 when software-disabled) */
+void vlapic_apic_write_trap(struct vlapic *a, uint32_t offset);
+/* APICv's EOI-induced exit (SDM 29.1.2): the CPU retired vector; finish what EOI does. */
+void vlapic_eoi_induced(struct vlapic *a, uint8_t vector);
+/* The TMR as 4 x 64 bits: the level-triggered vectors, whose EOI must be seen. */
+void vlapic_tmr(const struct vlapic *a, uint64_t tmr[4]);    /* highest IRR vector whose priority class beats PPR, or -1 (also -1 when software-disabled) */
 void vlapic_ack(struct vlapic *a, uint8_t vector);  /* IRR -> ISR, PPR updated */
 void vlapic_eoi(struct vlapic *a);              /* write of EOI: retire highest ISR, level-triggered: TMR; returns nothing */
 uint8_t vlapic_ppr(const struct vlapic *a);

@@ -137,3 +137,16 @@ void vlapic_eoi(struct vlapic *a)
 	vlapic_clear_vector(a, APIC_TMR, vector);
 	vlapic_update_ppr(a);
 }
+
+void vlapic_eoi_induced(struct vlapic *a, uint8_t vector)
+{
+	vlapic_clear_vector(a, APIC_TMR, vector);
+	vlapic_update_ppr(a);
+}
+
+void vlapic_tmr(const struct vlapic *a, uint64_t tmr[4])
+{
+	for (unsigned int i = 0; i < 4; i++)
+		tmr[i] = vlapic_get_reg(a, APIC_TMR + 0x20 * i) |
+			 ((uint64_t)vlapic_get_reg(a, APIC_TMR + 0x20 * i + 0x10) << 32);
+}

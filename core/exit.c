@@ -19,6 +19,7 @@ static const char *const exit_reason_names[EXIT_REASON_COUNT] = {
 	[EXIT_CR_ACCESS] = "cr-access",
 	[EXIT_INTERRUPT_WINDOW] = "interrupt-window",
 	[EXIT_APIC_WRITE] = "apic-write",
+	[EXIT_EOI_INDUCED] = "eoi-induced",
 	[EXIT_APIC_ACCESS] = "apic-access",
 	[EXIT_APIC_EOI] = "eoi",
 	[EXIT_APIC_IPI] = "ipi",

@@ -26,6 +26,7 @@ enum exit_reason {
 	EXIT_CR_ACCESS,       /* a control-register access the backend must emulate */
 	EXIT_INTERRUPT_WINDOW,/* the guest can take the interrupt that is waiting */
 	EXIT_APIC_WRITE,      /* APICv: the guest wrote an APIC register (trap-like) */
+	EXIT_EOI_INDUCED,     /* APICv: the guest retired a vector of the EOI-exit bitmap */
 	/* Statistics only: the exits above that touched the local APIC, by register. */
 	EXIT_APIC_ACCESS,     /* xAPIC MMIO other than EOI and ICR */
 	EXIT_APIC_EOI,        /* an EOI write (xAPIC MMIO or x2APIC MSR) */
@@ -65,6 +66,7 @@ struct exit_event {
 		struct exit_npf npf;
 		struct exit_exception exception;
 		uint32_t apic_offset; /* EXIT_APIC_WRITE */
+		uint8_t eoi_vector;   /* EXIT_EOI_INDUCED */
 	};
 	/* The hardware's own words, for crash reports and the trace. */
 	uint64_t hw_reason;

@@ -133,6 +133,41 @@ static void deliver_pending(struct vcpu *v)
 	set_interrupt_window(v, false);
 }
 
+/*
+ * The EOI-exit bitmap, the one place that says which EOIs the hypervisor must
+ * see under APICv: level-triggered vectors (TMR) and what other parts added.
+ */
+void guest_apic_eoi_exit_add(struct vcpu *v, uint8_t vector)
+{
+	v->eoi_exit_extra[vector / 64] |= BIT(vector % 64);
+}
+
+static void sync_eoi_exit_bitmap(struct vcpu *v)
+{
+	uint64_t want[4];
+	bool changed = false;
+
+	vlapic_tmr(&v->apic, want);
+	for (unsigned int i = 0; i < 4; i++) {
+		want[i] |= v->eoi_exit_extra[i];
+		changed |= want[i] != v->eoi_exit_bitmap[i];
+		v->eoi_exit_bitmap[i] = want[i];
+	}
+	if (changed)
+		backend->vcpu_set_eoi_exit_bitmap(v, want);
+}
+
+static void update_accelerated(struct vcpu *v)
+{
+	sync_eoi_exit_bitmap(v);
+	backend->vcpu_apic_update(v, vlapic_highest_irr(&v->apic), vlapic_highest_isr(&v->apic));
+}
+
+void guest_apic_eoi_induced(struct vcpu *v, const struct exit_event *e)
+{
+	vlapic_eoi_induced(&v->apic, e->eoi_vector);
+}
+
 void guest_apic_before_entry(struct vcpu *v)
 {
 	if (v->pending_events)
@@ -141,8 +176,7 @@ void guest_apic_before_entry(struct vcpu *v)
 		return;
 	expire_timer(&v->apic);
 	if (v->partition->apic_accelerated)
-		backend->vcpu_apic_update(v, vlapic_highest_irr(&v->apic),
-					  vlapic_highest_isr(&v->apic));
+		update_accelerated(v);
 	else
 		deliver_pending(v);
 	lapic_timer_arm(vlapic_timer_deadline(&v->apic));

@@ -28,6 +28,10 @@ void guest_apic_wait_for_interrupt(struct vcpu *v);
 bool guest_apic_is_mmio(const struct vcpu *v, uint64_t gpa);
 void guest_apic_mmio(struct vcpu *v, const struct exit_event *e);
 
+/* Under APICv, makes the EOI of vector exit (EXIT_EOI_INDUCED); e.g. SynIC vectors. */
+void guest_apic_eoi_exit_add(struct vcpu *v, uint8_t vector);
+void guest_apic_eoi_induced(struct vcpu *v, const struct exit_event *e);
+
 /* APICv's trap after a guest write to an APIC register. */
 void guest_apic_write_trap(struct vcpu *v, const struct exit_event *e);
 

@@ -118,6 +118,11 @@ static void handle_apic_write(struct vcpu *v, const struct exit_event *e)
 	guest_apic_write_trap(v, e);
 }
 
+static void handle_eoi_induced(struct vcpu *v, const struct exit_event *e)
+{
+	guest_apic_eoi_induced(v, e);
+}
+
 static void handle_npf(struct vcpu *v, const struct exit_event *e)
 {
 	if (guest_apic_is_mmio(v, e->npf.gpa)) {
@@ -201,6 +206,7 @@ static const exit_handler_t exit_handlers[EXIT_REASON_COUNT] = {
 	[EXIT_CR_ACCESS] = handle_cr_access,
 	[EXIT_INTERRUPT_WINDOW] = handle_ignored, /* the next entry injects */
 	[EXIT_APIC_WRITE] = handle_apic_write,
+	[EXIT_EOI_INDUCED] = handle_eoi_induced,
 	[EXIT_UNKNOWN] = handle_unknown,
 };
 
@@ -226,6 +232,8 @@ static enum exit_reason stats_bucket(const struct vcpu *v, const struct exit_eve
 		return apic_bucket(e->npf.gpa & 0xff0, e->npf.write);
 	if (e->reason == EXIT_APIC_WRITE)
 		return apic_bucket(e->apic_offset & 0xff0, true);
+	if (e->reason == EXIT_EOI_INDUCED)
+		return EXIT_APIC_EOI;
 	if (e->reason == EXIT_WRMSR && msr >= 0x800 && msr <= 0x8ff &&
 	    apic_bucket((msr & 0xff) << 4, true) != EXIT_APIC_ACCESS)
 		return apic_bucket((msr & 0xff) << 4, true);

@@ -503,6 +503,13 @@ static void vmx_vcpu_apic_update(struct vcpu *v, int highest_irr, int highest_is
 	vmcs_write(VMCS_GUEST_INTR_STATUS, status);
 }
 
+static void vmx_vcpu_set_eoi_exit_bitmap(struct vcpu *v, const uint64_t bitmap[4])
+{
+	(void)v;
+	for (unsigned int i = 0; i < 4; i++)
+		vmcs_write(VMCS_EOI_EXIT_BITMAP0 + 2 * i, bitmap[i]);
+}
+
 const struct backend vmx_backend = {
 	.name = "vmx",
 	.cpu_enable = vmx_cpu_enable,
@@ -521,6 +528,7 @@ const struct backend vmx_backend = {
 	.vcpu_request_interrupt_window = vmx_vcpu_request_interrupt_window,
 	.vcpu_start_at_sipi = vmx_vcpu_start_at_sipi,
 	.vcpu_apic_update = vmx_vcpu_apic_update,
+	.vcpu_set_eoi_exit_bitmap = vmx_vcpu_set_eoi_exit_bitmap,
 	.apic_mode = vmx_apic_mode,
 	.describe_exit = vmx_describe_exit,
 	.vcpu_dump_state = vmx_vcpu_dump_state,

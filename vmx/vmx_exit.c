@@ -166,6 +166,9 @@ static enum exit_reason decode(uint32_t reason, uint64_t qual, struct exit_event
 		return EXIT_INTERRUPT_WINDOW;
 	case VMX_EXIT_APIC_ACCESS:
 		return decode_apic_access(qual, e);
+	case VMX_EXIT_EOI_INDUCED:
+		e->eoi_vector = qual & 0xff;
+		return EXIT_EOI_INDUCED;
 	case VMX_EXIT_APIC_WRITE:
 		e->apic_offset = qual & APIC_QUAL_OFFSET;
 		return EXIT_APIC_WRITE;

@@ -329,6 +329,33 @@ static void test_level_triggered_sets_tmr(void **state)
 	assert_false(in_reg_array(0, APIC_TMR, 0xa4));
 }
 
+/* APICv: TMR as the EOI-exit bitmap's source, and the EOI the CPU already retired. */
+static void test_tmr_words_and_eoi_induced(void **state)
+{
+	(void)state;
+	struct vlapic *a = &apics[0];
+	uint64_t tmr[4];
+
+	vlapic_accept_irq(a, 0x21, true);
+	vlapic_accept_irq(a, 0x7f, true);
+	vlapic_accept_irq(a, 0xc0, true);
+	vlapic_tmr(a, tmr);
+	assert_int_equal(tmr[0], 1ULL << 0x21);
+	assert_int_equal(tmr[1], 1ULL << (0x7f - 64));
+	assert_int_equal(tmr[2], 0);
+	assert_int_equal(tmr[3], 1ULL << (0xc0 - 192));
+	assert_int_equal(vlapic_highest_irr(a), 0xc0);
+	assert_int_equal(vlapic_highest_isr(a), -1);
+
+	vlapic_ack(a, 0xc0);
+	assert_int_equal(vlapic_highest_isr(a), 0xc0);
+	vlapic_set_reg(a, APIC_ISR + 0x60, 0);	/* what the CPU's virtual EOI does */
+	vlapic_eoi_induced(a, 0xc0);
+	vlapic_tmr(a, tmr);
+	assert_int_equal(tmr[3], 0);
+	assert_int_equal(vlapic_ppr(a), 0);
+}
+
 static void test_illegal_vector_sets_esr(void **state)
 {
 	(void)state;
@@ -858,6 +885,7 @@ int main(void)
 		cmocka_unit_test_setup(test_tpr_masks_and_unmasks, setup),
 		cmocka_unit_test_setup(test_ppr_from_tpr_or_isr, setup),
 		cmocka_unit_test_setup(test_level_triggered_sets_tmr, setup),
+		cmocka_unit_test_setup(test_tmr_words_and_eoi_induced, setup),
 		cmocka_unit_test_setup(test_illegal_vector_sets_esr, setup),
 		cmocka_unit_test_setup(test_error_raises_lvt_error, setup),
 		cmocka_unit_test_setup(test_software_disable, setup),
