@@ -46,6 +46,8 @@ struct backend {
 	 * requested and in-service vectors (-1: none), for the CPU to deliver.
 	 */
 	void (*vcpu_apic_update)(struct vcpu *v, int highest_irr, int highest_isr);
+	/* With APIC acceleration: the guest's APIC changed mode (xAPIC, x2APIC, off). */
+	void (*vcpu_apic_mode_changed)(struct vcpu *v);
 	/* With APIC acceleration: the vectors whose EOI must exit (256 bits). */
 	void (*vcpu_set_eoi_exit_bitmap)(struct vcpu *v, const uint64_t bitmap[4]);
 	/* How local APICs are delivered on this CPU, for the boot log. */

@@ -197,6 +197,17 @@ void guest_apic_wait_for_interrupt(struct vcpu *v)
 	}
 }
 
+bool guest_apic_set_base(struct vcpu *v, uint64_t val)
+{
+	uint64_t old = vlapic_get_base(&v->apic);
+
+	if (!vlapic_set_base(&v->apic, val))
+		return false;
+	if (v->partition->apic_accelerated && old != vlapic_get_base(&v->apic))
+		backend->vcpu_apic_mode_changed(v);
+	return true;
+}
+
 void guest_apic_write_trap(struct vcpu *v, const struct exit_event *e)
 {
 	vlapic_apic_write_trap(&v->apic, e->apic_offset);

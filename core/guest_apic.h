@@ -28,6 +28,9 @@ void guest_apic_wait_for_interrupt(struct vcpu *v);
 bool guest_apic_is_mmio(const struct vcpu *v, uint64_t gpa);
 void guest_apic_mmio(struct vcpu *v, const struct exit_event *e);
 
+/* IA32_APIC_BASE writes: false = #GP; a mode change reaches the backend. */
+bool guest_apic_set_base(struct vcpu *v, uint64_t val);
+
 /* Under APICv, makes the EOI of vector exit (EXIT_EOI_INDUCED); e.g. SynIC vectors. */
 void guest_apic_eoi_exit_add(struct vcpu *v, uint8_t vector);
 void guest_apic_eoi_induced(struct vcpu *v, const struct exit_event *e);

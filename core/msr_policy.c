@@ -4,6 +4,7 @@
  */
 #include "core/msr_policy.h"
 #include "core/backend.h"
+#include "core/guest_apic.h"
 #include "core/log.h"
 #include "core/partition.h"
 #include "core/x86.h"
@@ -87,7 +88,7 @@ bool msr_guest_write(struct vcpu *v, uint32_t msr, uint64_t val)
 		return vlapic_msr_write(&v->apic, msr, val);
 	switch (msr) {
 	case MSR_IA32_APIC_BASE:
-		return vlapic_set_base(&v->apic, val);
+		return guest_apic_set_base(v, val);
 	case MSR_TSC_DEADLINE:
 		vlapic_tsc_deadline_write(&v->apic, val);
 		return true;

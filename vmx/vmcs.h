@@ -161,6 +161,7 @@ enum vmcs_field {
 
 /* Secondary processor-based controls (table 24-7) */
 #define PROC2_VIRT_APIC_ACCESS   BIT(0)
+#define PROC2_VIRT_X2APIC        BIT(4)
 #define PROC2_ENABLE_EPT         BIT(1)
 #define PROC2_ENABLE_RDTSCP      BIT(3)
 #define PROC2_ENABLE_VPID        BIT(5)

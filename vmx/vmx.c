@@ -26,29 +26,65 @@
 #define VECTOR_GP 13
 
 static paddr_t msr_bitmap_pa;
+static paddr_t msr_bitmap_x2apic_pa;
 static paddr_t apic_access_pa;
 
 /* SDM 24.6.9: read-low, read-high, write-low, write-high bitmaps of 1 KiB each. */
-static void msr_bitmap_allow(uint8_t *map, uint32_t msr)
+static void msr_bitmap_allow(uint8_t *map, uint32_t msr, bool read, bool write)
 {
 	uint32_t base = msr >= 0xc0000000 ? 0x400 : 0;
 	uint32_t bit = msr & 0x1fff;
 
 	if (msr > 0x1fff && (msr < 0xc0000000 || msr > 0xc0001fff))
 		return;
-	map[base + bit / 8] &= ~(1u << (bit % 8));
-	map[0x800 + base + bit / 8] &= ~(1u << (bit % 8));
+	if (read)
+		map[base + bit / 8] &= ~(1u << (bit % 8));
+	if (write)
+		map[0x800 + base + bit / 8] &= ~(1u << (bit % 8));
+}
+
+/*
+ * With x2APIC virtualization and APIC-register virtualization, RDMSR of
+ * these x2APIC registers reads the virtual-APIC page, and WRMSR of TPR, EOI
+ * and SELF_IPI is virtualized (SDM 29.5). Every other x2APIC MSR must exit:
+ * without an exit the CPU would reach its own, physical, x2APIC. The
+ * current count (0x839) is computed by the model, so it exits too.
+ */
+static void msr_bitmap_allow_x2apic(uint8_t *map)
+{
+	static const uint16_t readable[][2] = {
+		{ 0x802, 0x803 }, { 0x808, 0x808 }, { 0x80a, 0x80a }, { 0x80d, 0x80d },
+		{ 0x80f, 0x828 }, { 0x82f, 0x830 }, { 0x832, 0x838 }, { 0x83e, 0x83e },
+	};
+
+	for (unsigned int i = 0; i < ARRAY_SIZE(readable); i++)
+		for (uint32_t msr = readable[i][0]; msr <= readable[i][1]; msr++)
+			msr_bitmap_allow(map, msr, true, false);
+	msr_bitmap_allow(map, 0x808, false, true); /* TPR */
+	msr_bitmap_allow(map, 0x80b, false, true); /* EOI */
+	msr_bitmap_allow(map, 0x83f, false, true); /* SELF_IPI */
+}
+
+/* One bitmap for every APIC mode but x2APIC under APICv, one for that. */
+static paddr_t msr_bitmap_new(bool x2apic_virtualized)
+{
+	paddr_t pa = frames_alloc(1, 1, FRAMES_NO_LIMIT);
+
+	if (!pa)
+		return 0;
+	memset(phys_to_virt(pa), 0xff, PAGE_SIZE);
+	for (unsigned int i = 0; i < nr_msr_guest_owned; i++)
+		msr_bitmap_allow(phys_to_virt(pa), msr_guest_owned[i], true, true);
+	if (x2apic_virtualized)
+		msr_bitmap_allow_x2apic(phys_to_virt(pa));
+	return pa;
 }
 
 static bool msr_bitmap_init(void)
 {
-	msr_bitmap_pa = frames_alloc(1, 1, FRAMES_NO_LIMIT);
-	if (!msr_bitmap_pa)
-		return false;
-	memset(phys_to_virt(msr_bitmap_pa), 0xff, PAGE_SIZE);
-	for (unsigned int i = 0; i < nr_msr_guest_owned; i++)
-		msr_bitmap_allow(phys_to_virt(msr_bitmap_pa), msr_guest_owned[i]);
-	return true;
+	msr_bitmap_pa = msr_bitmap_new(false);
+	msr_bitmap_x2apic_pa = msr_bitmap_new(true);
+	return msr_bitmap_pa && msr_bitmap_x2apic_pa;
 }
 
 /* CF or ZF after a VMX instruction: VMfailInvalid or VMfailValid (SDM 30.2). */
@@ -503,6 +539,22 @@ static void vmx_vcpu_apic_update(struct vcpu *v, int highest_irr, int highest_is
 	vmcs_write(VMCS_GUEST_INTR_STATUS, status);
 }
 
+/*
+ * x2APIC mode: "virtualize x2APIC mode" replaces APIC-access virtualization
+ * (the two exclude each other, SDM 26.2.1.1) and the MSR bitmap lets the
+ * virtualized x2APIC MSRs through; otherwise the APIC-access page serves.
+ */
+static void vmx_vcpu_apic_mode_changed(struct vcpu *v)
+{
+	bool x2apic = vlapic_x2apic_enabled(&v->apic) &&
+		      cpu_has(&this_cpu()->features, FEAT_X2APIC_VIRT);
+	uint64_t ctl = vmcs_read(VMCS_PROC_CONTROLS2) & ~(uint64_t)(PROC2_VIRT_APIC_ACCESS |
+								  PROC2_VIRT_X2APIC);
+
+	vmcs_write(VMCS_PROC_CONTROLS2, ctl | (x2apic ? PROC2_VIRT_X2APIC : PROC2_VIRT_APIC_ACCESS));
+	vmcs_write(VMCS_MSR_BITMAP, x2apic ? msr_bitmap_x2apic_pa : msr_bitmap_pa);
+}
+
 static void vmx_vcpu_set_eoi_exit_bitmap(struct vcpu *v, const uint64_t bitmap[4])
 {
 	(void)v;
@@ -529,6 +581,7 @@ const struct backend vmx_backend = {
 	.vcpu_start_at_sipi = vmx_vcpu_start_at_sipi,
 	.vcpu_apic_update = vmx_vcpu_apic_update,
 	.vcpu_set_eoi_exit_bitmap = vmx_vcpu_set_eoi_exit_bitmap,
+	.vcpu_apic_mode_changed = vmx_vcpu_apic_mode_changed,
 	.apic_mode = vmx_apic_mode,
 	.describe_exit = vmx_describe_exit,
 	.vcpu_dump_state = vmx_vcpu_dump_state,
