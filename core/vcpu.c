@@ -230,10 +230,9 @@ static enum exit_reason stats_bucket(const struct vcpu *v, const struct exit_eve
 
 	if (e->reason == EXIT_NESTED_PAGE_FAULT && guest_apic_is_mmio(v, e->npf.gpa))
 		return apic_bucket(e->npf.gpa & 0xff0, e->npf.write);
-	if (e->reason == EXIT_APIC_WRITE)
-		return apic_bucket(e->apic_offset & 0xff0, true);
-	if (e->reason == EXIT_EOI_INDUCED)
-		return EXIT_APIC_EOI;
+	if (e->reason == EXIT_APIC_WRITE &&
+	    apic_bucket(e->apic_offset & 0xff0, true) == EXIT_APIC_IPI)
+		return EXIT_APIC_IPI;
 	if (e->reason == EXIT_WRMSR && msr >= 0x800 && msr <= 0x8ff &&
 	    apic_bucket((msr & 0xff) << 4, true) != EXIT_APIC_ACCESS)
 		return apic_bucket((msr & 0xff) << 4, true);
