@@ -23,7 +23,10 @@ struct vlapic_hooks {
 	void (*deliver_sipi)(struct vlapic *target, uint8_t vector);
 	void (*deliver_nmi)(struct vlapic *target);
 	uint64_t (*now)(void);                                  /* the TSC */
-	void (*timer_changed)(struct vlapic *apic);             /* vlapic_timer_deadline() may have changed */
+	void (*timer_changed)(struct vlapic *apic);
+	/* Optional: queue an edge-triggered vector for target without touching its
+	 * IRR (posted interrupts); false: the model sets IRR and kicks itself. */
+	bool (*post)(struct vlapic *target, uint8_t vector);             /* vlapic_timer_deadline() may have changed */
 };
 
 /* The APICs of one partition: IPIs are resolved among them. */

@@ -82,6 +82,8 @@ void vlapic_accept_irq(struct vlapic *a, uint8_t vector, bool level)
 		vlapic_set_vector(a, APIC_TMR, vector);
 	else
 		vlapic_clear_vector(a, APIC_TMR, vector);
+	if (!level && a->group->hooks->post && a->group->hooks->post(a, vector))
+		return;
 	vlapic_set_vector(a, APIC_IRR, vector);
 	a->group->hooks->kick(a);
 }

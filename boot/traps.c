@@ -71,6 +71,16 @@ static __noreturn void exception_report(const struct trap_frame *f)
 	panic_halt_system();
 }
 
+void irq_dispatch(uint8_t vector)
+{
+	struct trap_frame f = { .vector = vector };
+
+	if (irq_handlers[vector])
+		irq_handlers[vector](&f);
+	else
+		log_warn("unexpected interrupt, vector %u on cpu %u", vector, this_cpu()->index);
+}
+
 void trap_dispatch(struct trap_frame *f)
 {
 	if (f->vector == VECTOR_NMI) {

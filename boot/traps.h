@@ -21,6 +21,8 @@ typedef void (*irq_handler_t)(struct trap_frame *f);
 extern const uint64_t trap_stubs[256];
 
 void irq_register(unsigned int vector, irq_handler_t handler);
+/* Runs the handler of an interrupt a VM exit acknowledged (it never reached the IDT). */
+void irq_dispatch(uint8_t vector);
 void trap_dispatch(struct trap_frame *f);
 
 /* Prints the return addresses found by following the frame-pointer chain. */

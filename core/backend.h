@@ -46,6 +46,13 @@ struct backend {
 	 * requested and in-service vectors (-1: none), for the CPU to deliver.
 	 */
 	void (*vcpu_apic_update)(struct vcpu *v, int highest_irr, int highest_isr);
+	/*
+	 * With APIC acceleration: posted interrupts. post queues vector for v
+	 * from any CPU (false: v does not use them); sync moves what was posted
+	 * into v's IRR, on v's own CPU.
+	 */
+	bool (*vcpu_post_interrupt)(struct vcpu *v, uint8_t vector);
+	void (*vcpu_sync_posted)(struct vcpu *v);
 	/* With APIC acceleration: the guest's APIC changed mode (xAPIC, x2APIC, off). */
 	void (*vcpu_apic_mode_changed)(struct vcpu *v);
 	/* With APIC acceleration: the vectors whose EOI must exit (256 bits). */

@@ -67,6 +67,7 @@ struct exit_event {
 		struct exit_exception exception;
 		uint32_t apic_offset; /* EXIT_APIC_WRITE */
 		uint8_t eoi_vector;   /* EXIT_EOI_INDUCED */
+		int host_vector;      /* EXIT_EXTERNAL_INTERRUPT: acknowledged at exit, or -1 */
 	};
 	/* The hardware's own words, for crash reports and the trace. */
 	uint64_t hw_reason;

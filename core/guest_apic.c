@@ -38,6 +38,13 @@ static void hook_sipi(struct vlapic *target, uint8_t vector)
 	post_event(apic_vcpu(target), VCPU_PENDING_SIPI);
 }
 
+static bool hook_post(struct vlapic *target, uint8_t vector)
+{
+	struct vcpu *v = apic_vcpu(target);
+
+	return v->partition->apic_accelerated && backend->vcpu_post_interrupt(v, vector);
+}
+
 /* The timer is re-armed before every entry; nothing to do when it changes. */
 static void hook_timer_changed(struct vlapic *a) { (void)a; }
 
@@ -48,6 +55,7 @@ static const struct vlapic_hooks apic_hooks = {
 	.deliver_nmi = hook_nmi,
 	.now = hook_now,
 	.timer_changed = hook_timer_changed,
+	.post = hook_post,
 };
 
 void guest_apic_init_partition(struct partition *p)
@@ -159,6 +167,7 @@ static void sync_eoi_exit_bitmap(struct vcpu *v)
 
 static void update_accelerated(struct vcpu *v)
 {
+	backend->vcpu_sync_posted(v);
 	sync_eoi_exit_bitmap(v);
 	backend->vcpu_apic_update(v, vlapic_highest_irr(&v->apic), vlapic_highest_isr(&v->apic));
 }
@@ -184,6 +193,8 @@ void guest_apic_before_entry(struct vcpu *v)
 
 static bool wake_condition(struct vcpu *v)
 {
+	if (v->partition->apic_accelerated)
+		backend->vcpu_sync_posted(v);
 	expire_timer(&v->apic);
 	return v->pending_events || v->state != VCPU_RUNNING ||
 	       vlapic_pending_vector(&v->apic) >= 0;

@@ -7,6 +7,7 @@
 #define SPURIOUS_VECTOR 0xff
 #define WAKEUP_VECTOR   0xf0 /* makes an idle CPU look for work, or a running vCPU exit */
 #define HOST_TIMER_VECTOR 0xef /* a guest timer is due on this CPU */
+#define POSTED_INTR_VECTOR 0xf2 /* posted-interrupt notification (SDM 29.6) */
 
 /* Enables this CPU's local APIC, in x2APIC mode where the CPU has it. */
 void lapic_init(void);

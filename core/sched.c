@@ -14,7 +14,8 @@
 #include "core/vcpu_run.h"
 #include "core/x86.h"
 
-/* WAKEUP_VECTOR and HOST_TIMER_VECTOR: their only job is to end a HLT or a guest run. */
+/* WAKEUP_VECTOR, HOST_TIMER_VECTOR and POSTED_INTR_VECTOR outside a guest: their only job
+ * is to end a HLT or a guest run. */
 static void wakeup_interrupt(struct trap_frame *f)
 {
 	(void)f;
@@ -55,6 +56,7 @@ void sched_start_all(void)
 {
 	irq_register(WAKEUP_VECTOR, wakeup_interrupt);
 	irq_register(HOST_TIMER_VECTOR, wakeup_interrupt);
+	irq_register(POSTED_INTR_VECTOR, wakeup_interrupt); /* arrived outside the guest */
 	for (unsigned int i = 1; i < MAX_CPUS; i++)
 		if (cpus[i] && cpus[i]->online && cpus[i]->vcpu)
 			lapic_send_fixed(cpus[i]->apic_id, WAKEUP_VECTOR);

@@ -1,4 +1,5 @@
 /* The vCPU loop: enter the guest, count the exit, handle it, again. */
+#include "boot/traps.h"
 #include "core/backend.h"
 #include "core/cpuid_policy.h"
 #include "core/crash.h"
@@ -151,7 +152,8 @@ static void handle_exception(struct vcpu *v, const struct exit_event *e)
 static void handle_host_interrupt(struct vcpu *v, const struct exit_event *e)
 {
 	(void)v;
-	(void)e;
+	if (e->reason == EXIT_EXTERNAL_INTERRUPT && e->host_vector >= 0)
+		irq_dispatch((uint8_t)e->host_vector); /* acknowledged by the exit */
 	asm volatile("sti; nop; cli" ::: "memory");
 }
 

@@ -233,6 +233,7 @@ static enum exit_reason decode_exit(const struct vmcb *vmcb, struct exit_event *
 	case SVM_EXIT_NPF:
 		return decode_npf(c, e);
 	case SVM_EXIT_INTR:
+		e->host_vector = -1; /* still pending: the host takes it after STGI */
 		return EXIT_EXTERNAL_INTERRUPT;
 	case SVM_EXIT_NMI:
 	case SVM_EXIT_SMI:

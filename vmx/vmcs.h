@@ -12,6 +12,7 @@
 enum vmcs_field {
 	/* 16-bit control, guest state, host state (B.1) */
 	VMCS_VPID                   = 0x0000,
+	VMCS_PI_NOTIFY_VECTOR       = 0x0002,
 	VMCS_GUEST_ES_SEL           = 0x0800,
 	VMCS_GUEST_CS_SEL           = 0x0802,
 	VMCS_GUEST_SS_SEL           = 0x0804,
@@ -33,6 +34,7 @@ enum vmcs_field {
 	VMCS_MSR_BITMAP             = 0x2004,
 	VMCS_VIRTUAL_APIC_ADDR      = 0x2012,
 	VMCS_APIC_ACCESS_ADDR       = 0x2014,
+	VMCS_PI_DESC_ADDR           = 0x2016,
 	VMCS_EPT_POINTER            = 0x201a,
 	VMCS_EOI_EXIT_BITMAP0       = 0x201c, /* 0..3 at +2 each */
 	VMCS_GUEST_PHYSICAL_ADDRESS = 0x2400,
@@ -148,6 +150,7 @@ enum vmcs_field {
 /* Pin-based controls (24.6.1) */
 #define PIN_EXT_INTR_EXITING     BIT(0)
 #define PIN_NMI_EXITING          BIT(3)
+#define PIN_POSTED_INTR          BIT(7)
 
 /* Primary processor-based controls (24.6.2, table 24-6) */
 #define PROC_INTR_WINDOW_EXITING BIT(2)
@@ -175,6 +178,7 @@ enum vmcs_field {
 /* VM-exit controls (24.7.1) */
 #define EXIT_SAVE_DEBUG          BIT(2)
 #define EXIT_HOST_ADDR_SPACE     BIT(9)
+#define EXIT_ACK_INTR_ON_EXIT    BIT(15)
 #define EXIT_SAVE_EFER           BIT(20)
 #define EXIT_LOAD_EFER           BIT(21)
 

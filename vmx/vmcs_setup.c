@@ -3,6 +3,7 @@
  * host state of this CPU, and the guest in the state a multiboot loader
  * leaves a kernel in (identical to svm's vmcb_init_save).
  */
+#include "core/lapic.h"
 #include "core/log.h"
 #include "core/partition.h"
 #include "core/percpu.h"
@@ -46,25 +47,36 @@ static const struct control_field control_fields[] = {
 	  ENTRY_LOAD_DEBUG | ENTRY_LOAD_EFER, ENTRY_LOAD_EFER, "VM-entry" },
 };
 
-/* With APICv: the TPR shadow (the virtual-APIC page) and the three APICv controls. */
-static uint32_t apicv_controls(enum vmcs_field field)
+/*
+ * With APICv: the TPR shadow (the virtual-APIC page) and the three APICv
+ * controls; with posted interrupts also their pin control and the
+ * acknowledgement of interrupts at exit that they need (SDM 26.2.1.1).
+ */
+static uint32_t apicv_controls(enum vmcs_field field, bool posted)
 {
-	if (field == VMCS_PROC_CONTROLS)
+	switch (field) {
+	case VMCS_PROC_CONTROLS:
 		return PROC_USE_TPR_SHADOW;
-	if (field == VMCS_PROC_CONTROLS2)
+	case VMCS_PROC_CONTROLS2:
 		return PROC2_APICV;
-	return 0;
+	case VMCS_PIN_CONTROLS:
+		return posted ? PIN_POSTED_INTR : 0;
+	case VMCS_EXIT_CONTROLS:
+		return posted ? EXIT_ACK_INTR_ON_EXIT : 0;
+	default:
+		return 0;
+	}
 }
 
 /* SDM A.2: with IA32_VMX_BASIC bit 55, the TRUE_* MSRs say which default-1 bits may be 0. */
-static bool write_controls(bool apicv)
+static bool write_controls(bool apicv, bool posted)
 {
 	bool use_true = rdmsr(MSR_IA32_VMX_BASIC) & VMX_BASIC_TRUE_CTLS;
 	bool ok = true;
 
 	for (unsigned int i = 0; i < ARRAY_SIZE(control_fields); i++) {
 		const struct control_field *c = &control_fields[i];
-		uint32_t extra = apicv ? apicv_controls(c->field) : 0;
+		uint32_t extra = apicv ? apicv_controls(c->field, posted) : 0;
 		uint64_t cap = rdmsr(use_true && c->true_msr ? c->true_msr : c->msr);
 		uint32_t val = vmx_adjust_controls(c->wanted | extra, cap);
 
@@ -245,10 +257,14 @@ static bool write_guest_state(struct vmx_vcpu *x, uint32_t entry)
  * page, the APIC-access page is where EPT maps the APIC base; TPR threshold,
  * EOI-exit bitmap and guest interrupt status start empty.
  */
-static bool write_apicv_fields(paddr_t virtual_apic, paddr_t apic_access)
+static bool write_apicv_fields(struct vmx_vcpu *x, paddr_t virtual_apic, paddr_t apic_access)
 {
 	bool ok = true;
 
+	if (x->pi_enabled) {
+		ok &= vmcs_write(VMCS_PI_NOTIFY_VECTOR, POSTED_INTR_VECTOR);
+		ok &= vmcs_write(VMCS_PI_DESC_ADDR, virt_to_phys(&x->pi));
+	}
 	ok &= vmcs_write(VMCS_VIRTUAL_APIC_ADDR, virtual_apic);
 	ok &= vmcs_write(VMCS_APIC_ACCESS_ADDR, apic_access);
 	ok &= vmcs_write(VMCS_TPR_THRESHOLD, 0);
@@ -261,7 +277,7 @@ static bool write_apicv_fields(paddr_t virtual_apic, paddr_t apic_access)
 bool vmcs_setup(struct vmx_vcpu *x, const struct partition *p, uint32_t entry,
 		paddr_t msr_bitmap, paddr_t virtual_apic, paddr_t apic_access)
 {
-	bool ok = write_controls(apic_access != 0);
+	bool ok = write_controls(apic_access != 0, x->pi_enabled);
 
 	if (!ok)
 		return false;
@@ -277,7 +293,7 @@ bool vmcs_setup(struct vmx_vcpu *x, const struct partition *p, uint32_t entry,
 	ok &= vmcs_write(VMCS_EPT_POINTER, ept_pointer(p->nested_root));
 	ok &= vmcs_write(VMCS_VPID, p->id + 1); /* VPID 0 is the host's */
 	if (apic_access)
-		ok &= write_apicv_fields(virtual_apic, apic_access);
+		ok &= write_apicv_fields(x, virtual_apic, apic_access);
 	ok &= write_host_state();
 	ok &= write_guest_state(x, entry);
 	if (!ok)

@@ -7,6 +7,7 @@
 #include "core/backend.h"
 #include "core/fmt.h"
 #include "core/frames.h"
+#include "core/lapic.h"
 #include "core/log.h"
 #include "core/msr_policy.h"
 #include "core/partition.h"
@@ -195,6 +196,11 @@ static bool apicv_supported(void)
 	       cpu_has(f, FEAT_VIRT_INTR_DELIVERY);
 }
 
+static bool posted_supported(void)
+{
+	return cpu_has(&this_cpu()->features, FEAT_POSTED_INTR);
+}
+
 /*
  * The APIC-access page: any page will do, the CPU only compares addresses
  * (SDM 29.4); EPT maps the guest's APIC base to it. A guest whose RAM
@@ -228,6 +234,8 @@ static bool vmx_vcpu_init(struct vcpu *v, uint32_t entry)
 		return false;
 	x = phys_to_virt(pa + PAGE_SIZE);
 	x->vmcs_pa = pa;
+	x->pi_enabled = v->partition->apic_accelerated && posted_supported();
+	pi_desc_init(&x->pi, POSTED_INTR_VECTOR, this_cpu()->apic_id, lapic_x2apic_mode());
 	*(uint32_t *)phys_to_virt(pa) = c->revision; /* bit 31 clear: not a shadow VMCS */
 	if (!vmclear(pa) || !vmptrld(pa)) {
 		log_err("vmx: VMCLEAR/VMPTRLD of a new VMCS failed");
@@ -236,7 +244,7 @@ static bool vmx_vcpu_init(struct vcpu *v, uint32_t entry)
 	if (!vmcs_setup(x, v->partition, entry, msr_bitmap_pa, virt_to_phys(v->apic.regs),
 			v->partition->apic_accelerated ? apic_access_pa : 0))
 		return false;
-	v->arch = x;
+	__atomic_store_n(&v->arch, x, __ATOMIC_RELEASE); /* other CPUs post through it */
 	return true;
 }
 
@@ -524,9 +532,37 @@ static void vmx_vcpu_dump_state(struct vcpu *v)
 
 static const char *vmx_apic_mode(void)
 {
-	return apicv_supported() ? "APICv (APIC-register virtualization, virtual-interrupt "
-				   "delivery; no posted interrupts yet)"
-				 : "software delivery (the CPU lacks APICv)";
+	if (!apicv_supported())
+		return "software delivery (the CPU lacks APICv)";
+	return posted_supported() ? "APICv (APIC-register virtualization, virtual-interrupt "
+				    "delivery, posted interrupts)"
+				  : "APICv (APIC-register virtualization, virtual-interrupt "
+				    "delivery; the CPU lacks posted interrupts)";
+}
+
+/*
+ * Posts vector into v's descriptor; the notification IPI makes v's CPU move
+ * it into the virtual IRR without an exit when v runs (SDM 29.6), or wakes
+ * that CPU, which moves it before the next entry. A vCPU whose VMCS does not
+ * exist yet (an AP before its SIPI) gets the vector into its IRR directly.
+ */
+static bool vmx_vcpu_post_interrupt(struct vcpu *v, uint8_t vector)
+{
+	struct vmx_vcpu *x = __atomic_load_n(&v->arch, __ATOMIC_ACQUIRE);
+
+	if (!x || !x->pi_enabled)
+		return false;
+	if (pi_post(&x->pi, vector) && v->cpu != this_cpu())
+		lapic_send_fixed(v->cpu->apic_id, POSTED_INTR_VECTOR);
+	return true;
+}
+
+static void vmx_vcpu_sync_posted(struct vcpu *v)
+{
+	struct vmx_vcpu *x = v->arch;
+
+	if (x && x->pi_enabled)
+		pi_sync_to_irr(&x->pi, &v->apic.regs[0x200 / 4]);
 }
 
 /* SDM 29.1.1: RVI and SVI, which the CPU evaluates at VM entry (29.2.1). */
@@ -582,6 +618,8 @@ const struct backend vmx_backend = {
 	.vcpu_apic_update = vmx_vcpu_apic_update,
 	.vcpu_set_eoi_exit_bitmap = vmx_vcpu_set_eoi_exit_bitmap,
 	.vcpu_apic_mode_changed = vmx_vcpu_apic_mode_changed,
+	.vcpu_post_interrupt = vmx_vcpu_post_interrupt,
+	.vcpu_sync_posted = vmx_vcpu_sync_posted,
 	.apic_mode = vmx_apic_mode,
 	.describe_exit = vmx_describe_exit,
 	.vcpu_dump_state = vmx_vcpu_dump_state,

@@ -4,6 +4,7 @@
 
 #include "core/exit.h"
 #include "core/vcpu.h"
+#include "vmx/posted_intr.h"
 
 /* The per-CPU state: the VMXON region. */
 struct vmx_cpu {
@@ -12,6 +13,8 @@ struct vmx_cpu {
 };
 
 struct vmx_vcpu {
+	struct pi_desc pi;  /* first: 64-byte aligned in the page-aligned struct */
+	bool pi_enabled;    /* posted interrupts in use */
 	paddr_t vmcs_pa;
 	bool launched;  /* VMLAUNCH succeeded once: VMRESUME from now on */
 	uint64_t cr2;   /* the guest's CR2, which the VMCS does not hold */

@@ -132,6 +132,15 @@ static enum exit_reason decode_apic_access(uint64_t qual, struct exit_event *e)
 	return EXIT_NESTED_PAGE_FAULT;
 }
 
+/* With "acknowledge interrupt on exit" the vector is in the exit's interruption information (SDM 27.2.2). */
+static enum exit_reason decode_external_interrupt(struct exit_event *e)
+{
+	uint32_t info = vmcs_read(VMCS_EXIT_INTR_INFO);
+
+	e->host_vector = (info & INTR_INFO_VALID) ? (int)(info & INTR_INFO_VECTOR_MASK) : -1;
+	return EXIT_EXTERNAL_INTERRUPT;
+}
+
 static enum exit_reason decode(uint32_t reason, uint64_t qual, struct exit_event *e)
 {
 	if (reason & VMX_EXIT_ENTRY_FAILURE)
@@ -140,7 +149,7 @@ static enum exit_reason decode(uint32_t reason, uint64_t qual, struct exit_event
 	case VMX_EXIT_EXCEPTION_NMI:
 		return decode_exception(e);
 	case VMX_EXIT_EXT_INTR:
-		return EXIT_EXTERNAL_INTERRUPT;
+		return decode_external_interrupt(e);
 	case VMX_EXIT_TRIPLE_FAULT:
 		return EXIT_SHUTDOWN;
 	case VMX_EXIT_INIT:
