@@ -41,6 +41,7 @@ UNIT_SRCS_test_guest_config := core/guest_config.c core/fmt.c
 UNIT_SRCS_test_vmx_controls := vmx/controls.c
 UNIT_SRCS_test_ept_entry    := vmx/ept_entry.c
 UNIT_SRCS_test_posted_intr  := vmx/posted_intr.c
+UNIT_SRCS_test_avic_table   := svm/avic_table.c
 UNIT_SRCS_test_vlapic       := apic/vlapic.c apic/vlapic_irq.c apic/vlapic_ipi.c apic/vlapic_timer.c
 UNIT_SRCS_test_mmio_decode  := core/mmio_decode.c
 

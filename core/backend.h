@@ -42,7 +42,7 @@ struct backend {
 	/* Exit with EXIT_INTERRUPT_WINDOW as soon as the guest can take an interrupt. */
 	void (*vcpu_request_interrupt_window)(struct vcpu *v, bool on);
 	/*
-	 * With APIC acceleration (partition->apic_accelerated): the highest
+	 * With APIC acceleration (vcpu->apic_accelerated): the highest
 	 * requested and in-service vectors (-1: none), for the CPU to deliver.
 	 */
 	void (*vcpu_apic_update)(struct vcpu *v, int highest_irr, int highest_isr);
@@ -52,6 +52,8 @@ struct backend {
 	 * into v's IRR, on v's own CPU.
 	 */
 	bool (*vcpu_post_interrupt)(struct vcpu *v, uint8_t vector);
+	/* With APIC acceleration: notifies v of a new IRR bit while it runs (AVIC doorbell); false if it does not run. */
+	bool (*vcpu_doorbell)(struct vcpu *v);
 	void (*vcpu_sync_posted)(struct vcpu *v);
 	/* With APIC acceleration: the guest's APIC changed mode (xAPIC, x2APIC, off). */
 	void (*vcpu_apic_mode_changed)(struct vcpu *v);

@@ -15,10 +15,12 @@
 
 static struct vcpu *apic_vcpu(struct vlapic *a) { return a->owner; }
 
+/* A doorbell where the CPU can take the interrupt in the guest (AVIC), else a host IPI. */
 void vcpu_kick(struct vcpu *v)
 {
-	if (v->cpu != this_cpu())
-		lapic_send_fixed(v->cpu->apic_id, WAKEUP_VECTOR);
+	if (v->cpu == this_cpu() || (v->apic_accelerated && backend->vcpu_doorbell(v)))
+		return;
+	lapic_send_fixed(v->cpu->apic_id, WAKEUP_VECTOR);
 }
 
 static void post_event(struct vcpu *v, uint32_t event)
@@ -42,7 +44,7 @@ static bool hook_post(struct vlapic *target, uint8_t vector)
 {
 	struct vcpu *v = apic_vcpu(target);
 
-	return v->partition->apic_accelerated && backend->vcpu_post_interrupt(v, vector);
+	return v->apic_accelerated && backend->vcpu_post_interrupt(v, vector);
 }
 
 /* The timer is re-armed before every entry; nothing to do when it changes. */
@@ -184,7 +186,7 @@ void guest_apic_before_entry(struct vcpu *v)
 	if (v->state != VCPU_RUNNING)
 		return;
 	expire_timer(&v->apic);
-	if (v->partition->apic_accelerated)
+	if (v->apic_accelerated)
 		update_accelerated(v);
 	else
 		deliver_pending(v);
@@ -193,7 +195,7 @@ void guest_apic_before_entry(struct vcpu *v)
 
 static bool wake_condition(struct vcpu *v)
 {
-	if (v->partition->apic_accelerated)
+	if (v->apic_accelerated)
 		backend->vcpu_sync_posted(v);
 	expire_timer(&v->apic);
 	return v->pending_events || v->state != VCPU_RUNNING ||

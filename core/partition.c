@@ -138,7 +138,8 @@ static const char *assign_vcpus(struct partition *p, const struct guest_image *i
 		struct vcpu *v = &vcpu_pool[nr_vcpus_used++];
 		struct percpu *cpu = cpus[next_free_cpu++];
 		*v = (struct vcpu){ .partition = p, .index = i, .cpu = cpu,
-				    .state = i ? VCPU_WAIT_FOR_SIPI : VCPU_RUNNING };
+				    .state = i ? VCPU_WAIT_FOR_SIPI : VCPU_RUNNING,
+				    .apic_accelerated = p->apic_accelerated };
 		if (i == 0) {
 			v->boot_entry = img->entry;
 			v->regs.rax = img->protocol == GUEST_BOOT_MULTIBOOT2

@@ -38,7 +38,9 @@ struct partition {
 	uint64_t mem_size;
 	void *mem;              /* the hypervisor's mapping of mem_hpa */
 	paddr_t nested_root;    /* NPT/EPT root */
-	bool apic_accelerated;  /* the backend delivers interrupts (APICv), set by partition_init */
+	bool apic_accelerated;  /* the CPU can deliver its interrupts (APICv, AVIC): partition_init */
+	void *arch;             /* the backend's partition state (AVIC tables) */
+	paddr_t apic_page;      /* APICv/AVIC: the page mapped at the APIC base, this partition's own */
 	struct vcpu *vcpus[GUEST_MAX_CPUS];
 	unsigned int nr_vcpus;
 	struct vlapic *apics[GUEST_MAX_CPUS];

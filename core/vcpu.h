@@ -58,6 +58,7 @@ struct vcpu {
 	volatile uint32_t pending_events; /* enum vcpu_pending_event */
 	volatile uint8_t sipi_vector;
 	bool window_requested;  /* an interrupt-window exit is armed */
+	bool apic_accelerated;  /* the CPU delivers this vCPU's interrupts (APICv, AVIC) */
 	uint64_t eoi_exit_extra[4]; /* vectors other parts need to see retired (SynIC, ...) */
 	uint64_t eoi_exit_bitmap[4];/* as last given to the backend */
 	struct vlapic apic;

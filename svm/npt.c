@@ -32,3 +32,8 @@ bool npt_build(struct partition *p)
 {
 	return nested_map_partition(p, &npt_format);
 }
+
+bool npt_map_page(struct partition *p, uint64_t gpa, paddr_t hpa)
+{
+	return nested_map_page(p, &npt_format, gpa, hpa);
+}

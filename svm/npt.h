@@ -7,4 +7,7 @@
 /* Maps guest-physical [0, mem_size) to the partition's host frames. */
 bool npt_build(struct partition *p);
 
+/* Maps one 4 KiB page outside the partition's RAM (the AVIC APIC page). */
+bool npt_map_page(struct partition *p, uint64_t gpa, paddr_t hpa);
+
 #endif

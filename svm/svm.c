@@ -12,6 +12,8 @@
 #include "core/percpu.h"
 #include "core/string.h"
 #include "core/x86.h"
+#include "svm/avic.h"
+#include "svm/avic_table.h"
 #include "svm/npt.h"
 #include "svm/vmcb.h"
 
@@ -41,6 +43,7 @@ struct svm_cpu {
 struct svm_vcpu {
 	struct vmcb *vmcb;
 	paddr_t vmcb_pa;
+	bool avic_logical_dirty; /* an LDR or DFR write: rebuild the logical table */
 };
 
 void svm_vmrun(struct guest_regs *regs, paddr_t vmcb, paddr_t host_save);
@@ -101,7 +104,10 @@ static bool svm_partition_init(struct partition *p)
 {
 	if (!iopm_pa && !svm_maps_init())
 		return false;
-	return npt_build(p);
+	if (!npt_build(p))
+		return false;
+	p->apic_accelerated = avic_supported() && avic_partition_init(p);
+	return true;
 }
 
 static void set_segment(struct vmcb_segment *s, uint16_t sel, uint16_t attrib, uint32_t limit)
@@ -159,6 +165,8 @@ static bool svm_vcpu_init(struct vcpu *v, uint32_t entry)
 	s->vmcb_pa = pa;
 	vmcb_init_control(&s->vmcb->control, v->partition);
 	vmcb_init_save(&s->vmcb->save, entry);
+	if (v->apic_accelerated)
+		avic_vcpu_init(v, s->vmcb);
 	v->arch = s;
 	return true;
 }
@@ -215,6 +223,25 @@ static enum exit_reason decode_exception(const struct vmcb_control *c, struct ex
 	return EXIT_EXCEPTION;
 }
 
+/*
+ * AVIC_NOACCEL: a write to a register AVIC traps (done, RIP advanced) goes
+ * to the model; any other access is emulated as the nested page fault it
+ * stands for (APM vol. 2, 15.29).
+ */
+static enum exit_reason decode_avic_noaccel(const struct vmcb_control *c, struct exit_event *e)
+{
+	uint32_t offset = c->exit_info1 & 0xff0;
+	bool write = (c->exit_info1 >> 32) & 1;
+
+	if (write && avic_noaccel_is_trap(offset)) {
+		e->apic_offset = offset;
+		return EXIT_APIC_WRITE;
+	}
+	e->npf = (struct exit_npf){ .gpa = VLAPIC_DEFAULT_BASE | offset, .write = write,
+				    .present = true };
+	return EXIT_NESTED_PAGE_FAULT;
+}
+
 static enum exit_reason decode_exit(const struct vmcb *vmcb, struct exit_event *e)
 {
 	const struct vmcb_control *c = &vmcb->control;
@@ -232,6 +259,11 @@ static enum exit_reason decode_exit(const struct vmcb *vmcb, struct exit_event *
 		return EXIT_HYPERCALL;
 	case SVM_EXIT_NPF:
 		return decode_npf(c, e);
+	case SVM_EXIT_AVIC_INCOMPLETE_IPI: /* the model sends what AVIC could not (APM 15.29) */
+		e->apic_offset = 0x300;
+		return EXIT_APIC_WRITE;
+	case SVM_EXIT_AVIC_NOACCEL:
+		return decode_avic_noaccel(c, e);
 	case SVM_EXIT_INTR:
 		e->host_vector = -1; /* still pending: the host takes it after STGI */
 		return EXIT_EXTERNAL_INTERRUPT;
@@ -273,6 +305,12 @@ static void svm_vcpu_run(struct vcpu *v, struct exit_event *e)
 	struct vmcb_control *c = &s->vmcb->control;
 	struct svm_cpu *cpu = this_cpu()->backend_data;
 
+	if (s->avic_logical_dirty) {
+		avic_update_logical_table(v->partition);
+		s->avic_logical_dirty = false;
+	}
+	if (v->apic_accelerated)
+		avic_set_running(v, true);
 	s->vmcb->save.rax = v->regs.rax;
 	/*
 	 * GIF holds host interrupts until VMRUN; with IF set, one arriving in
@@ -284,6 +322,8 @@ static void svm_vcpu_run(struct vcpu *v, struct exit_event *e)
 	svm_vmrun(&v->regs, s->vmcb_pa, cpu->host_save);
 	irq_disable();
 	stgi();
+	if (v->apic_accelerated)
+		avic_set_running(v, false);
 	v->regs.rax = s->vmcb->save.rax;
 	c->tlb_control = 0;
 	requeue_interrupted_event(c);
@@ -291,6 +331,8 @@ static void svm_vcpu_run(struct vcpu *v, struct exit_event *e)
 	e->hw_info1 = c->exit_info1;
 	e->hw_info2 = c->exit_info2;
 	e->reason = decode_exit(s->vmcb, e);
+	if (e->reason == EXIT_APIC_WRITE && (e->apic_offset == 0xd0 || e->apic_offset == 0xe0))
+		s->avic_logical_dirty = true;
 }
 
 /*
@@ -443,7 +485,43 @@ static void svm_vcpu_dump_state(struct vcpu *v)
 
 static const char *svm_apic_mode(void)
 {
-	return "software delivery (AVIC is not used yet)";
+	return avic_supported() ? "AVIC (xAPIC mode; x2APIC falls back to software delivery)"
+				: "software delivery (the CPU lacks AVIC)";
+}
+
+/* AVIC evaluates the backing page's IRR at VMRUN: nothing to hand over. */
+static void svm_vcpu_apic_update(struct vcpu *v, int highest_irr, int highest_isr)
+{
+	(void)v;
+	(void)highest_irr;
+	(void)highest_isr;
+}
+
+/*
+ * AVIC has no EOI-exit bitmap: EOIs of level-triggered vectors (TMR) trap
+ * by themselves, others cannot be made to exit.
+ */
+static void svm_vcpu_set_eoi_exit_bitmap(struct vcpu *v, const uint64_t bitmap[4])
+{
+	(void)v;
+	(void)bitmap;
+}
+
+/* Nothing is posted on SVM: senders set IRR in the backing page and ring the doorbell. */
+static bool svm_vcpu_post_interrupt(struct vcpu *v, uint8_t vector)
+{
+	(void)v;
+	(void)vector;
+	return false;
+}
+
+static void svm_vcpu_sync_posted(struct vcpu *v) { (void)v; }
+
+static bool svm_vcpu_doorbell(struct vcpu *v) { return avic_doorbell(v); }
+
+static void svm_vcpu_apic_mode_changed(struct vcpu *v)
+{
+	avic_mode_changed(v, vmcb_of(v));
 }
 
 const struct backend svm_backend = {
@@ -463,7 +541,13 @@ const struct backend svm_backend = {
 	.vcpu_inject_nmi = svm_vcpu_inject_nmi,
 	.vcpu_request_interrupt_window = svm_vcpu_request_interrupt_window,
 	.vcpu_start_at_sipi = svm_vcpu_start_at_sipi,
-	.apic_mode = svm_apic_mode, /* never accelerated: vcpu_apic_update is not called */
+	.apic_mode = svm_apic_mode,
+	.vcpu_apic_update = svm_vcpu_apic_update,
+	.vcpu_set_eoi_exit_bitmap = svm_vcpu_set_eoi_exit_bitmap,
+	.vcpu_post_interrupt = svm_vcpu_post_interrupt,
+	.vcpu_sync_posted = svm_vcpu_sync_posted,
+	.vcpu_doorbell = svm_vcpu_doorbell,
+	.vcpu_apic_mode_changed = svm_vcpu_apic_mode_changed,
 	.describe_exit = svm_describe_exit,
 	.vcpu_dump_state = svm_vcpu_dump_state,
 };

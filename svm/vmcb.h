@@ -35,6 +35,7 @@
 #define V_INTR_PRIO_MAX  (0xfu << 16)
 #define V_IGN_TPR        BIT(20)
 #define V_INTR_MASKING   BIT(24)
+#define AVIC_ENABLE      BIT(31)
 #define NP_ENABLE             BIT(0)
 
 /* EVENTINJ and EXITINTINFO (APM 15.20) */
@@ -69,6 +70,8 @@ enum svm_exit_code {
 	SVM_EXIT_MONITOR = 0x8a,
 	SVM_EXIT_MWAIT = 0x8b,
 	SVM_EXIT_NPF = 0x400,
+	SVM_EXIT_AVIC_INCOMPLETE_IPI = 0x401,
+	SVM_EXIT_AVIC_NOACCEL = 0x402,
 };
 
 /* IOIO EXITINFO1 (APM 15.10.2) */

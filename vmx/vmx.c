@@ -28,7 +28,6 @@
 
 static paddr_t msr_bitmap_pa;
 static paddr_t msr_bitmap_x2apic_pa;
-static paddr_t apic_access_pa;
 
 /* SDM 24.6.9: read-low, read-high, write-low, write-high bitmaps of 1 KiB each. */
 static void msr_bitmap_allow(uint8_t *map, uint32_t msr, bool read, bool write)
@@ -203,15 +202,15 @@ static bool posted_supported(void)
 
 /*
  * The APIC-access page: any page will do, the CPU only compares addresses
- * (SDM 29.4); EPT maps the guest's APIC base to it. A guest whose RAM
- * reaches the APIC base would hide it, so such a guest runs without APICv.
+ * (SDM 29.4); EPT maps the guest's APIC base to it. It is the partition's
+ * own: in x2APIC mode the guest reaches it as plain memory. A guest whose
+ * RAM reaches the APIC base would hide it, so such a guest runs without APICv.
  */
 static bool map_apic_access_page(struct partition *p)
 {
-	if (!apic_access_pa)
-		apic_access_pa = frames_alloc_zeroed(1, 1, FRAMES_NO_LIMIT);
-	return apic_access_pa && p->mem_size <= VLAPIC_DEFAULT_BASE &&
-	       ept_map_page(p, VLAPIC_DEFAULT_BASE, apic_access_pa);
+	p->apic_page = frames_alloc_zeroed(1, 1, FRAMES_NO_LIMIT);
+	return p->apic_page && p->mem_size <= VLAPIC_DEFAULT_BASE &&
+	       ept_map_page(p, VLAPIC_DEFAULT_BASE, p->apic_page);
 }
 
 static bool vmx_partition_init(struct partition *p)
@@ -234,7 +233,7 @@ static bool vmx_vcpu_init(struct vcpu *v, uint32_t entry)
 		return false;
 	x = phys_to_virt(pa + PAGE_SIZE);
 	x->vmcs_pa = pa;
-	x->pi_enabled = v->partition->apic_accelerated && posted_supported();
+	x->pi_enabled = v->apic_accelerated && posted_supported();
 	pi_desc_init(&x->pi, POSTED_INTR_VECTOR, this_cpu()->apic_id, lapic_x2apic_mode());
 	*(uint32_t *)phys_to_virt(pa) = c->revision; /* bit 31 clear: not a shadow VMCS */
 	if (!vmclear(pa) || !vmptrld(pa)) {
@@ -242,7 +241,7 @@ static bool vmx_vcpu_init(struct vcpu *v, uint32_t entry)
 		return false;
 	}
 	if (!vmcs_setup(x, v->partition, entry, msr_bitmap_pa, virt_to_phys(v->apic.regs),
-			v->partition->apic_accelerated ? apic_access_pa : 0))
+			v->apic_accelerated ? v->partition->apic_page : 0))
 		return false;
 	__atomic_store_n(&v->arch, x, __ATOMIC_RELEASE); /* other CPUs post through it */
 	return true;
@@ -557,6 +556,13 @@ static bool vmx_vcpu_post_interrupt(struct vcpu *v, uint8_t vector)
 	return true;
 }
 
+/* Posted interrupts notify by themselves: no doorbell on VMX. */
+static bool vmx_vcpu_doorbell(struct vcpu *v)
+{
+	(void)v;
+	return false;
+}
+
 static void vmx_vcpu_sync_posted(struct vcpu *v)
 {
 	struct vmx_vcpu *x = v->arch;
@@ -620,6 +626,7 @@ const struct backend vmx_backend = {
 	.vcpu_apic_mode_changed = vmx_vcpu_apic_mode_changed,
 	.vcpu_post_interrupt = vmx_vcpu_post_interrupt,
 	.vcpu_sync_posted = vmx_vcpu_sync_posted,
+	.vcpu_doorbell = vmx_vcpu_doorbell,
 	.apic_mode = vmx_apic_mode,
 	.describe_exit = vmx_describe_exit,
 	.vcpu_dump_state = vmx_vcpu_dump_state,

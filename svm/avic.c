@@ -1,0 +1,113 @@
+/*
+ * AVIC (AMD APM vol. 2, 15.29): the APIC register page of each vCPU is its
+ * backing page; the CPU accelerates most register accesses, EOIs of
+ * edge-triggered vectors and fixed IPIs to running vCPUs. What it does not
+ * do comes back as the AVIC exits, which svm.c hands to core/ as APIC-write
+ * traps or as the nested page fault an access stands for. No emulator here
+ * has AVIC: only the table encodings (avic_table.c) are tested.
+ */
+#include "svm/avic.h"
+#include "core/frames.h"
+#include "core/nested_map.h"
+#include "core/percpu.h"
+#include "core/x86.h"
+#include "svm/avic_table.h"
+#include "svm/npt.h"
+
+#define MSR_AVIC_DOORBELL 0xc001011b
+#define AVIC_MAX_HOST_ID  0xff /* 8-bit host APIC IDs in the physical table */
+
+struct avic_tables {
+	uint64_t *physical; /* indexed by the guest APIC ID, the vCPU index */
+	uint32_t *logical;
+	paddr_t physical_pa, logical_pa;
+};
+
+bool avic_supported(void)
+{
+	return cpu_has(&this_cpu()->features, FEAT_AVIC);
+}
+
+bool avic_partition_init(struct partition *p)
+{
+	paddr_t pa = frames_alloc_zeroed(3, 1, FRAMES_NO_LIMIT);
+	struct avic_tables *t;
+
+	p->apic_page = frames_alloc_zeroed(1, 1, FRAMES_NO_LIMIT);
+	if (!pa || !p->apic_page || p->mem_size > VLAPIC_DEFAULT_BASE ||
+	    !npt_map_page(p, VLAPIC_DEFAULT_BASE, p->apic_page))
+		return false;
+	t = phys_to_virt(pa + 2 * PAGE_SIZE);
+	*t = (struct avic_tables){ phys_to_virt(pa), phys_to_virt(pa + PAGE_SIZE), pa,
+				   pa + PAGE_SIZE };
+	p->arch = t;
+	return true;
+}
+
+void avic_vcpu_init(struct vcpu *v, struct vmcb *vmcb)
+{
+	struct avic_tables *t = v->partition->arch;
+	struct vmcb_control *c = &vmcb->control;
+
+	if (this_cpu()->apic_id > AVIC_MAX_HOST_ID) {
+		v->apic_accelerated = false;
+		return;
+	}
+	t->physical[v->index] = avic_physical_entry(virt_to_phys(v->apic.regs),
+						    (uint8_t)this_cpu()->apic_id, false);
+	c->avic_apic_bar = VLAPIC_DEFAULT_BASE;
+	c->avic_backing_page = virt_to_phys(v->apic.regs);
+	c->avic_logical_table = t->logical_pa;
+	c->avic_physical_table = t->physical_pa | (v->partition->nr_vcpus - 1);
+	c->int_control |= AVIC_ENABLE;
+}
+
+void avic_set_running(struct vcpu *v, bool running)
+{
+	struct avic_tables *t = v->partition->arch;
+
+	if (running)
+		__atomic_fetch_or(&t->physical[v->index], AVIC_PHYS_IS_RUNNING, __ATOMIC_SEQ_CST);
+	else
+		__atomic_fetch_and(&t->physical[v->index], ~AVIC_PHYS_IS_RUNNING,
+				   __ATOMIC_SEQ_CST);
+}
+
+/* The IRR bit is set before IsRunning is read; the target clears IsRunning before it looks. */
+bool avic_doorbell(struct vcpu *v)
+{
+	struct avic_tables *t = v->partition->arch;
+	uint64_t entry = __atomic_load_n(&t->physical[v->index], __ATOMIC_SEQ_CST);
+
+	if (!(entry & AVIC_PHYS_IS_RUNNING))
+		return false;
+	wrmsr(MSR_AVIC_DOORBELL, entry & AVIC_PHYS_HOST_ID_MASK);
+	return true;
+}
+
+void avic_update_logical_table(struct partition *p)
+{
+	struct avic_tables *t = p->arch;
+
+	for (unsigned int i = 0; i < AVIC_LOGICAL_ENTRIES; i++)
+		__atomic_store_n(&t->logical[i], 0, __ATOMIC_RELAXED);
+	for (unsigned int i = 0; i < p->nr_vcpus; i++) {
+		struct vlapic *a = &p->vcpus[i]->apic;
+		bool flat = vlapic_mmio_read(a, 0xe0) == 0xffffffff; /* DFR */
+		int index = avic_logical_index(vlapic_mmio_read(a, 0xd0), flat);
+		if (index >= 0)
+			__atomic_store_n(&t->logical[index], avic_logical_entry((uint8_t)i),
+					 __ATOMIC_RELEASE);
+	}
+}
+
+void avic_mode_changed(struct vcpu *v, struct vmcb *vmcb)
+{
+	bool xapic = vlapic_xapic_enabled(&v->apic) && this_cpu()->apic_id <= AVIC_MAX_HOST_ID;
+
+	if (xapic)
+		vmcb->control.int_control |= AVIC_ENABLE;
+	else
+		vmcb->control.int_control &= ~AVIC_ENABLE;
+	v->apic_accelerated = xapic;
+}
