@@ -89,6 +89,9 @@ void vlapic_tmr(const struct vlapic *a, uint64_t tmr[4]);    /* highest IRR vect
 void vlapic_ack(struct vlapic *a, uint8_t vector);  /* IRR -> ISR, PPR updated */
 void vlapic_eoi(struct vlapic *a);              /* write of EOI: retire highest ISR, level-triggered: TMR; returns nothing */
 uint8_t vlapic_ppr(const struct vlapic *a);
+/* CR8, the TPR's 64-bit alias: TPR[7:4] (SDM vol. 3, 11.8.6); a write above 15 is #GP (false). */
+uint64_t vlapic_cr8_read(const struct vlapic *a);
+bool vlapic_cr8_write(struct vlapic *a, uint64_t val);
 
 /* Timer (SDM 11.5.4): one-shot, periodic, TSC-deadline; current count computed from now(); divide configuration. */
 uint64_t vlapic_timer_deadline(const struct vlapic *a);   /* TSC of the next expiry, 0: none */

@@ -152,3 +152,17 @@ void vlapic_tmr(const struct vlapic *a, uint64_t tmr[4])
 		tmr[i] = vlapic_get_reg(a, APIC_TMR + 0x20 * i) |
 			 ((uint64_t)vlapic_get_reg(a, APIC_TMR + 0x20 * i + 0x10) << 32);
 }
+
+uint64_t vlapic_cr8_read(const struct vlapic *a)
+{
+	return vlapic_get_reg(a, APIC_TPR) >> 4;
+}
+
+bool vlapic_cr8_write(struct vlapic *a, uint64_t val)
+{
+	if (val > 15)
+		return false;
+	vlapic_set_reg(a, APIC_TPR, (uint32_t)val << 4);
+	vlapic_update_ppr(a);
+	return true;
+}

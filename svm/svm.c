@@ -299,6 +299,23 @@ static void requeue_interrupted_event(struct vmcb_control *c)
 	c->event_inj = (c->exit_int_info & EVENT_VALID) ? c->exit_int_info : 0;
 }
 
+/*
+ * Guest CR8 writes land in V_TPR (V_INTR_MASKING, APM 15.21.4): hand the
+ * model's TPR over before VMRUN and take a changed V_TPR back after.
+ */
+static void tpr_to_vtpr(struct vcpu *v, struct vmcb_control *c)
+{
+	c->int_control = (c->int_control & ~V_TPR_MASK) | (uint32_t)vlapic_cr8_read(&v->apic);
+}
+
+static void vtpr_to_tpr(struct vcpu *v, const struct vmcb_control *c)
+{
+	uint32_t v_tpr = c->int_control & V_TPR_MASK;
+
+	if (v_tpr != vlapic_cr8_read(&v->apic))
+		vlapic_cr8_write(&v->apic, v_tpr);
+}
+
 static void svm_vcpu_run(struct vcpu *v, struct exit_event *e)
 {
 	struct svm_vcpu *s = v->arch;
@@ -311,6 +328,8 @@ static void svm_vcpu_run(struct vcpu *v, struct exit_event *e)
 	}
 	if (v->apic_accelerated)
 		avic_set_running(v, true);
+	else
+		tpr_to_vtpr(v, c);
 	s->vmcb->save.rax = v->regs.rax;
 	/*
 	 * GIF holds host interrupts until VMRUN; with IF set, one arriving in
@@ -324,6 +343,8 @@ static void svm_vcpu_run(struct vcpu *v, struct exit_event *e)
 	stgi();
 	if (v->apic_accelerated)
 		avic_set_running(v, false);
+	else
+		vtpr_to_tpr(v, c);
 	v->regs.rax = s->vmcb->save.rax;
 	c->tlb_control = 0;
 	requeue_interrupted_event(c);

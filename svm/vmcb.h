@@ -31,6 +31,7 @@
 #define TLB_CONTROL_FLUSH_ALL 1
 
 /* V_INTR fields of int_control (APM 15.21.4) */
+#define V_TPR_MASK       0xfu
 #define V_IRQ            BIT(8)
 #define V_INTR_PRIO_MAX  (0xfu << 16)
 #define V_IGN_TPR        BIT(20)

@@ -157,6 +157,8 @@ enum vmcs_field {
 #define PROC_HLT_EXITING         BIT(7)
 #define PROC_MWAIT_EXITING       BIT(10)
 #define PROC_UNCOND_IO_EXITING   BIT(24)
+#define PROC_CR8_LOAD_EXITING    BIT(19)
+#define PROC_CR8_STORE_EXITING   BIT(20)
 #define PROC_USE_TPR_SHADOW      BIT(21)
 #define PROC_USE_MSR_BITMAPS     BIT(28)
 #define PROC_MONITOR_EXITING     BIT(29)

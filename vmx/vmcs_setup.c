@@ -51,9 +51,13 @@ static const struct control_field control_fields[] = {
  * With APICv: the TPR shadow (the virtual-APIC page) and the three APICv
  * controls; with posted interrupts also their pin control and the
  * acknowledgement of interrupts at exit that they need (SDM 26.2.1.1).
+ * Without: CR8 exits, or MOV to CR8 would reach the real TPR (SDM 25.3).
  */
-static uint32_t apicv_controls(enum vmcs_field field, bool posted)
+static uint32_t apic_controls(enum vmcs_field field, bool apicv, bool posted)
 {
+	if (!apicv)
+		return field == VMCS_PROC_CONTROLS ? PROC_CR8_LOAD_EXITING | PROC_CR8_STORE_EXITING
+						   : 0;
 	switch (field) {
 	case VMCS_PROC_CONTROLS:
 		return PROC_USE_TPR_SHADOW;
@@ -76,7 +80,7 @@ static bool write_controls(bool apicv, bool posted)
 
 	for (unsigned int i = 0; i < ARRAY_SIZE(control_fields); i++) {
 		const struct control_field *c = &control_fields[i];
-		uint32_t extra = apicv ? apicv_controls(c->field, posted) : 0;
+		uint32_t extra = apic_controls(c->field, apicv, posted);
 		uint64_t cap = rdmsr(use_true && c->true_msr ? c->true_msr : c->msr);
 		uint32_t val = vmx_adjust_controls(c->wanted | extra, cap);
 

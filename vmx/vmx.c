@@ -316,8 +316,9 @@ static void emulate_cr0_write(struct vmx_vcpu *x, uint64_t val)
 
 /*
  * A MOV to/from a control register that exits because it touches a bit
- * the guest/host masks keep (CR0.NE, CR4.VMXE, ...) or because the CPU
- * forces CR3 exiting: emulated here; false if this is one core must see.
+ * the guest/host masks keep (CR0.NE, CR4.VMXE, ...), because the CPU
+ * forces CR3 exiting, or CR8 without a TPR shadow: emulated here; false if
+ * this is one core must see.
  */
 static bool vmx_vcpu_cr_access(struct vcpu *v, const struct exit_event *e)
 {
@@ -327,11 +328,12 @@ static bool vmx_vcpu_cr_access(struct vcpu *v, const struct exit_event *e)
 	uint64_t *reg = cr_access_gpr(v, gpr);
 	uint64_t val = reg ? *reg : vmcs_read(VMCS_GUEST_RSP);
 
-	if (type == 1 && cr == 3) { /* MOV from CR3 */
+	if (type == 1 && (cr == 3 || cr == 8)) { /* MOV from CR3 or CR8 */
+		uint64_t from = cr == 3 ? vmcs_read(VMCS_GUEST_CR3) : vlapic_cr8_read(&v->apic);
 		if (reg)
-			*reg = vmcs_read(VMCS_GUEST_CR3);
+			*reg = from;
 		else
-			vmcs_write(VMCS_GUEST_RSP, vmcs_read(VMCS_GUEST_CR3));
+			vmcs_write(VMCS_GUEST_RSP, from);
 		skip_instruction();
 		return true;
 	}
@@ -353,6 +355,12 @@ static bool vmx_vcpu_cr_access(struct vcpu *v, const struct exit_event *e)
 		vmcs_write(VMCS_CR4_READ_SHADOW, val & x->cr4_mask);
 		vmcs_write(VMCS_GUEST_CR4, vmx_guest_cr4(val));
 		skip_instruction();
+		return true;
+	case 8:
+		if (!vlapic_cr8_write(&v->apic, val))
+			inject_exception(VECTOR_GP, true, 0);
+		else
+			skip_instruction();
 		return true;
 	}
 	return false;

@@ -20,6 +20,8 @@ PROGRAMS = {
     'apic': 'apic.elf cpus=2',
     'smp': 'smp.elf cpus=2 -- cpus=2',
 }
+# QEMU 7.2's TCG aborts when an SVM guest writes CR8: the CR8 checks run on Bochs only.
+CR8_ON = {'bochs-skylake', 'bochs-sandy-bridge'}
 TIMEOUT = 300
 
 
@@ -41,7 +43,10 @@ def boot_on(boot, platform, module):
 @pytest.mark.parametrize('program', PROGRAMS)
 @pytest.mark.parametrize('platform', PLATFORMS)
 def test_apic_program_passes(boot, platform, program):
-    result = boot_on(boot, platform, PROGRAMS[program])
+    module = PROGRAMS[program]
+    if program == 'apic' and platform in CR8_ON:
+        module += ' -- cr8'
+    result = boot_on(boot, platform, module)
     mode = PLATFORMS[platform][1]
     assert_no_exception(result)
     assert_console(result, rf'^hv: backend: (svm|vmx); local APICs: {mode}')
