@@ -484,6 +484,28 @@ static void run_suite(void)
 }
 
 /*
+ * Intel SDM vol. 3, 11.4.5: the xAPIC registers follow IA32_APIC_BASE. The
+ * new base lies outside guest RAM, as firmware relocations do.
+ */
+#define RELOCATED_BASE 0xfed00000UL
+
+static void check_relocation(void)
+{
+	uint64_t base = rdmsr(MSR_IA32_APIC_BASE);
+	uint32_t id_before = apic_read(APIC_ID), id_after, tpr_after;
+
+	apic_write(APIC_TPR, 0x20);
+	wrmsr(MSR_IA32_APIC_BASE, (base & ~APIC_BASE_ADDR_MASK) | RELOCATED_BASE);
+	id_after = apic_read(APIC_ID);
+	tpr_after = apic_read(APIC_TPR);
+	wrmsr(MSR_IA32_APIC_BASE, base);
+	apic_write(APIC_TPR, 0);
+	check("xapic-relocation", id_after == id_before && tpr_after == 0x20,
+	      "at 0x%lx: ID 0x%x (was 0x%x), TPR 0x%x (0x20 written before)", RELOCATED_BASE,
+	      id_after, id_before, tpr_after);
+}
+
+/*
  * Intel SDM vol. 3, 11.12.5.1: the x2APIC ID is the 32-bit one CPUID.0xB:EDX
  * reports; 11.12.10.2: the LDR is derived from it, cluster in bits 31:16
  * (ID[19:4]) and one bit 1 << ID[3:0].
@@ -566,6 +588,7 @@ void test_main(const char *cmdline)
 	irq_set_handler(VEC_HIGH, log_and_eoi);
 	check_xapic_read_only();
 	check_software_enable();
+	check_relocation();
 	run_suite();
 	if (cmdline_has(cmdline, "xapic-only"))
 		skip("x2apic", "xapic-only on the command line");
