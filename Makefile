@@ -12,7 +12,7 @@ CC         ?= gcc
 HOSTCC     ?= gcc
 PYTHON     := /usr/bin/python3
 
-HV_DIRS    := boot core apic svm vmx
+HV_DIRS    := boot core apic synic svm vmx
 HV_SRCS    := $(foreach d,$(HV_DIRS),$(wildcard $(d)/*.c) $(wildcard $(d)/*.S))
 HV_OBJS    := $(patsubst %,$(BUILD)/%.o,$(basename $(HV_SRCS)))
 
@@ -44,6 +44,8 @@ UNIT_SRCS_test_posted_intr  := vmx/posted_intr.c
 UNIT_SRCS_test_avic_table   := svm/avic_table.c
 UNIT_SRCS_test_vlapic       := apic/vlapic.c apic/vlapic_irq.c apic/vlapic_ipi.c apic/vlapic_timer.c
 UNIT_SRCS_test_mmio_decode  := core/mmio_decode.c
+UNIT_SRCS_test_hypercall_check := synic/hypercall_check.c
+UNIT_SRCS_test_synic        := synic/synic.c
 
 include guest-tests/guest.mk
 

@@ -188,6 +188,8 @@ void vlapic_reset(struct vlapic *a)
 	vlapic_set_reg(a, APIC_SVR, 0xff);
 	vlapic_mask_lvts(a);
 	vlapic_timer_reset(a);
+	for (unsigned int i = 0; i < 4; i++)
+		__atomic_store_n(&a->auto_eoi_irr[i], 0, __ATOMIC_RELAXED);
 }
 
 void vlapic_init(struct vlapic *a, struct vlapic_group *g, uint32_t *regs, uint32_t id,

@@ -23,10 +23,12 @@ struct vlapic_hooks {
 	void (*deliver_sipi)(struct vlapic *target, uint8_t vector);
 	void (*deliver_nmi)(struct vlapic *target);
 	uint64_t (*now)(void);                                  /* the TSC */
-	void (*timer_changed)(struct vlapic *apic);
+	void (*timer_changed)(struct vlapic *apic);             /* vlapic_timer_deadline() may have changed */
 	/* Optional: queue an edge-triggered vector for target without touching its
 	 * IRR (posted interrupts); false: the model sets IRR and kicks itself. */
-	bool (*post)(struct vlapic *target, uint8_t vector);             /* vlapic_timer_deadline() may have changed */
+	bool (*post)(struct vlapic *target, uint8_t vector);
+	/* Optional: the guest retired vector, by an EOI write or an EOI-induced exit. */
+	void (*eoi)(struct vlapic *apic, uint8_t vector);
 };
 
 /* The APICs of one partition: IPIs are resolved among them. */
@@ -47,6 +49,12 @@ struct vlapic {
 	uint64_t timer_start;      /* TSC at the last initial-count write */
 	uint64_t timer_deadline;   /* TSC of the next expiry, 0: none */
 	uint64_t tsc_deadline;     /* IA32_TSC_DEADLINE */
+	/*
+	 * Auto-EOI vectors waiting (SynIC): requested like IRR bits but kept
+	 * apart, since acknowledging them must not set the ISR and the CPU's
+	 * virtual-interrupt delivery or AVIC would (see vlapic_accept_auto_eoi).
+	 */
+	uint64_t auto_eoi_irr[4];
 	void *owner;               /* the vCPU, for the hooks */
 };
 
@@ -72,7 +80,7 @@ void vlapic_tsc_deadline_write(struct vlapic *a, uint64_t val);
 
 /* Interrupt flow */
 void vlapic_accept_irq(struct vlapic *a, uint8_t vector, bool level);  /* into IRR (any CPU), then hooks->kick; vectors 0-15 set ESR "received illegal vector" and are dropped */
-int vlapic_pending_vector(struct vlapic *a);
+int vlapic_pending_vector(struct vlapic *a);  /* highest IRR vector whose class beats the PPR's, or -1 (also when software-disabled) */
 /* For APICv (RVI, SVI): the highest IRR and ISR vectors, -1 when empty. */
 int vlapic_highest_irr(const struct vlapic *a);
 int vlapic_highest_isr(const struct vlapic *a);
@@ -85,9 +93,22 @@ void vlapic_apic_write_trap(struct vlapic *a, uint32_t offset);
 /* APICv's EOI-induced exit (SDM 29.1.2): the CPU retired vector; finish what EOI does. */
 void vlapic_eoi_induced(struct vlapic *a, uint8_t vector);
 /* The TMR as 4 x 64 bits: the level-triggered vectors, whose EOI must be seen. */
-void vlapic_tmr(const struct vlapic *a, uint64_t tmr[4]);    /* highest IRR vector whose priority class beats PPR, or -1 (also -1 when software-disabled) */
+void vlapic_tmr(const struct vlapic *a, uint64_t tmr[4]);
 void vlapic_ack(struct vlapic *a, uint8_t vector);  /* IRR -> ISR, PPR updated */
-void vlapic_eoi(struct vlapic *a);              /* write of EOI: retire highest ISR, level-triggered: TMR; returns nothing */
+void vlapic_eoi(struct vlapic *a);              /* write of EOI: retire the highest ISR vector (and its TMR bit) */
+
+/*
+ * Auto-EOI delivery (Hyper-V SynIC, TLFS 11.8.4): the vector is requested
+ * like a fixed edge interrupt (any CPU, then hooks->kick) but never enters
+ * IRR or ISR: whoever injects it calls vlapic_ack_auto_eoi(), which leaves
+ * the ISR and so the PPR as they were. It competes by priority with the IRR:
+ * vlapic_pending_auto_eoi() gives it only when its class beats the PPR's and
+ * no IRR vector is above it; vlapic_highest_auto_eoi() whether one waits.
+ */
+void vlapic_accept_auto_eoi(struct vlapic *a, uint8_t vector);
+int vlapic_pending_auto_eoi(const struct vlapic *a);
+int vlapic_highest_auto_eoi(const struct vlapic *a);
+void vlapic_ack_auto_eoi(struct vlapic *a, uint8_t vector);
 uint8_t vlapic_ppr(const struct vlapic *a);
 /* CR8, the TPR's 64-bit alias: TPR[7:4] (SDM vol. 3, 11.8.6); a write above 15 is #GP (false). */
 uint64_t vlapic_cr8_read(const struct vlapic *a);

@@ -129,6 +129,12 @@ void vlapic_ack(struct vlapic *a, uint8_t vector)
  * retired (hardware keeps the bit until the vector's next acceptance
  * rewrites it). No EOI message to I/O APICs is modelled.
  */
+static void vlapic_notify_eoi(struct vlapic *a, uint8_t vector)
+{
+	if (a->group->hooks->eoi)
+		a->group->hooks->eoi(a, vector);
+}
+
 void vlapic_eoi(struct vlapic *a)
 {
 	int vector = vlapic_highest_vector(a, APIC_ISR);
@@ -138,12 +144,60 @@ void vlapic_eoi(struct vlapic *a)
 	vlapic_clear_vector(a, APIC_ISR, vector);
 	vlapic_clear_vector(a, APIC_TMR, vector);
 	vlapic_update_ppr(a);
+	vlapic_notify_eoi(a, (uint8_t)vector);
 }
 
 void vlapic_eoi_induced(struct vlapic *a, uint8_t vector)
 {
 	vlapic_clear_vector(a, APIC_TMR, vector);
 	vlapic_update_ppr(a);
+	vlapic_notify_eoi(a, vector);
+}
+
+static uint64_t *auto_eoi_word(struct vlapic *a, uint8_t vector)
+{
+	return &a->auto_eoi_irr[vector / 64];
+}
+
+/* Same acceptance rules as vlapic_accept_irq() for an edge-triggered vector. */
+void vlapic_accept_auto_eoi(struct vlapic *a, uint8_t vector)
+{
+	if (!vlapic_sw_enabled(a))
+		return;
+	if (vector < APIC_FIRST_LEGAL_VECTOR) {
+		vlapic_set_error(a, APIC_ESR_RECV_ILLEGAL_VECTOR);
+		return;
+	}
+	__atomic_fetch_or(auto_eoi_word(a, vector), BIT(vector % 64), __ATOMIC_RELEASE);
+	a->group->hooks->kick(a);
+}
+
+int vlapic_highest_auto_eoi(const struct vlapic *a)
+{
+	for (int i = 3; i >= 0; i--) {
+		uint64_t word = __atomic_load_n(&a->auto_eoi_irr[i], __ATOMIC_ACQUIRE);
+
+		if (word)
+			return i * 64 + 63 - __builtin_clzll(word);
+	}
+	return -1;
+}
+
+/* SDM 11.8.3 applied to the auto-EOI vectors, with the IRR's first on a tie. */
+int vlapic_pending_auto_eoi(const struct vlapic *a)
+{
+	int vector = vlapic_highest_auto_eoi(a);
+
+	if (vector < 0 || !vlapic_sw_enabled(a) ||
+	    ((uint32_t)vector & 0xf0) <= (vlapic_ppr(a) & 0xf0u) ||
+	    vlapic_highest_irr(a) >= vector)
+		return -1;
+	return vector;
+}
+
+void vlapic_ack_auto_eoi(struct vlapic *a, uint8_t vector)
+{
+	__atomic_fetch_and(auto_eoi_word(a, vector), ~BIT(vector % 64), __ATOMIC_RELEASE);
 }
 
 void vlapic_tmr(const struct vlapic *a, uint64_t tmr[4])

@@ -15,6 +15,16 @@ struct backend {
 	bool (*cpu_enable)(void);
 	/* Builds the nested page tables mapping the partition's memory. */
 	bool (*partition_init)(struct partition *p);
+	/*
+	 * Maps the RAM page at gpa to hpa, read-only unless writable (an overlay
+	 * such as the hypercall page); the vCPUs must flush before they see it.
+	 */
+	bool (*partition_remap_page)(struct partition *p, uint64_t gpa, paddr_t hpa,
+				     bool writable);
+	/* On v's CPU: drops what its TLBs cache of the nested page tables. */
+	void (*vcpu_flush_nested)(struct vcpu *v);
+	/* The instruction a guest calls the hypervisor with: VMCALL or VMMCALL. */
+	uint8_t hypercall_insn[3];
 	/* Creates the VMCB/VMCS, in the state a multiboot loader leaves a kernel in. */
 	bool (*vcpu_init)(struct vcpu *v, uint32_t entry);
 	/* Enters the guest and returns the next exit, decoded. */

@@ -1,12 +1,12 @@
 /*
  * The CPUID policy: the host's values, with the hypervisor bit set, the
  * virtualization extensions and what the hypervisor does not virtualize
- * hidden, and a vendor leaf at 0x40000000.
+ * hidden, the Hyper-V leaves from 0x40000000 (synic/) and a timing leaf.
  */
 #include "core/cpuid_policy.h"
 #include "core/partition.h"
-#include "core/string.h"
 #include "core/tsc.h"
+#include "synic/hv.h"
 
 /* CPUID.1 */
 #define ECX_VMX          BIT(5)
@@ -25,8 +25,6 @@
 #define ECX7_LA57        BIT(16)
 
 #define CPUID_HV_TIMING_LEAF 0x40000010
-#define HV_VENDOR_MAX_LEAF CPUID_HV_TIMING_LEAF
-static const char hv_vendor[12] = "MicroHV";
 
 /* Leaf 1: APIC ID and logical-processor count are the vCPU's, not the host's. */
 static void adjust_leaf1(const struct vcpu *v, struct cpuid_regs *r)
@@ -37,15 +35,6 @@ static void adjust_leaf1(const struct vcpu *v, struct cpuid_regs *r)
 	r->ebx = (r->ebx & 0x0000ffff) | ((uint32_t)v->partition->nr_vcpus << 16) |
 		 ((uint32_t)v->index << 24);
 }
-
-static void vendor_leaf(struct cpuid_regs *r)
-{
-	r->eax = HV_VENDOR_MAX_LEAF;
-	memcpy(&r->ebx, hv_vendor, 4);
-	memcpy(&r->ecx, hv_vendor + 4, 4);
-	memcpy(&r->edx, hv_vendor + 8, 4);
-}
-
 /* Topology leaves describe the host: give each vCPU its own x2APIC ID there. */
 static void adjust_topology(const struct vcpu *v, uint32_t leaf, struct cpuid_regs *r)
 {
@@ -70,10 +59,10 @@ struct cpuid_regs cpuid_guest(const struct vcpu *v, uint32_t leaf, uint32_t subl
 	struct cpuid_regs r = { 0 };
 
 	if (leaf >= 0x40000000 && leaf < 0x50000000) {
-		if (leaf == CPUID_HV_VENDOR_LEAF)
-			vendor_leaf(&r);
-		else if (leaf == CPUID_HV_TIMING_LEAF)
+		if (leaf == CPUID_HV_TIMING_LEAF)
 			timing_leaf(v, &r);
+		else if (leaf < CPUID_HV_TIMING_LEAF)
+			hv_cpuid(v, leaf, &r);
 		return r;
 	}
 	r = cpuid(leaf, subleaf);

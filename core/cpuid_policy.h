@@ -5,7 +5,6 @@
 #include "core/vcpu.h"
 #include "core/x86.h"
 
-#define CPUID_HV_VENDOR_LEAF 0x40000000
 
 /* The guest's view of CPUID leaf/subleaf, built from the host's. */
 struct cpuid_regs cpuid_guest(const struct vcpu *v, uint32_t leaf, uint32_t subleaf);

@@ -8,30 +8,34 @@
 
 #include "core/types.h"
 
+/*
+ * The numbers are also what a guest with exit-counters=on reads at MSR
+ * 0x4d480000 + N (core/msr_policy.c): new reasons go at the end.
+ */
 enum exit_reason {
-	EXIT_CPUID,
-	EXIT_RDMSR,
-	EXIT_WRMSR,
-	EXIT_IO,
-	EXIT_HLT,
-	EXIT_HYPERCALL,
-	EXIT_NESTED_PAGE_FAULT,
-	EXIT_EXCEPTION,
-	EXIT_EXTERNAL_INTERRUPT,
-	EXIT_NMI,
-	EXIT_INIT,
-	EXIT_SHUTDOWN,        /* triple fault */
-	EXIT_INVALID_STATE,   /* the CPU refused the guest state */
-	EXIT_UNSUPPORTED_INSN,/* an instruction the guest may not use (VMRUN, ...) */
-	EXIT_CR_ACCESS,       /* a control-register access the backend must emulate */
-	EXIT_INTERRUPT_WINDOW,/* the guest can take the interrupt that is waiting */
-	EXIT_APIC_WRITE,      /* APICv: the guest wrote an APIC register (trap-like) */
-	EXIT_EOI_INDUCED,     /* APICv: the guest retired a vector of the EOI-exit bitmap */
+	EXIT_CPUID = 0,
+	EXIT_RDMSR = 1,
+	EXIT_WRMSR = 2,
+	EXIT_IO = 3,
+	EXIT_HLT = 4,
+	EXIT_HYPERCALL = 5,
+	EXIT_NESTED_PAGE_FAULT = 6,
+	EXIT_EXCEPTION = 7,
+	EXIT_EXTERNAL_INTERRUPT = 8,
+	EXIT_NMI = 9,
+	EXIT_INIT = 10,
+	EXIT_SHUTDOWN = 11,        /* triple fault */
+	EXIT_INVALID_STATE = 12,   /* the CPU refused the guest state */
+	EXIT_UNSUPPORTED_INSN = 13,/* an instruction the guest may not use (VMRUN, ...) */
+	EXIT_CR_ACCESS = 14,       /* a control-register access the backend must emulate */
+	EXIT_INTERRUPT_WINDOW = 15,/* the guest can take the interrupt that is waiting */
+	EXIT_APIC_WRITE = 16,      /* APICv: the guest wrote an APIC register (trap-like) */
+	EXIT_EOI_INDUCED = 17,     /* APICv: the guest retired a vector of the EOI-exit bitmap */
 	/* Statistics only: the exits above that touched the local APIC, by register. */
-	EXIT_APIC_ACCESS,     /* xAPIC MMIO other than EOI and ICR */
-	EXIT_APIC_EOI,        /* an EOI write (xAPIC MMIO or x2APIC MSR) */
-	EXIT_APIC_IPI,        /* an ICR or SELF_IPI write: an IPI sent */
-	EXIT_UNKNOWN,
+	EXIT_APIC_ACCESS = 18,     /* xAPIC MMIO other than EOI and ICR */
+	EXIT_APIC_EOI = 19,        /* an EOI write (xAPIC MMIO or x2APIC MSR) */
+	EXIT_APIC_IPI = 20,        /* an ICR or SELF_IPI write: an IPI sent */
+	EXIT_UNKNOWN = 21,
 	EXIT_REASON_COUNT,
 };
 

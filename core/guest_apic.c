@@ -10,6 +10,7 @@
 #include "core/percpu.h"
 #include "core/tsc.h"
 #include "core/x86.h"
+#include "synic/hv.h"
 
 #define XAPIC_PAGE 0xfffUL
 
@@ -23,21 +24,22 @@ void vcpu_kick(struct vcpu *v)
 	lapic_send_fixed(v->cpu->apic_id, WAKEUP_VECTOR);
 }
 
-static void post_event(struct vcpu *v, uint32_t event)
+void vcpu_post_event(struct vcpu *v, uint32_t event)
 {
 	__atomic_fetch_or(&v->pending_events, event, __ATOMIC_RELEASE);
 	vcpu_kick(v);
 }
 
 static void hook_kick(struct vlapic *target) { vcpu_kick(apic_vcpu(target)); }
-static void hook_init(struct vlapic *target) { post_event(apic_vcpu(target), VCPU_PENDING_INIT); }
-static void hook_nmi(struct vlapic *target) { post_event(apic_vcpu(target), VCPU_PENDING_NMI); }
+static void hook_init(struct vlapic *target) { vcpu_post_event(apic_vcpu(target), VCPU_PENDING_INIT); }
+static void hook_nmi(struct vlapic *target) { vcpu_post_event(apic_vcpu(target), VCPU_PENDING_NMI); }
+static void hook_eoi(struct vlapic *a, uint8_t vector) { hv_vcpu_eoi(apic_vcpu(a), vector); }
 static uint64_t hook_now(void) { return rdtsc(); }
 
 static void hook_sipi(struct vlapic *target, uint8_t vector)
 {
 	apic_vcpu(target)->sipi_vector = vector;
-	post_event(apic_vcpu(target), VCPU_PENDING_SIPI);
+	vcpu_post_event(apic_vcpu(target), VCPU_PENDING_SIPI);
 }
 
 static bool hook_post(struct vlapic *target, uint8_t vector)
@@ -58,6 +60,7 @@ static const struct vlapic_hooks apic_hooks = {
 	.now = hook_now,
 	.timer_changed = hook_timer_changed,
 	.post = hook_post,
+	.eoi = hook_eoi,
 };
 
 void guest_apic_init_partition(struct partition *p)
@@ -89,11 +92,13 @@ bool guest_apic_vcpu_wants_cpu(const struct vcpu *v)
 	       (v->state == VCPU_WAIT_FOR_SIPI && (v->pending_events & VCPU_PENDING_SIPI));
 }
 
-/* INIT, then SIPI (only while waiting for one, SDM 9.4.4), then NMI. */
+/* A flush first, then INIT, then SIPI (only while waiting for one, SDM 9.4.4), then NMI. */
 static void take_events(struct vcpu *v)
 {
 	uint32_t ev = __atomic_exchange_n(&v->pending_events, 0, __ATOMIC_ACQUIRE);
 
+	if (ev & VCPU_PENDING_FLUSH)
+		backend->vcpu_flush_nested(v);
 	if (ev & VCPU_PENDING_INIT) {
 		vlapic_reset(&v->apic);
 		v->state = VCPU_WAIT_FOR_SIPI;
@@ -123,13 +128,13 @@ static void expire_timer(struct vlapic *a)
 }
 
 /*
- * Injects the highest pending vector when the guest can take it, else asks
- * for an exit when it can (SDM vol. 3, 11.8.4: acknowledge at delivery).
+ * Injects vector, an auto-EOI one (SynIC) if auto_eoi, when the guest can
+ * take it, else asks for an exit when it can (SDM vol. 3, 11.8.4: acknowledge
+ * at delivery). An auto-EOI vector leaves no ISR bit and so no EOI exit to
+ * come back on: the next one waiting is taken at the next interrupt window.
  */
-static void deliver_pending(struct vcpu *v)
+static void inject_vector(struct vcpu *v, int vector, bool auto_eoi)
 {
-	int vector = vlapic_pending_vector(&v->apic);
-
 	if (vector < 0) {
 		set_interrupt_window(v, false);
 		return;
@@ -139,27 +144,55 @@ static void deliver_pending(struct vcpu *v)
 		return;
 	}
 	backend->vcpu_inject_interrupt(v, (uint8_t)vector);
-	vlapic_ack(&v->apic, (uint8_t)vector);
-	set_interrupt_window(v, false);
+	if (auto_eoi)
+		vlapic_ack_auto_eoi(&v->apic, (uint8_t)vector);
+	else
+		vlapic_ack(&v->apic, (uint8_t)vector);
+	set_interrupt_window(v, vlapic_pending_auto_eoi(&v->apic) >= 0);
+}
+
+/* Without acceleration: the highest deliverable vector, auto-EOI or from the IRR. */
+static void deliver_pending(struct vcpu *v)
+{
+	int auto_eoi = vlapic_pending_auto_eoi(&v->apic);
+
+	if (auto_eoi >= 0)
+		inject_vector(v, auto_eoi, true);
+	else
+		inject_vector(v, vlapic_pending_vector(&v->apic), false);
+}
+
+/*
+ * An auto-EOI vector that the PPR or a higher IRR vector holds back becomes
+ * deliverable when the guest retires what blocks it: the EOIs of every vector
+ * of its class and above then exit. (One held back by the TPR alone waits
+ * for the next exit: APICv virtualizes TPR writes without one.)
+ */
+static void add_auto_eoi_blockers(struct vcpu *v, uint64_t want[4])
+{
+	int vector = vlapic_highest_auto_eoi(&v->apic);
+
+	if (vector < 0 || vlapic_pending_auto_eoi(&v->apic) >= 0)
+		return;
+	for (unsigned int i = (unsigned int)vector & 0xf0; i < 256; i++)
+		want[i / 64] |= BIT(i % 64);
 }
 
 /*
  * The EOI-exit bitmap, the one place that says which EOIs the hypervisor must
- * see under APICv: level-triggered vectors (TMR) and what other parts added.
+ * see under APICv: level-triggered vectors (TMR), the SynIC's vectors (their
+ * EOI redelivers messages) and what blocks a waiting auto-EOI vector.
  */
-void guest_apic_eoi_exit_add(struct vcpu *v, uint8_t vector)
-{
-	v->eoi_exit_extra[vector / 64] |= BIT(vector % 64);
-}
-
 static void sync_eoi_exit_bitmap(struct vcpu *v)
 {
+	const uint64_t *synic = hv_vcpu_eoi_vectors(v);
 	uint64_t want[4];
 	bool changed = false;
 
 	vlapic_tmr(&v->apic, want);
+	add_auto_eoi_blockers(v, want);
 	for (unsigned int i = 0; i < 4; i++) {
-		want[i] |= v->eoi_exit_extra[i];
+		want[i] |= synic[i];
 		changed |= want[i] != v->eoi_exit_bitmap[i];
 		v->eoi_exit_bitmap[i] = want[i];
 	}
@@ -167,11 +200,16 @@ static void sync_eoi_exit_bitmap(struct vcpu *v)
 		backend->vcpu_set_eoi_exit_bitmap(v, want);
 }
 
+/*
+ * The CPU delivers the IRR (RVI) and retires the ISR (SVI); auto-EOI vectors
+ * are injected around it, never through it: its delivery would set the ISR.
+ */
 static void update_accelerated(struct vcpu *v)
 {
 	backend->vcpu_sync_posted(v);
-	sync_eoi_exit_bitmap(v);
 	backend->vcpu_apic_update(v, vlapic_highest_irr(&v->apic), vlapic_highest_isr(&v->apic));
+	inject_vector(v, vlapic_pending_auto_eoi(&v->apic), true);
+	sync_eoi_exit_bitmap(v);
 }
 
 void guest_apic_eoi_induced(struct vcpu *v, const struct exit_event *e)
@@ -198,8 +236,9 @@ static bool wake_condition(struct vcpu *v)
 	if (v->apic_accelerated)
 		backend->vcpu_sync_posted(v);
 	expire_timer(&v->apic);
+	hv_vcpu_before_entry(v);
 	return v->pending_events || v->state != VCPU_RUNNING ||
-	       vlapic_pending_vector(&v->apic) >= 0;
+	       vlapic_pending_vector(&v->apic) >= 0 || vlapic_pending_auto_eoi(&v->apic) >= 0;
 }
 
 void guest_apic_wait_for_interrupt(struct vcpu *v)

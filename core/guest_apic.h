@@ -14,6 +14,8 @@ void guest_apic_init_partition(struct partition *p);
 
 /* Makes v's CPU look at v again: an IPI when it is another CPU. */
 void vcpu_kick(struct vcpu *v);
+/* Posts enum vcpu_pending_event bits for v's CPU to take before the next entry. */
+void vcpu_post_event(struct vcpu *v, uint32_t event);
 
 /* On the vCPU's own CPU, before each entry: events, timer, interrupt injection. */
 void guest_apic_before_entry(struct vcpu *v);
@@ -31,8 +33,7 @@ void guest_apic_mmio(struct vcpu *v, const struct exit_event *e);
 /* IA32_APIC_BASE writes: false = #GP; a mode change reaches the backend. */
 bool guest_apic_set_base(struct vcpu *v, uint64_t val);
 
-/* Under APICv, makes the EOI of vector exit (EXIT_EOI_INDUCED); e.g. SynIC vectors. */
-void guest_apic_eoi_exit_add(struct vcpu *v, uint8_t vector);
+/* APICv's exit after the guest retired a vector of the EOI-exit bitmap. */
 void guest_apic_eoi_induced(struct vcpu *v, const struct exit_event *e);
 
 /* APICv's trap after a guest write to an APIC register. */

@@ -6,12 +6,22 @@
 #define STR_(x)            #x
 #define STR(x)             STR_(x)
 #define OPTION_QUOTE_MAX   40 /* how much of a bad option its message quotes */
+#define CONN_TEXT_MAX      80 /* a connection written back as an option, NUL included */
 #define FALLBACK_NAME      "guest"
 
 struct option_desc {
 	const char *name;
 	/* value is the len bytes after the '=', not NUL-terminated */
 	const char *(*parse)(const char *value, size_t len, struct guest_config *cfg);
+};
+
+/* The keys after a connection's id; a bit for each marks it seen. */
+enum conn_key { KEY_VP, KEY_SINT, KEY_FLAG, KEY_FROM };
+
+struct conn_key_desc {
+	const char *name;
+	/* value is the len bytes after the '=', not NUL-terminated */
+	const char *(*parse)(const char *value, size_t len, struct guest_connection *conn);
 };
 
 static bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
@@ -52,6 +62,59 @@ static bool parse_decimal(const char *s, size_t len, uint64_t *out)
 	}
 	*out = v;
 	return true;
+}
+
+static int hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Parses hex digits filling s[0..len); false on none, another character or overflow. */
+static bool parse_hex(const char *s, size_t len, uint64_t *out)
+{
+	uint64_t v = 0;
+
+	if (!len)
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		int d = hex_digit(s[i]);
+
+		if (d < 0 || v > UINT64_MAX >> 4)
+			return false;
+		v = v << 4 | (uint64_t)d;
+	}
+	*out = v;
+	return true;
+}
+
+/* Decimal, or 0x-hex as the Hyper-V documents write connection ids. */
+static bool parse_number(const char *s, size_t len, uint64_t *out)
+{
+	if (len > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
+		return parse_hex(s + 2, len - 2, out);
+	return parse_decimal(s, len, out);
+}
+
+/* How many of the len bytes at s come before the first c (all of them without one). */
+static size_t length_before(const char *s, size_t len, char c)
+{
+	size_t n = 0;
+
+	while (n < len && s[n] != c)
+		n++;
+	return n;
+}
+
+/* Whether s[0..len) is exactly word. */
+static bool matches(const char *word, const char *s, size_t len)
+{
+	return strlen(word) == len && !strncmp(word, s, len);
 }
 
 static const char *copy_name(char *dst, const char *s, size_t len)
@@ -115,34 +178,184 @@ static const char *parse_mem(const char *value, size_t len, struct guest_config 
 	return NULL;
 }
 
+static const char *parse_exit_counters(const char *value, size_t len, struct guest_config *cfg)
+{
+	bool on = matches("on", value, len);
+
+	if (!on && !matches("off", value, len))
+		return "expected on or off";
+	cfg->exit_counters = on;
+	return NULL;
+}
+
+static const char *conn_usage(bool event)
+{
+	return event ? "expected event=ID:vp=N:sint=S:flag=F[:from=NAME]"
+		     : "expected msg=ID:vp=N:sint=S[:from=NAME]";
+}
+
+static const char *parse_conn_vp(const char *value, size_t len, struct guest_connection *conn)
+{
+	uint64_t n;
+
+	/* only the bound of any guest: cpus= may come later, so vp meets it at the end */
+	if (!parse_decimal(value, len, &n) || n >= GUEST_MAX_CPUS)
+		return "vp must be below " STR(GUEST_MAX_CPUS);
+	conn->vp = (unsigned int)n;
+	return NULL;
+}
+
+static const char *parse_conn_sint(const char *value, size_t len, struct guest_connection *conn)
+{
+	uint64_t n;
+
+	if (!parse_decimal(value, len, &n) || n > GUEST_SINT_MAX)
+		return "sint must be 0 to " STR(GUEST_SINT_MAX);
+	conn->sint = (uint8_t)n;
+	return NULL;
+}
+
+static const char *parse_conn_flag(const char *value, size_t len, struct guest_connection *conn)
+{
+	uint64_t n;
+
+	if (!conn->event)
+		return "only event= takes a flag (msg= queues a message)";
+	if (!parse_decimal(value, len, &n) || n > GUEST_EVENT_FLAG_MAX)
+		return "flag must be 0 to " STR(GUEST_EVENT_FLAG_MAX);
+	conn->flag = (uint16_t)n;
+	return NULL;
+}
+
+static const char *parse_conn_from(const char *value, size_t len, struct guest_connection *conn)
+{
+	return copy_name(conn->from, value, len);
+}
+
+static const struct conn_key_desc conn_keys[] = {
+	[KEY_VP] = { "vp", parse_conn_vp },
+	[KEY_SINT] = { "sint", parse_conn_sint },
+	[KEY_FLAG] = { "flag", parse_conn_flag },
+	[KEY_FROM] = { "from", parse_conn_from },
+};
+
+/* One KEY=VALUE field after the id; *seen has a bit for each key already given. */
+static const char *parse_conn_key(const char *field, size_t len, struct guest_connection *conn,
+				  unsigned long *seen)
+{
+	size_t key_len = length_before(field, len, '=');
+
+	for (size_t i = 0; i < ARRAY_SIZE(conn_keys); i++) {
+		if (!matches(conn_keys[i].name, field, key_len) || key_len == len)
+			continue;
+		if (*seen & BIT(i))
+			return "vp, sint, flag and from may each be given only once";
+		*seen |= BIT(i);
+		return conn_keys[i].parse(field + key_len + 1, len - key_len - 1, conn);
+	}
+	return conn_usage(conn->event);
+}
+
+/* s holds the ":KEY=VALUE" fields after the id, in any order. */
+static const char *parse_conn_keys(const char *s, size_t len, struct guest_connection *conn)
+{
+	unsigned long need = BIT(KEY_VP) | BIT(KEY_SINT) | (conn->event ? BIT(KEY_FLAG) : 0);
+	unsigned long seen = 0;
+	const char *why;
+	size_t n;
+
+	/* s[0] is the ':' before each field */
+	for (; len; s += n + 1, len -= n + 1) {
+		n = length_before(s + 1, len - 1, ':');
+		why = parse_conn_key(s + 1, n, conn, &seen);
+		if (why)
+			return why;
+	}
+	return (seen & need) == need ? NULL : conn_usage(conn->event);
+}
+
+static bool conn_id_used(const struct guest_config *cfg, uint32_t id)
+{
+	for (unsigned int i = 0; i < cfg->nr_conns; i++)
+		if (cfg->conns[i].id == id)
+			return true;
+	return false;
+}
+
+static const char *parse_conn_id(const char *s, size_t len, struct guest_config *cfg,
+				 uint32_t *id)
+{
+	uint64_t n;
+
+	if (!parse_number(s, len, &n) || n > GUEST_CONN_ID_MAX)
+		return "connection id must be 0 to " STR(GUEST_CONN_ID_MAX);
+	if (conn_id_used(cfg, (uint32_t)n)) {
+		/* bad_option() copies a reason out of cfg->error before it writes there */
+		fmt_snprintf(cfg->error, sizeof(cfg->error), "duplicate connection id 0x%x",
+			     (unsigned int)n);
+		return cfg->error;
+	}
+	*id = (uint32_t)n;
+	return NULL;
+}
+
+/* msg= and event= share one table, so one namespace of ids. */
+static const char *parse_connection(const char *value, size_t len, struct guest_config *cfg,
+				    bool event)
+{
+	struct guest_connection conn = { .event = event };
+	size_t id_len = length_before(value, len, ':');
+	const char *why;
+
+	if (cfg->nr_conns == GUEST_MAX_CONNECTIONS)
+		return "more than " STR(GUEST_MAX_CONNECTIONS) " connections";
+	why = parse_conn_id(value, id_len, cfg, &conn.id);
+	if (!why)
+		why = parse_conn_keys(value + id_len, len - id_len, &conn);
+	if (!why)
+		cfg->conns[cfg->nr_conns++] = conn;
+	return why;
+}
+
+static const char *parse_msg(const char *value, size_t len, struct guest_config *cfg)
+{
+	return parse_connection(value, len, cfg, false);
+}
+
+static const char *parse_event(const char *value, size_t len, struct guest_config *cfg)
+{
+	return parse_connection(value, len, cfg, true);
+}
+
 static const struct option_desc options[] = {
 	{ "name", parse_name },
 	{ "cpus", parse_cpus },
 	{ "mem", parse_mem },
 	{ "for", parse_for },
+	{ "msg", parse_msg },
+	{ "event", parse_event },
+	{ "exit-counters", parse_exit_counters },
 };
 
 static const char *apply_option(const char *tok, size_t len, struct guest_config *cfg)
 {
-	size_t name_len = 0;
+	size_t name_len = length_before(tok, len, '=');
 
-	while (name_len < len && tok[name_len] != '=')
-		name_len++;
 	for (size_t i = 0; i < ARRAY_SIZE(options); i++) {
-		if (strlen(options[i].name) != name_len ||
-		    strncmp(options[i].name, tok, name_len))
+		if (!matches(options[i].name, tok, name_len))
 			continue;
 		if (name_len + 1 >= len)
 			return "missing value (NAME=VALUE)";
 		return options[i].parse(tok + name_len + 1, len - name_len - 1, cfg);
 	}
-	return "unknown option (expected name=, cpus=, mem=, for= or --)";
+	return "unknown option (expected name=, cpus=, mem=, for=, msg=, event=, "
+	       "exit-counters= or --)";
 }
 
 static const char *bad_option(struct guest_config *cfg, const char *tok, size_t len,
 			      const char *why)
 {
-	char quote[OPTION_QUOTE_MAX + 4];
+	char quote[OPTION_QUOTE_MAX + 4], msg[GUEST_CONFIG_ERROR_MAX];
 	size_t n = MIN(len, (size_t)OPTION_QUOTE_MAX);
 
 	memcpy(quote, tok, n);
@@ -151,8 +364,40 @@ static const char *bad_option(struct guest_config *cfg, const char *tok, size_t 
 		n += 3;
 	}
 	quote[n] = '\0';
-	fmt_snprintf(cfg->error, sizeof(cfg->error), "bad option '%s': %s", quote, why);
+	/* why may have been formatted into cfg->error itself */
+	fmt_snprintf(msg, sizeof(msg), "bad option '%s': %s", quote, why);
+	memcpy(cfg->error, msg, sizeof(msg));
 	return cfg->error;
+}
+
+/* The connection as option text, to quote in an error found after parsing. */
+static void format_connection(const struct guest_connection *conn, char *buf, size_t size)
+{
+	int n = fmt_snprintf(buf, size, "%s=%u:vp=%u:sint=%u", conn->event ? "event" : "msg",
+			     conn->id, conn->vp, (unsigned int)conn->sint);
+
+	if (conn->event)
+		n += fmt_snprintf(buf + n, size - n, ":flag=%u", (unsigned int)conn->flag);
+	if (conn->from[0])
+		fmt_snprintf(buf + n, size - n, ":from=%s", conn->from);
+}
+
+/* cpus= may follow a connection, so its vp meets cpus only once all options are in. */
+static const char *check_conn_vps(struct guest_config *cfg)
+{
+	char text[CONN_TEXT_MAX];
+
+	for (unsigned int i = 0; i < cfg->nr_conns; i++) {
+		const struct guest_connection *conn = &cfg->conns[i];
+
+		if (conn->vp < cfg->cpus)
+			continue;
+		format_connection(conn, text, sizeof(text));
+		fmt_snprintf(cfg->error, sizeof(cfg->error), "vp %u is not below cpus=%u",
+			     conn->vp, cfg->cpus);
+		return bad_option(cfg, text, strlen(text), cfg->error);
+	}
+	return NULL;
 }
 
 static const char *apply_default_name(struct guest_config *cfg, const char *default_name)
@@ -184,6 +429,8 @@ const char *guest_config_parse(const char *cmdline, const char *default_name,
 		if (why)
 			return bad_option(cfg, s, len, why);
 	}
+	if (check_conn_vps(cfg))
+		return cfg->error;
 	return cfg->name[0] ? NULL : apply_default_name(cfg, default_name);
 }
 

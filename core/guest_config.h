@@ -13,7 +13,25 @@
 #define GUEST_DEFAULT_MEM_SIZE  (64 * MiB)
 #define GUEST_MIN_MEM_SIZE      MiB
 #define GUEST_MAX_MEM_SIZE      (64 * GiB)
-#define GUEST_CONFIG_ERROR_MAX  128
+#define GUEST_MAX_CONNECTIONS   64
+#define GUEST_CONN_ID_MAX       0xffffff /* Hyper-V connection ids have 24 bits */
+#define GUEST_SINT_MAX          15
+#define GUEST_EVENT_FLAG_MAX    2047     /* a SINT's event flags fill one 256-byte slot */
+/* room for the longest message: a quote of 43 bytes and the list of options */
+#define GUEST_CONFIG_ERROR_MAX  160
+
+/*
+ * A Hyper-V SynIC connection this guest receives on: a sender that posts a
+ * message to (msg=) or signals (event=) connection id reaches vCPU vp's SINT.
+ */
+struct guest_connection {
+	uint32_t id;                   /* the connection id, 0 to GUEST_CONN_ID_MAX */
+	unsigned int vp;               /* the receiving vCPU's index, below cpus */
+	uint8_t sint;                  /* the receiving SINT, 0 to GUEST_SINT_MAX */
+	bool event;                    /* event=: sets flag; msg=: queues a message */
+	uint16_t flag;                 /* the event flag set (event= only) */
+	char from[GUEST_NAME_MAX + 1]; /* the sending guest's name; "" = this guest only */
+};
 
 struct guest_config {
 	char name[GUEST_NAME_MAX + 1];
@@ -21,13 +39,20 @@ struct guest_config {
 	uint64_t mem_size;                 /* default 64 MiB */
 	char for_name[GUEST_NAME_MAX + 1]; /* non-empty: a module of guest for_name */
 	const char *guest_cmdline;         /* points after "-- " into the input, or "" */
+	/* lets the guest read its own exit counters through a hypervisor MSR (for tests) */
+	bool exit_counters;                /* default off */
+	struct guest_connection conns[GUEST_MAX_CONNECTIONS]; /* ids all different */
+	unsigned int nr_conns;             /* how many of conns are filled in */
 	char error[GUEST_CONFIG_ERROR_MAX]; /* what guest_config_parse() returns on failure */
 };
 
 /*
- * Parses name=, cpus=, mem= and for= up to "--"; default_name is used when
- * there is no name= (see guest_name_from_path()). Returns NULL on success,
- * else a message naming the bad option and why, which lives in cfg->error.
+ * Parses name=, cpus=, mem=, for=, exit-counters=on|off and the connections
+ * msg=ID:vp=N:sint=S[:from=NAME] and event=ID:vp=N:sint=S:flag=F[:from=NAME]
+ * (ID decimal or 0x-hex, the keys after it in any order) up to "--";
+ * default_name is used when there is no name= (see guest_name_from_path()).
+ * Returns NULL on success, else a message naming the bad option and why,
+ * which lives in cfg->error.
  */
 const char *guest_config_parse(const char *cmdline, const char *default_name,
 			       struct guest_config *cfg);

@@ -8,14 +8,15 @@
 #include "core/log.h"
 #include "core/partition.h"
 #include "core/x86.h"
+#include "synic/hv.h"
 
 #define MSR_TSC_DEADLINE  0x6e0
 #define MSR_X2APIC_FIRST  0x800
 #define MSR_X2APIC_LAST   0x8ff
+#define MSR_EXIT_COUNTERS 0x4d480000 /* "MH": outside the Hyper-V range */
 
 /* EFER bits a guest may set (Intel SDM vol. 3, 2.2.1; AMD APM vol. 2, 3.1.7) */
 #define EFER_SCE BIT(0)
-#define EFER_LMA BIT(10)
 #define EFER_GUEST_BITS (EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE)
 
 const uint32_t msr_guest_owned[] = {
@@ -43,6 +44,16 @@ static void log_once(struct vcpu *v, uint32_t msr, bool write)
 
 static bool is_x2apic_msr(uint32_t msr) { return msr >= MSR_X2APIC_FIRST && msr <= MSR_X2APIC_LAST; }
 
+/*
+ * With exit-counters=on (for tests), MSR_EXIT_COUNTERS + N reads how many
+ * exits of reason N (enum exit_reason) this vCPU has taken, this read's included.
+ */
+static bool is_exit_counter(const struct vcpu *v, uint32_t msr)
+{
+	return v->partition->config.exit_counters && msr >= MSR_EXIT_COUNTERS &&
+	       msr < MSR_EXIT_COUNTERS + EXIT_REASON_COUNT;
+}
+
 /* LME may change only while paging is off; LMA is the CPU's, writes keep it. */
 static bool write_efer(struct vcpu *v, uint64_t val)
 {
@@ -63,6 +74,12 @@ bool msr_guest_read(struct vcpu *v, uint32_t msr, uint64_t *val)
 
 	if (is_x2apic_msr(msr))
 		return vlapic_msr_read(&v->apic, msr, val);
+	if (hv_is_msr(msr))
+		return hv_msr_read(v, msr, val);
+	if (is_exit_counter(v, msr)) {
+		*val = v->stats.exits[msr - MSR_EXIT_COUNTERS];
+		return true;
+	}
 	switch (msr) {
 	case MSR_IA32_TSC:
 		*val = rdtsc(); /* the guest's TSC has no offset */
@@ -86,6 +103,8 @@ bool msr_guest_write(struct vcpu *v, uint32_t msr, uint64_t val)
 {
 	if (is_x2apic_msr(msr))
 		return vlapic_msr_write(&v->apic, msr, val);
+	if (hv_is_msr(msr))
+		return hv_msr_write(v, msr, val);
 	switch (msr) {
 	case MSR_IA32_APIC_BASE:
 		return guest_apic_set_base(v, val);

@@ -58,3 +58,37 @@ bool nested_map_page(struct partition *p, const struct nested_format *f, uint64_
 	*e = f->leaf_entry(hpa, false);
 	return true;
 }
+
+/* The 4 KiB leaves that map the same RAM as the 2 MiB leaf large, in a new table. */
+static paddr_t split_large(uint64_t large, const struct nested_format *f)
+{
+	paddr_t t = frames_alloc_zeroed(1, 1, FRAMES_NO_LIMIT);
+	uint64_t *table = t ? phys_to_virt(t) : NULL;
+	paddr_t base = large & f->addr_mask & ~(2 * MiB - 1);
+
+	for (unsigned int i = 0; table && i < 512; i++)
+		table[i] = f->leaf_entry(base + i * PAGE_SIZE, false);
+	return t;
+}
+
+bool nested_remap_page(struct partition *p, const struct nested_format *f, uint64_t gpa,
+		       paddr_t hpa, bool writable)
+{
+	uint64_t *pde = entry_for(p->nested_root, gpa, 2, f), *e;
+
+	if (!pde)
+		return false;
+	if ((*pde & f->present) && (*pde & f->large)) {
+		paddr_t t = split_large(*pde, f);
+
+		if (!t)
+			return false;
+		__atomic_store_n(pde, f->table_entry(t), __ATOMIC_RELEASE);
+	}
+	e = entry_for(p->nested_root, gpa, 1, f);
+	if (!e)
+		return false;
+	__atomic_store_n(e, f->leaf_entry(hpa, false) & ~(writable ? 0 : f->writable),
+			 __ATOMIC_RELEASE);
+	return true;
+}

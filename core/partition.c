@@ -15,6 +15,7 @@
 #include "core/log.h"
 #include "core/percpu.h"
 #include "core/string.h"
+#include "synic/hv.h"
 #include "core/x86.h"
 
 #define MB2_BOOTLOADER_MAGIC_GUEST 0x36d76289u
@@ -147,8 +148,8 @@ static const char *assign_vcpus(struct partition *p, const struct guest_image *i
 			v->regs.rbx = mbi;
 		}
 		p->vcpus[p->nr_vcpus++] = v;
-		if (!guest_apic_init_vcpu(v))
-			return "not enough memory for its local APICs";
+		if (!guest_apic_init_vcpu(v) || !hv_vcpu_init(v))
+			return "not enough memory for its local APICs and SynICs";
 	}
 	for (unsigned int i = 0; i < p->nr_vcpus; i++)
 		p->vcpus[i]->cpu->vcpu = p->vcpus[i];
@@ -182,6 +183,8 @@ static const char *build_partition(struct partition *p, const struct module_conf
 		err = load_guest(p, mc->module, &img, &mbi);
 	if (!err && !backend->partition_init(p))
 		err = "not enough memory for its nested page tables";
+	if (!err && !hv_partition_init(p))
+		err = "not enough memory for its hypercall page";
 	if (!err)
 		err = assign_vcpus(p, &img, mbi);
 	if (err && p->mem_hpa)

@@ -45,6 +45,7 @@ struct partition {
 	unsigned int nr_vcpus;
 	struct vlapic *apics[GUEST_MAX_CPUS];
 	struct vlapic_group apic_group;
+	struct hv_partition hv;
 	volatile enum partition_state state;
 	uint32_t exit_code;
 

@@ -13,6 +13,7 @@
 #include "core/percpu.h"
 #include "core/string_io.h"
 #include "core/vcpu_run.h"
+#include "synic/hv.h"
 
 #define VECTOR_UD 6
 #define VECTOR_GP 13
@@ -130,6 +131,10 @@ static void handle_npf(struct vcpu *v, const struct exit_event *e)
 		guest_apic_mmio(v, e);
 		return;
 	}
+	if (e->npf.write && hv_is_overlay(v->partition, e->npf.gpa)) {
+		inject_gp(v); /* the hypercall page is read-only (TLFS 3.13) */
+		return;
+	}
 	crash_guest(v, e, e->npf.fetch ? "instruction fetch outside guest memory"
 			  : e->npf.write ? "write outside guest memory"
 					 : "read outside guest memory");
@@ -196,7 +201,7 @@ static const exit_handler_t exit_handlers[EXIT_REASON_COUNT] = {
 	[EXIT_WRMSR] = handle_wrmsr,
 	[EXIT_IO] = handle_io,
 	[EXIT_HLT] = handle_hlt,
-	[EXIT_HYPERCALL] = handle_ud, /* no hypercall interface yet */
+	[EXIT_HYPERCALL] = hv_hypercall,
 	[EXIT_NESTED_PAGE_FAULT] = handle_npf,
 	[EXIT_EXCEPTION] = handle_exception,
 	[EXIT_EXTERNAL_INTERRUPT] = handle_host_interrupt,
@@ -246,6 +251,7 @@ void vcpu_run_loop(struct vcpu *v)
 	struct exit_event e;
 
 	for (;;) {
+		hv_vcpu_before_entry(v);
 		guest_apic_before_entry(v);
 		if (v->state != VCPU_RUNNING)
 			return;

@@ -5,6 +5,7 @@
 #include "core/exit.h"
 #include "core/guest_regs_asm.h"
 #include "apic/vlapic.h"
+#include "synic/hv_state.h"
 
 struct partition;
 struct percpu;
@@ -42,6 +43,7 @@ enum vcpu_pending_event {
 	VCPU_PENDING_INIT = BIT(0),
 	VCPU_PENDING_SIPI = BIT(1),
 	VCPU_PENDING_NMI = BIT(2),
+	VCPU_PENDING_FLUSH = BIT(3), /* the nested page tables changed */
 };
 
 struct vcpu_stats {
@@ -59,9 +61,9 @@ struct vcpu {
 	volatile uint8_t sipi_vector;
 	bool window_requested;  /* an interrupt-window exit is armed */
 	bool apic_accelerated;  /* the CPU delivers this vCPU's interrupts (APICv, AVIC) */
-	uint64_t eoi_exit_extra[4]; /* vectors other parts need to see retired (SynIC, ...) */
 	uint64_t eoi_exit_bitmap[4];/* as last given to the backend */
 	struct vlapic apic;
+	struct hv_vcpu hv;      /* the Hyper-V interface: SynIC */
 	struct vcpu_stats stats;
 	void *arch;             /* the backend's state (VMCB or VMCS) */
 };

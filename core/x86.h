@@ -23,6 +23,7 @@ enum msr {
 };
 
 #define EFER_LME  BIT(8)
+#define EFER_LMA  BIT(10)
 #define EFER_NXE  BIT(11)
 #define EFER_SVME BIT(12)
 

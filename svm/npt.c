@@ -26,6 +26,8 @@ static const struct nested_format npt_format = {
 	.leaf_entry = npt_leaf_entry,
 	.present = NPT_P,
 	.addr_mask = NPT_ADDR,
+	.writable = NPT_RW,
+	.large = NPT_PS,
 };
 
 bool npt_build(struct partition *p)
@@ -36,4 +38,9 @@ bool npt_build(struct partition *p)
 bool npt_map_page(struct partition *p, uint64_t gpa, paddr_t hpa)
 {
 	return nested_map_page(p, &npt_format, gpa, hpa);
+}
+
+bool npt_remap_page(struct partition *p, uint64_t gpa, paddr_t hpa, bool writable)
+{
+	return nested_remap_page(p, &npt_format, gpa, hpa, writable);
 }

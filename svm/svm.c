@@ -545,10 +545,19 @@ static void svm_vcpu_apic_mode_changed(struct vcpu *v)
 	avic_mode_changed(v, vmcb_of(v));
 }
 
+/* The next VMRUN flushes the ASID's TLB entries (APM vol. 2, 15.16.1). */
+static void svm_vcpu_flush_nested(struct vcpu *v)
+{
+	vmcb_of(v)->control.tlb_control = TLB_CONTROL_FLUSH_ALL;
+}
+
 const struct backend svm_backend = {
 	.name = "svm",
 	.cpu_enable = svm_cpu_enable,
 	.partition_init = svm_partition_init,
+	.partition_remap_page = npt_remap_page,
+	.vcpu_flush_nested = svm_vcpu_flush_nested,
+	.hypercall_insn = { 0x0f, 0x01, 0xd9 }, /* VMMCALL */
 	.vcpu_init = svm_vcpu_init,
 	.vcpu_run = svm_vcpu_run,
 	.vcpu_skip_instruction = svm_vcpu_skip_instruction,

@@ -11,6 +11,8 @@ static const struct nested_format ept_format = {
 	.leaf_entry = ept_leaf_entry,
 	.present = EPT_RWX,
 	.addr_mask = EPT_ADDR,
+	.writable = EPT_W,
+	.large = EPT_LARGE,
 };
 
 bool ept_build(struct partition *p)
@@ -21,4 +23,9 @@ bool ept_build(struct partition *p)
 bool ept_map_page(struct partition *p, uint64_t gpa, paddr_t hpa)
 {
 	return nested_map_page(p, &ept_format, gpa, hpa);
+}
+
+bool ept_remap_page(struct partition *p, uint64_t gpa, paddr_t hpa, bool writable)
+{
+	return nested_remap_page(p, &ept_format, gpa, hpa, writable);
 }

@@ -10,4 +10,7 @@ bool ept_build(struct partition *p);
 /* Maps the 4 KiB page at gpa to hpa (the APIC-access page). */
 bool ept_map_page(struct partition *p, uint64_t gpa, paddr_t hpa);
 
+/* Maps the RAM page at gpa to hpa, read-only unless writable (core/nested_map.h). */
+bool ept_remap_page(struct partition *p, uint64_t gpa, paddr_t hpa, bool writable);
+
 #endif

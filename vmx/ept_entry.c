@@ -3,7 +3,6 @@
 
 #define EPT_MT_SHIFT   3          /* leaf memory type, bits 5:3 */
 #define EPT_MT_WB      6UL
-#define EPT_LARGE      BIT(7)     /* a 2 MiB (PDE) or 1 GiB (PDPTE) leaf */
 #define EPTP_WALK_4    (3UL << 3) /* page-walk length minus one, bits 5:3 */
 
 uint64_t ept_table_entry(paddr_t table)

@@ -9,6 +9,7 @@
 #define EPT_X      BIT(2)
 #define EPT_RWX    (EPT_R | EPT_W | EPT_X)
 #define EPT_ADDR   0x000ffffffffff000UL
+#define EPT_LARGE  BIT(7)     /* a 2 MiB (PDE) or 1 GiB (PDPTE) leaf */
 
 /* A non-leaf entry: the next table, all accesses allowed (the leaf decides). */
 uint64_t ept_table_entry(paddr_t table);

@@ -612,10 +612,21 @@ static void vmx_vcpu_set_eoi_exit_bitmap(struct vcpu *v, const uint64_t bitmap[4
 		vmcs_write(VMCS_EOI_EXIT_BITMAP0 + 2 * i, bitmap[i]);
 }
 
+/* INVEPT drops guest-physical and combined mappings for every VPID (SDM 30.4.3.4). */
+static void vmx_vcpu_flush_nested(struct vcpu *v)
+{
+	(void)v;
+	if (!invept_all())
+		log_warn("cpu %u: INVEPT failed", this_cpu()->index);
+}
+
 const struct backend vmx_backend = {
 	.name = "vmx",
 	.cpu_enable = vmx_cpu_enable,
 	.partition_init = vmx_partition_init,
+	.partition_remap_page = ept_remap_page,
+	.vcpu_flush_nested = vmx_vcpu_flush_nested,
+	.hypercall_insn = { 0x0f, 0x01, 0xc1 }, /* VMCALL */
 	.vcpu_init = vmx_vcpu_init,
 	.vcpu_run = vmx_vcpu_run,
 	.vcpu_skip_instruction = vmx_vcpu_skip_instruction,

@@ -10,6 +10,11 @@
 
 #include "core/guest_config.h"
 
+#define UNKNOWN_OPTION \
+	"unknown option (expected name=, cpus=, mem=, for=, msg=, event=, exit-counters= or --)"
+#define MSG_USAGE   "expected msg=ID:vp=N:sint=S[:from=NAME]"
+#define EVENT_USAGE "expected event=ID:vp=N:sint=S:flag=F[:from=NAME]"
+
 static char *input; /* a heap copy of the last command line parsed */
 
 /* Parses a copy of exactly strlen + 1 bytes, so that ASan catches a read past its NUL. */
@@ -46,6 +51,8 @@ static void test_defaults(void **state)
 	assert_int_equal(cfg.mem_size, 64 * MiB);
 	assert_string_equal(cfg.for_name, "");
 	assert_string_equal(cfg.guest_cmdline, "");
+	assert_false(cfg.exit_counters);
+	assert_int_equal(cfg.nr_conns, 0);
 	assert_null(parse("   \t ", &cfg));
 	assert_string_equal(cfg.name, "dflt");
 }
@@ -113,8 +120,7 @@ static void test_dashdash(void **state)
 static void test_dashdash_must_stand_alone(void **state)
 {
 	(void)state;
-	expect_error("--verbose",
-		     "bad option '--verbose': unknown option (expected name=, cpus=, mem=, for= or --)");
+	expect_error("--verbose", "bad option '--verbose': " UNKNOWN_OPTION);
 }
 
 static void test_mem_sizes(void **state)
@@ -176,16 +182,27 @@ static void test_missing_value(void **state)
 	expect_error("mem=", "bad option 'mem=': missing value (NAME=VALUE)");
 	expect_error("name= cpus=2", "bad option 'name=': missing value (NAME=VALUE)");
 	expect_error("for=", "bad option 'for=': missing value (NAME=VALUE)");
+	expect_error("msg=", "bad option 'msg=': missing value (NAME=VALUE)");
+	expect_error("event", "bad option 'event': missing value (NAME=VALUE)");
+	expect_error("exit-counters=", "bad option 'exit-counters=': missing value (NAME=VALUE)");
 }
 
 static void test_unknown_options(void **state)
 {
 	(void)state;
-	expect_error("cpus=2 verbose",
-		     "bad option 'verbose': unknown option (expected name=, cpus=, mem=, for= or --)");
-	expect_error("memory=1G",
-		     "bad option 'memory=1G': unknown option (expected name=, cpus=, mem=, for= or --)");
-	expect_error("=1", "bad option '=1': unknown option (expected name=, cpus=, mem=, for= or --)");
+	expect_error("cpus=2 verbose", "bad option 'verbose': " UNKNOWN_OPTION);
+	expect_error("memory=1G", "bad option 'memory=1G': " UNKNOWN_OPTION);
+	expect_error("=1", "bad option '=1': " UNKNOWN_OPTION);
+	expect_error("exit-counter=on", "bad option 'exit-counter=on': " UNKNOWN_OPTION);
+	expect_error("message=1:vp=0:sint=0", "bad option 'message=1:vp=0:sint=0': " UNKNOWN_OPTION);
+}
+
+/* The longest message, a truncated quote and the whole list, must fit in cfg->error. */
+static void test_unknown_option_message_fits(void **state)
+{
+	(void)state;
+	expect_error("abcdefghijklmnopqrstuvwxyz0123456789abcdefghij",
+		     "bad option 'abcdefghijklmnopqrstuvwxyz0123456789abcd...': " UNKNOWN_OPTION);
 }
 
 static void test_name_length(void **state)
@@ -230,6 +247,178 @@ static void test_default_name(void **state)
 	assert_non_null(guest_config_parse("", "", &cfg));
 }
 
+static void test_exit_counters(void **state)
+{
+	struct guest_config cfg;
+
+	(void)state;
+	assert_null(parse("exit-counters=on", &cfg));
+	assert_true(cfg.exit_counters);
+	assert_null(parse("exit-counters=off", &cfg));
+	assert_false(cfg.exit_counters);
+	assert_null(parse("exit-counters=on exit-counters=off", &cfg));
+	assert_false(cfg.exit_counters);
+	assert_null(parse("exit-counters=off exit-counters=on", &cfg));
+	assert_true(cfg.exit_counters);
+}
+
+static void test_exit_counters_errors(void **state)
+{
+	static const char *const bad[] = { "exit-counters=yes", "exit-counters=ON",
+					   "exit-counters=o", "exit-counters=onn",
+					   "exit-counters=1", "exit-counters=of" };
+	struct guest_config cfg;
+	char expected[128];
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		snprintf(expected, sizeof(expected), "bad option '%s': expected on or off", bad[i]);
+		assert_string_equal(parse(bad[i], &cfg), expected);
+	}
+}
+
+static void expect_conn(const struct guest_connection *c, uint32_t id, bool event,
+			unsigned int vp, unsigned int sint, unsigned int flag, const char *from)
+{
+	assert_int_equal(c->id, id);
+	assert_int_equal(c->event, event);
+	assert_int_equal(c->vp, vp);
+	assert_int_equal(c->sint, sint);
+	assert_int_equal(c->flag, flag);
+	assert_string_equal(c->from, from);
+}
+
+static void test_connections(void **state)
+{
+	struct guest_config cfg;
+
+	(void)state;
+	/* cpus= after the connections that need it */
+	assert_null(parse("msg=5:vp=0:sint=1 event=0x10:sint=15:flag=2047:vp=3:from=peer-1.a_b "
+			  "msg=0XFFFFFF:from=a:sint=0:vp=1 event=0:flag=0:vp=0:sint=0 cpus=4 -- x",
+			  &cfg));
+	assert_int_equal(cfg.nr_conns, 4);
+	expect_conn(&cfg.conns[0], 5, false, 0, 1, 0, "");
+	expect_conn(&cfg.conns[1], 0x10, true, 3, 15, 2047, "peer-1.a_b");
+	expect_conn(&cfg.conns[2], 0xffffff, false, 1, 0, 0, "a");
+	expect_conn(&cfg.conns[3], 0, true, 0, 0, 0, "");
+	assert_int_equal(cfg.cpus, 4);
+	assert_string_equal(cfg.guest_cmdline, "x");
+	assert_null(parse("msg=16777215:vp=63:sint=00015:from=abcdefghijklmnopqrstuvwxyz12345 "
+			  "cpus=64 event=0x0a:vp=0:sint=0:flag=7", &cfg));
+	expect_conn(&cfg.conns[0], 0xffffff, false, 63, 15, 0, "abcdefghijklmnopqrstuvwxyz12345");
+	expect_conn(&cfg.conns[1], 10, true, 0, 0, 7, "");
+	/* a connection after -- belongs to the guest */
+	assert_null(parse("-- msg=x", &cfg));
+	assert_int_equal(cfg.nr_conns, 0);
+}
+
+static void test_connection_id_errors(void **state)
+{
+	static const char *const bad[] = {
+		"msg=0x1000000:vp=0:sint=0", "msg=16777216:vp=0:sint=0", "event=x:vp=0:sint=0:flag=0",
+		"msg=0x:vp=0:sint=0", "msg=:vp=0:sint=0", "msg=-1:vp=0:sint=0", "msg=0xg:vp=0:sint=0",
+		"msg=+5:vp=0:sint=0", "msg=5;vp=0:sint=0", "msg=0x10000000000000000:vp=0:sint=0",
+		"msg=99999999999999999999999:vp=0", "msg=x",
+	};
+	struct guest_config cfg;
+	char expected[128];
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		snprintf(expected, sizeof(expected),
+			 "bad option '%s': connection id must be 0 to 0xffffff", bad[i]);
+		assert_string_equal(parse(bad[i], &cfg), expected);
+	}
+}
+
+static void test_connection_value_errors(void **state)
+{
+	(void)state;
+	expect_error("msg=1:vp=0:sint=16", "bad option 'msg=1:vp=0:sint=16': sint must be 0 to 15");
+	expect_error("msg=1:vp=0:sint=x", "bad option 'msg=1:vp=0:sint=x': sint must be 0 to 15");
+	expect_error("msg=1:vp=0:sint=", "bad option 'msg=1:vp=0:sint=': sint must be 0 to 15");
+	expect_error("event=1:vp=0:sint=0:flag=2048",
+		     "bad option 'event=1:vp=0:sint=0:flag=2048': flag must be 0 to 2047");
+	expect_error("event=1:vp=0:sint=0:flag=-1",
+		     "bad option 'event=1:vp=0:sint=0:flag=-1': flag must be 0 to 2047");
+	expect_error("msg=1:vp=64:sint=0 cpus=64",
+		     "bad option 'msg=1:vp=64:sint=0': vp must be below 64");
+	expect_error("msg=1:vp=1x:sint=0", "bad option 'msg=1:vp=1x:sint=0': vp must be below 64");
+	expect_error("msg=1:vp=0:sint=0:from=",
+		     "bad option 'msg=1:vp=0:sint=0:from=': expected a name of 1 to 31 characters");
+	expect_error("msg=1:vp=0:sint=0:from=a/b",
+		     "bad option 'msg=1:vp=0:sint=0:from=a/b': a name may hold only A-Z, a-z, 0-9, '_', '.' and '-'");
+	expect_error("msg=1:vp=0:sint=0:from=a=b",
+		     "bad option 'msg=1:vp=0:sint=0:from=a=b': a name may hold only A-Z, a-z, 0-9, '_', '.' and '-'");
+}
+
+static void test_connection_syntax_errors(void **state)
+{
+	(void)state;
+	expect_error("msg=1", "bad option 'msg=1': " MSG_USAGE);
+	expect_error("msg=1:vp=0", "bad option 'msg=1:vp=0': " MSG_USAGE);
+	expect_error("msg=1:sint=0:from=a", "bad option 'msg=1:sint=0:from=a': " MSG_USAGE);
+	expect_error("msg=1:vp=0:sint=0:", "bad option 'msg=1:vp=0:sint=0:': " MSG_USAGE);
+	expect_error("msg=1:vp=0::sint=0", "bad option 'msg=1:vp=0::sint=0': " MSG_USAGE);
+	expect_error("msg=1:vp:sint=0", "bad option 'msg=1:vp:sint=0': " MSG_USAGE);
+	expect_error("msg=1:vp=0:sint=0:to=a", "bad option 'msg=1:vp=0:sint=0:to=a': " MSG_USAGE);
+	expect_error("msg=1:VP=0:sint=0", "bad option 'msg=1:VP=0:sint=0': " MSG_USAGE);
+	expect_error("event=1:vp=0:sint=0", "bad option 'event=1:vp=0:sint=0': " EVENT_USAGE);
+	expect_error("event=1:flag=0:sint=0", "bad option 'event=1:flag=0:sint=0': " EVENT_USAGE);
+	expect_error("event=1:vp=0:sint=0:flag", "bad option 'event=1:vp=0:sint=0:flag': " EVENT_USAGE);
+	expect_error("msg=1:vp=0:sint=0:flag=1",
+		     "bad option 'msg=1:vp=0:sint=0:flag=1': only event= takes a flag (msg= queues a message)");
+	expect_error("msg=1:vp=0:sint=0:vp=1",
+		     "bad option 'msg=1:vp=0:sint=0:vp=1': vp, sint, flag and from may each be given only once");
+	expect_error("event=1:from=a:vp=0:sint=0:flag=1:from=a",
+		     "bad option 'event=1:from=a:vp=0:sint=0:flag=1:from=a': vp, sint, flag and from may each be given only once");
+	expect_error("event=1:vp=0:flag=1:sint=0:flag=1",
+		     "bad option 'event=1:vp=0:flag=1:sint=0:flag=1': vp, sint, flag and from may each be given only once");
+}
+
+static void test_connection_duplicate_ids(void **state)
+{
+	(void)state;
+	/* msg= and event= share one namespace, whichever way the id is written */
+	expect_error("msg=5:vp=0:sint=0 event=0x5:vp=0:sint=1:flag=0",
+		     "bad option 'event=0x5:vp=0:sint=1:flag=0': duplicate connection id 0x5");
+	expect_error("msg=0xabcdef:vp=0:sint=0 msg=1:vp=0:sint=0 msg=11259375:vp=0:sint=1",
+		     "bad option 'msg=11259375:vp=0:sint=1': duplicate connection id 0xabcdef");
+	expect_error("event=0:vp=0:sint=0:flag=1 event=0:vp=0:sint=0:flag=2",
+		     "bad option 'event=0:vp=0:sint=0:flag=2': duplicate connection id 0x0");
+}
+
+/* cpus= may come after a connection, so vp meets it only at the end. */
+static void test_connection_vp_below_cpus(void **state)
+{
+	(void)state;
+	expect_error("msg=5:vp=3:sint=1 cpus=2",
+		     "bad option 'msg=5:vp=3:sint=1': vp 3 is not below cpus=2");
+	expect_error("msg=1:vp=1:sint=0", "bad option 'msg=1:vp=1:sint=0': vp 1 is not below cpus=1");
+	expect_error("cpus=4 msg=1:vp=0:sint=0 event=0x20:from=x:flag=7:sint=2:vp=2 cpus=2",
+		     "bad option 'event=32:vp=2:sint=2:flag=7:from=x': vp 2 is not below cpus=2");
+	expect_error("event=0xffffff:from=abcdefghijklmnopqrstuvwxyz12345:sint=15:flag=2047:vp=63",
+		     "bad option 'event=16777215:vp=63:sint=15:flag=2047:f...': vp 63 is not below cpus=1");
+}
+
+static void test_connection_limit(void **state)
+{
+	static char line[64 * 24 + 32];
+	struct guest_config cfg;
+	size_t n = 0;
+
+	(void)state;
+	for (unsigned int i = 0; i < GUEST_MAX_CONNECTIONS; i++)
+		n += (size_t)snprintf(line + n, sizeof(line) - n, "msg=%u:vp=0:sint=0 ", i);
+	assert_null(parse(line, &cfg));
+	assert_int_equal(cfg.nr_conns, GUEST_MAX_CONNECTIONS);
+	expect_conn(&cfg.conns[63], 63, false, 0, 0, 0, "");
+	snprintf(line + n, sizeof(line) - n, "event=64:vp=0:sint=0:flag=0");
+	assert_string_equal(parse(line, &cfg),
+			    "bad option 'event=64:vp=0:sint=0:flag=0': more than 64 connections");
+}
+
 static void expect_name(const char *path, const char *expected)
 {
 	char *p = strdup(path);
@@ -271,10 +460,20 @@ int main(void)
 		cmocka_unit_test(test_cpus_errors),
 		cmocka_unit_test(test_missing_value),
 		cmocka_unit_test(test_unknown_options),
+		cmocka_unit_test(test_unknown_option_message_fits),
 		cmocka_unit_test(test_name_length),
 		cmocka_unit_test(test_name_charset),
 		cmocka_unit_test(test_long_option_quoted_truncated),
 		cmocka_unit_test(test_default_name),
+		cmocka_unit_test(test_exit_counters),
+		cmocka_unit_test(test_exit_counters_errors),
+		cmocka_unit_test(test_connections),
+		cmocka_unit_test(test_connection_id_errors),
+		cmocka_unit_test(test_connection_value_errors),
+		cmocka_unit_test(test_connection_syntax_errors),
+		cmocka_unit_test(test_connection_duplicate_ids),
+		cmocka_unit_test(test_connection_vp_below_cpus),
+		cmocka_unit_test(test_connection_limit),
 		cmocka_unit_test(test_name_from_path),
 	};
 

@@ -1,0 +1,69 @@
+/* HvPostMessage and HvSignalEvent over the declared connections (TLFS 11.10). */
+#include "synic/connection.h"
+#include "core/string.h"
+
+struct hv_target {
+	struct vcpu *vcpu;
+	const struct guest_connection *conn;
+};
+
+static bool may_use(const struct partition *owner, const struct guest_connection *c,
+		    const struct partition *sender)
+{
+	return c->from[0] ? !strncmp(c->from, sender->name, sizeof(c->from)) : owner == sender;
+}
+
+/* The connection id of the right kind that sender may use, in any partition. */
+static bool find_target(const struct partition *sender, uint32_t id, bool event,
+			struct hv_target *t)
+{
+	for (unsigned int i = 0; i < nr_partitions; i++) {
+		struct partition *p = partitions[i];
+
+		if (p->state != PARTITION_RUNNING)
+			continue;
+		for (unsigned int j = 0; j < p->config.nr_conns; j++) {
+			const struct guest_connection *c = &p->config.conns[j];
+
+			if (c->id != id || c->event != event || !may_use(p, c, sender))
+				continue;
+			*t = (struct hv_target){ p->vcpus[c->vp], c };
+			return true;
+		}
+	}
+	return false;
+}
+
+/* The message types with bit 31 are the hypervisor's own (TLFS 11.9.1). */
+enum hv_status hv_post_message(struct partition *sender, const struct hv_post_message_input *in)
+{
+	struct hv_message msg = { 0 };
+	struct hv_target t;
+
+	if ((in->connection_id & ~HV_CONNECTION_ID_MASK) || in->reserved)
+		return HV_STATUS_INVALID_HYPERCALL_INPUT;
+	if (!in->message_type || (in->message_type & HV_MESSAGE_HYPERVISOR) ||
+	    in->payload_size > HV_MESSAGE_PAYLOAD_MAX)
+		return HV_STATUS_INVALID_PARAMETER;
+	if (!find_target(sender, in->connection_id, false, &t))
+		return HV_STATUS_INVALID_CONNECTION_ID;
+	msg.type = in->message_type;
+	msg.payload_size = (uint8_t)in->payload_size;
+	msg.origin = in->connection_id;
+	memcpy(msg.payload, in->payload, in->payload_size);
+	return synic_post_message(&t.vcpu->hv.synic, t.conn->sint, &msg);
+}
+
+/* A connection is one flag: FlagNumber, relative to it, can only be 0. */
+enum hv_status hv_signal_event(struct partition *sender, const union hv_signal_event_input *in)
+{
+	struct hv_target t;
+
+	if ((in->connection_id & ~HV_CONNECTION_ID_MASK) || in->reserved)
+		return HV_STATUS_INVALID_HYPERCALL_INPUT;
+	if (in->flag_number)
+		return HV_STATUS_INVALID_PARAMETER;
+	if (!find_target(sender, in->connection_id, true, &t))
+		return HV_STATUS_INVALID_CONNECTION_ID;
+	return synic_signal_event(&t.vcpu->hv.synic, t.conn->sint, t.conn->flag);
+}

@@ -1,0 +1,37 @@
+/*
+ * The Hyper-V interface (TLFS) a guest sees, as core/ routes to it: the CPUID
+ * leaves, the synthetic MSRs, the hypercalls, and the SynIC's share of the
+ * vCPU loop (delivery before entry, acknowledge on EOI).
+ */
+#ifndef HV_SYNIC_HV_H
+#define HV_SYNIC_HV_H
+
+#include "core/partition.h"
+#include "core/x86.h"
+
+bool hv_partition_init(struct partition *p);
+bool hv_vcpu_init(struct vcpu *v);
+
+/* The 4 KiB page at gpa in the guest's RAM, or NULL when it is not all RAM. */
+void *hv_guest_page(const struct partition *p, uint64_t gpa);
+
+/* CPUID 0x40000000-0x4000000f */
+void hv_cpuid(const struct vcpu *v, uint32_t leaf, struct cpuid_regs *r);
+/* The synthetic MSRs implemented; reads and writes return false for #GP. */
+bool hv_is_msr(uint32_t msr);
+bool hv_msr_read(struct vcpu *v, uint32_t msr, uint64_t *val);
+bool hv_msr_write(struct vcpu *v, uint32_t msr, uint64_t val);
+
+/* VMCALL/VMMCALL */
+void hv_hypercall(struct vcpu *v, const struct exit_event *e);
+/* A guest write that faulted in the nested tables: true if it hit the hypercall page (#GP). */
+bool hv_is_overlay(const struct partition *p, uint64_t gpa);
+
+/* On the vCPU's CPU before each entry, and while it waits in HLT. */
+void hv_vcpu_before_entry(struct vcpu *v);
+/* The guest retired vector (EOI write or EOI-induced exit). */
+void hv_vcpu_eoi(struct vcpu *v, uint8_t vector);
+/* The vectors whose EOI the SynIC must see (256 bits). */
+const uint64_t *hv_vcpu_eoi_vectors(const struct vcpu *v);
+
+#endif

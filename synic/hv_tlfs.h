@@ -1,0 +1,178 @@
+/*
+ * The Hyper-V interface as the Top Level Functional Specification (TLFS)
+ * defines it: CPUID bits, synthetic MSRs, register layouts, the message page,
+ * hypercall codes and status values. Numbers only; no behaviour.
+ *
+ * Two TLFS errata are followed as every implementation does: the message
+ * header is {u32 type, u8 payload size, u8 flags, u16 reserved, u64 origin}
+ * (the PDFs print another order), and HV_STATUS_INSUFFICIENT_BUFFERS is 0x13
+ * (TLFS 5.0C/6.0b print 0x33).
+ */
+#ifndef HV_SYNIC_HV_TLFS_H
+#define HV_SYNIC_HV_TLFS_H
+
+#include "core/types.h"
+
+/* CPUID leaves (TLFS "Feature and Interface Discovery") */
+#define HV_CPUID_VENDOR            0x40000000
+#define HV_CPUID_INTERFACE         0x40000001
+#define HV_CPUID_VERSION           0x40000002
+#define HV_CPUID_FEATURES          0x40000003
+#define HV_CPUID_RECOMMENDATIONS   0x40000004
+#define HV_CPUID_LIMITS            0x40000005
+#define HV_CPUID_HW_FEATURES       0x40000006
+#define HV_INTERFACE_SIGNATURE     0x31237648 /* "Hv#1" */
+
+/* 0x40000003.EAX: partition privileges 31:0 */
+#define HV_PRIV_ACCESS_SYNIC_REGS      BIT(2)
+#define HV_PRIV_ACCESS_INTR_CTRL_REGS  BIT(4)
+#define HV_PRIV_ACCESS_HYPERCALL_MSRS  BIT(5)
+#define HV_PRIV_ACCESS_VP_INDEX        BIT(6)
+/* 0x40000003.EBX: partition privileges 63:32 */
+#define HV_PRIV_POST_MESSAGES          BIT(4)
+#define HV_PRIV_SIGNAL_EVENTS          BIT(5)
+/* 0x40000003.EDX: features */
+#define HV_FEATURE_SINT_POLLING        BIT(17)
+/* 0x40000004.EAX: recommendations */
+#define HV_HINT_APIC_MSRS              BIT(3)
+#define HV_HINT_DEPRECATING_AUTO_EOI   BIT(9)
+/* 0x40000006.EAX: hardware features in use */
+#define HV_HW_MSR_BITMAPS              BIT(1)
+#define HV_HW_SLAT                     BIT(3)
+
+/* Synthetic MSRs (TLFS appendix "Hypervisor Synthetic MSRs") */
+enum hv_msr {
+	HV_MSR_GUEST_OS_ID     = 0x40000000,
+	HV_MSR_HYPERCALL       = 0x40000001,
+	HV_MSR_VP_INDEX        = 0x40000002,
+	HV_MSR_EOI             = 0x40000070,
+	HV_MSR_ICR             = 0x40000071,
+	HV_MSR_TPR             = 0x40000072,
+	HV_MSR_VP_ASSIST_PAGE  = 0x40000073,
+	HV_MSR_SCONTROL        = 0x40000080,
+	HV_MSR_SVERSION        = 0x40000081,
+	HV_MSR_SIEFP           = 0x40000082,
+	HV_MSR_SIMP            = 0x40000083,
+	HV_MSR_EOM             = 0x40000084,
+	HV_MSR_SINT0           = 0x40000090,
+	HV_MSR_SINT15          = 0x4000009f,
+};
+
+#define HV_SYNIC_VERSION       1
+#define HV_SINT_COUNT          16
+
+/* An overlay page MSR (SIMP, SIEFP, HYPERCALL, VP assist): enable bit and page number. */
+union hv_page_msr {
+	uint64_t raw;
+	struct {
+		uint64_t enable : 1;
+		uint64_t locked : 1;  /* HYPERCALL only; RsvdP elsewhere */
+		uint64_t reserved : 10;
+		uint64_t pfn : 52;
+	};
+};
+_Static_assert(sizeof(union hv_page_msr) == 8, "overlay page MSR");
+
+/* SINTx (TLFS 11.8.4) */
+union hv_sint {
+	uint64_t raw;
+	struct {
+		uint64_t vector : 8;
+		uint64_t reserved1 : 8;
+		uint64_t masked : 1;
+		uint64_t auto_eoi : 1;
+		uint64_t polling : 1;
+		uint64_t reserved2 : 45;
+	};
+};
+_Static_assert(sizeof(union hv_sint) == 8, "SINT register");
+#define HV_SINT_RESET 0x10000ULL /* masked, vector 0 */
+
+/* A slot of the message page (TLFS 11.9, datatypes/hv_message) */
+#define HV_MESSAGE_SIZE         256
+#define HV_MESSAGE_PAYLOAD_MAX  240
+#define HV_MESSAGE_FLAG_PENDING BIT(0)
+
+enum hv_message_type {
+	HV_MESSAGE_NONE          = 0,
+	HV_MESSAGE_HYPERVISOR    = 0x80000000u, /* types with this bit are the hypervisor's */
+	HV_MESSAGE_TIMER_EXPIRED = 0x80000010u,
+};
+
+struct hv_message {
+	uint32_t type;           /* 0: the slot is free */
+	uint8_t payload_size;
+	uint8_t flags;           /* HV_MESSAGE_FLAG_PENDING */
+	uint16_t reserved;
+	uint64_t origin;         /* the sender's connection/port id, 0 from the hypervisor */
+	uint8_t payload[HV_MESSAGE_PAYLOAD_MAX];
+} __attribute__((packed));
+_Static_assert(sizeof(struct hv_message) == HV_MESSAGE_SIZE, "message slot");
+_Static_assert(__builtin_offsetof(struct hv_message, payload_size) == 4, "payload size at 4");
+_Static_assert(__builtin_offsetof(struct hv_message, flags) == 5, "flags at 5");
+_Static_assert(__builtin_offsetof(struct hv_message, payload) == 16, "payload at 16");
+
+/* The event-flags page: 16 areas of 2048 flags, flag n = byte n/8, bit n%8. */
+#define HV_EVENT_FLAGS_PER_SINT 2048
+#define HV_EVENT_AREA_BYTES     (HV_EVENT_FLAGS_PER_SINT / 8)
+_Static_assert(HV_SINT_COUNT * HV_EVENT_AREA_BYTES == PAGE_SIZE, "event-flags page");
+
+/* The hypercall input value (TLFS 3.7) */
+union hv_hypercall_input {
+	uint64_t raw;
+	struct {
+		uint64_t code : 16;
+		uint64_t fast : 1;
+		uint64_t var_header_size : 10;
+		uint64_t reserved1 : 4;   /* 30:27 RsvdZ; 31 "nested", also refused here */
+		uint64_t nested : 1;
+		uint64_t rep_count : 12;
+		uint64_t reserved2 : 4;
+		uint64_t rep_start : 12;
+		uint64_t reserved3 : 4;
+	};
+};
+_Static_assert(sizeof(union hv_hypercall_input) == 8, "hypercall input value");
+
+enum hv_call_code {
+	HV_CALL_POST_MESSAGE = 0x005c,
+	HV_CALL_SIGNAL_EVENT = 0x005d,
+};
+
+/* HvPostMessage's input (TLFS 11.10.1) */
+struct hv_post_message_input {
+	uint32_t connection_id;
+	uint32_t reserved;
+	uint32_t message_type;
+	uint32_t payload_size;
+	uint8_t payload[HV_MESSAGE_PAYLOAD_MAX];
+} __attribute__((packed));
+_Static_assert(sizeof(struct hv_post_message_input) == 256, "HvPostMessage input");
+
+/* HvSignalEvent's input (TLFS 11.10.2): 8 bytes, so it also comes in RDX (fast) */
+union hv_signal_event_input {
+	uint64_t raw;
+	struct {
+		uint32_t connection_id;
+		uint16_t flag_number;
+		uint16_t reserved;
+	};
+};
+_Static_assert(sizeof(union hv_signal_event_input) == 8, "HvSignalEvent input");
+
+#define HV_CONNECTION_ID_MASK 0x00ffffffu
+
+/* HV_STATUS (TLFS appendix B) */
+enum hv_status {
+	HV_STATUS_SUCCESS                 = 0x0000,
+	HV_STATUS_INVALID_HYPERCALL_CODE  = 0x0002,
+	HV_STATUS_INVALID_HYPERCALL_INPUT = 0x0003,
+	HV_STATUS_INVALID_ALIGNMENT       = 0x0004,
+	HV_STATUS_INVALID_PARAMETER       = 0x0005,
+	HV_STATUS_ACCESS_DENIED           = 0x0006,
+	HV_STATUS_INVALID_CONNECTION_ID   = 0x0012,
+	HV_STATUS_INSUFFICIENT_BUFFERS    = 0x0013,
+	HV_STATUS_INVALID_SYNIC_STATE     = 0x0018,
+};
+
+#endif

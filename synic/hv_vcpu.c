@@ -1,0 +1,102 @@
+/*
+ * The Hyper-V state of partitions and vCPUs: creation, the SynIC's view of
+ * guest memory and of the local APIC, and its share of the vCPU loop.
+ */
+#include "synic/hv.h"
+#include "core/backend.h"
+#include "core/frames.h"
+#include "core/guest_apic.h"
+#include "core/log.h"
+#include "core/string.h"
+
+#define RET 0xc3
+
+void *hv_guest_page(const struct partition *p, uint64_t gpa)
+{
+	if ((gpa & (PAGE_SIZE - 1)) || gpa >= p->mem_size || p->mem_size - gpa < PAGE_SIZE)
+		return NULL;
+	return (uint8_t *)p->mem + gpa;
+}
+
+/*
+ * 0x40000004.EAX. With APICv or AVIC the CPU delivers interrupts, but an
+ * auto-EOI vector must be injected by the hypervisor (and held back by
+ * priority), so auto-EOI is deprecated there; without them it saves the EOI
+ * exit. The EOI/ICR/TPR MSRs are not recommended: x2APIC, which every vCPU
+ * has, costs the same exit, and APICv or AVIC would take none.
+ */
+static uint32_t decide_hints(const struct partition *p)
+{
+	uint32_t hints = p->apic_accelerated ? HV_HINT_DEPRECATING_AUTO_EOI : 0;
+
+	log_info("guest %s: Hyper-V: SynIC %s auto-EOI (%s)", p->name,
+		 hints ? "deprecates" : "recommends",
+		 hints ? "APIC acceleration delivers the other vectors without exits"
+		       : "software APIC: it saves an EOI exit");
+	return hints;
+}
+
+/* The hypercall page: the backend's VMCALL or VMMCALL, then RET (TLFS, "Establishing the Hypercall Interface"). */
+bool hv_partition_init(struct partition *p)
+{
+	paddr_t page = frames_alloc_zeroed(1, 1, FRAMES_NO_LIMIT);
+	uint8_t *code = page ? phys_to_virt(page) : NULL;
+
+	if (!page)
+		return false;
+	memcpy(code, backend->hypercall_insn, sizeof(backend->hypercall_insn));
+	code[sizeof(backend->hypercall_insn)] = RET;
+	p->hv = (struct hv_partition){ .lock = SPINLOCK_INIT, .hypercall_page = page,
+				       .hints = decide_hints(p) };
+	return true;
+}
+
+static void *env_guest_page(void *ctx, uint64_t gpa)
+{
+	return hv_guest_page(((struct vcpu *)ctx)->partition, gpa);
+}
+
+static void env_raise(void *ctx, uint8_t vector, bool auto_eoi)
+{
+	struct vcpu *v = ctx;
+
+	if (auto_eoi)
+		vlapic_accept_auto_eoi(&v->apic, vector);
+	else
+		vlapic_accept_irq(&v->apic, vector, false);
+}
+
+static void env_kick(void *ctx) { vcpu_kick(ctx); }
+
+static const struct synic_env synic_env = {
+	.guest_page = env_guest_page,
+	.raise = env_raise,
+	.kick = env_kick,
+};
+
+bool hv_vcpu_init(struct vcpu *v)
+{
+	size_t pages = ALIGN_UP(HV_SINT_COUNT * sizeof(struct synic_queue), PAGE_SIZE) / PAGE_SIZE;
+	paddr_t queues = frames_alloc_zeroed(pages, 1, FRAMES_NO_LIMIT);
+
+	if (!queues)
+		return false;
+	synic_init(&v->hv.synic, phys_to_virt(queues), &synic_env, v);
+	return true;
+}
+
+void hv_vcpu_before_entry(struct vcpu *v)
+{
+	if (__atomic_load_n(&v->hv.synic.queued, __ATOMIC_RELAXED))
+		synic_deliver(&v->hv.synic);
+}
+
+void hv_vcpu_eoi(struct vcpu *v, uint8_t vector)
+{
+	synic_eoi(&v->hv.synic, vector);
+}
+
+const uint64_t *hv_vcpu_eoi_vectors(const struct vcpu *v)
+{
+	return v->hv.synic.vectors;
+}

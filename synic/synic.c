@@ -1,0 +1,255 @@
+/* The SynIC state machine of one vCPU (TLFS chapter 11). */
+#include "synic/synic.h"
+
+#define SINT_OF(msr) ((msr) - HV_MSR_SINT0)
+
+static bool test_vector(const uint64_t map[4], uint8_t v) { return map[v / 64] & BIT(v % 64); }
+
+static void assign_vector(uint64_t map[4], uint8_t v, bool on)
+{
+	if (on)
+		map[v / 64] |= BIT(v % 64);
+	else
+		map[v / 64] &= ~BIT(v % 64);
+}
+
+/* A SINT interrupts when unmasked and not polling (TLFS 11.8.4). */
+static bool sint_interrupts(union hv_sint sint) { return !sint.masked && !sint.polling; }
+
+static union hv_sint sint_get(const struct synic *s, unsigned int n)
+{
+	return (union hv_sint){ .raw = __atomic_load_n(&s->sint[n].raw, __ATOMIC_RELAXED) };
+}
+
+void synic_init(struct synic *s, struct synic_queue *queues, const struct synic_env *env,
+		void *ctx)
+{
+	*s = (struct synic){ .queues = queues, .env = env, .ctx = ctx };
+	for (unsigned int i = 0; i < HV_SINT_COUNT; i++) {
+		s->sint[i].raw = HV_SINT_RESET;
+		queues[i].head = queues[i].count = 0;
+	}
+}
+
+bool synic_is_msr(uint32_t msr)
+{
+	return (msr >= HV_MSR_SCONTROL && msr <= HV_MSR_EOM) ||
+	       (msr >= HV_MSR_SINT0 && msr <= HV_MSR_SINT15);
+}
+
+bool synic_vector_is_auto_eoi(const struct synic *s, uint8_t vector)
+{
+	return test_vector(s->auto_eoi, vector);
+}
+
+bool synic_msr_read(const struct synic *s, uint32_t msr, uint64_t *val)
+{
+	switch (msr) {
+	case HV_MSR_SCONTROL:
+		*val = s->scontrol;
+		return true;
+	case HV_MSR_SVERSION:
+		*val = HV_SYNIC_VERSION;
+		return true;
+	case HV_MSR_SIEFP:
+		*val = s->siefp.raw;
+		return true;
+	case HV_MSR_SIMP:
+		*val = s->simp.raw;
+		return true;
+	case HV_MSR_EOM:
+		*val = 0;
+		return true;
+	}
+	if (msr < HV_MSR_SINT0 || msr > HV_MSR_SINT15)
+		return false;
+	*val = sint_get(s, SINT_OF(msr)).raw;
+	return true;
+}
+
+/*
+ * A vector is in the bitmaps while any SINT that interrupts uses it (several
+ * may share one); recomputed for the old and the new vector of a SINT write.
+ */
+static void update_vector(struct synic *s, uint8_t vector)
+{
+	bool used = false, auto_eoi = false;
+
+	for (unsigned int i = 0; i < HV_SINT_COUNT; i++) {
+		union hv_sint sint = s->sint[i];
+
+		if (sint.vector != vector || !sint_interrupts(sint))
+			continue;
+		used = true;
+		auto_eoi |= sint.auto_eoi;
+	}
+	assign_vector(s->vectors, vector, used);
+	assign_vector(s->auto_eoi, vector, auto_eoi);
+}
+
+/*
+ * Vectors 0-15 are illegal (TLFS 11.8.4), but only an unmasked one #GPs:
+ * guests write the reset value 0x10000 (masked, vector 0) back, as KVM found
+ * with nested Hyper-V.
+ */
+static bool write_sint(struct synic *s, unsigned int n, uint64_t val)
+{
+	union hv_sint new = { .raw = val };
+	uint8_t old_vector = s->sint[n].vector;
+
+	if (!new.masked && new.vector < 16)
+		return false;
+	__atomic_store_n(&s->sint[n].raw, val, __ATOMIC_RELAXED);
+	update_vector(s, old_vector);
+	update_vector(s, new.vector);
+	synic_deliver(s);
+	return true;
+}
+
+/* The page of an enabling write must be the guest's RAM: else #GP. */
+static bool write_page_msr(struct synic *s, union hv_page_msr *reg, uint64_t val)
+{
+	union hv_page_msr new = { .raw = val };
+
+	if (new.enable && !s->env->guest_page(s->ctx, (uint64_t)new.pfn << PAGE_SHIFT))
+		return false;
+	__atomic_store_n(&reg->raw, val, __ATOMIC_RELAXED);
+	synic_deliver(s);
+	return true;
+}
+
+bool synic_msr_write(struct synic *s, uint32_t msr, uint64_t val)
+{
+	switch (msr) {
+	case HV_MSR_SCONTROL:
+		__atomic_store_n(&s->scontrol, val, __ATOMIC_RELAXED);
+		synic_deliver(s);
+		return true;
+	case HV_MSR_SVERSION:
+		return false;
+	case HV_MSR_SIEFP:
+		return write_page_msr(s, &s->siefp, val);
+	case HV_MSR_SIMP:
+		return write_page_msr(s, &s->simp, val);
+	case HV_MSR_EOM:
+		synic_deliver(s);
+		return true;
+	}
+	if (msr < HV_MSR_SINT0 || msr > HV_MSR_SINT15)
+		return false;
+	return write_sint(s, SINT_OF(msr), val);
+}
+
+static bool synic_enabled(const struct synic *s)
+{
+	return __atomic_load_n(&s->scontrol, __ATOMIC_RELAXED) & 1;
+}
+
+/* The enabled overlay page of reg, or NULL. */
+static void *enabled_page(const struct synic *s, const union hv_page_msr *reg)
+{
+	union hv_page_msr r = { .raw = __atomic_load_n(&reg->raw, __ATOMIC_RELAXED) };
+
+	if (!synic_enabled(s) || !r.enable)
+		return NULL;
+	return s->env->guest_page(s->ctx, (uint64_t)r.pfn << PAGE_SHIFT);
+}
+
+enum hv_status synic_post_message(struct synic *s, unsigned int sint,
+				  const struct hv_message *msg)
+{
+	struct synic_queue *q = &s->queues[sint];
+	enum hv_status status = HV_STATUS_SUCCESS;
+
+	if (!enabled_page(s, &s->simp))
+		return HV_STATUS_INVALID_SYNIC_STATE;
+	spin_lock(&s->lock);
+	if (q->count == SYNIC_QUEUE_LEN) {
+		status = HV_STATUS_INSUFFICIENT_BUFFERS;
+	} else {
+		q->msgs[(q->head + q->count++) % SYNIC_QUEUE_LEN] = *msg;
+		__atomic_fetch_or(&s->queued, BIT(sint), __ATOMIC_RELEASE);
+	}
+	spin_unlock(&s->lock);
+	if (status == HV_STATUS_SUCCESS)
+		s->env->kick(s->ctx);
+	return status;
+}
+
+enum hv_status synic_signal_event(struct synic *s, unsigned int sint, unsigned int flag)
+{
+	union hv_sint target = sint_get(s, sint);
+	uint8_t *page = enabled_page(s, &s->siefp);
+	uint8_t bit = (uint8_t)BIT(flag % 8), old;
+
+	if (flag >= HV_EVENT_FLAGS_PER_SINT)
+		return HV_STATUS_INVALID_PARAMETER;
+	if (!page || target.masked)
+		return HV_STATUS_INVALID_SYNIC_STATE;
+	old = __atomic_fetch_or(&page[sint * HV_EVENT_AREA_BYTES + flag / 8], bit,
+				__ATOMIC_SEQ_CST);
+	if (!(old & bit) && sint_interrupts(target))
+		s->env->raise(s->ctx, (uint8_t)target.vector, target.auto_eoi);
+	return HV_STATUS_SUCCESS;
+}
+
+/*
+ * The slot's type goes in last: a free slot (type 0) never shows a half
+ * written message. MessagePending tells the guest to write EOM when it has
+ * emptied the slot because more messages wait (TLFS 11.9.2).
+ */
+static void write_slot(struct hv_message *slot, const struct hv_message *msg, bool more)
+{
+	unsigned int size = MIN(msg->payload_size, HV_MESSAGE_PAYLOAD_MAX);
+
+	slot->payload_size = (uint8_t)size;
+	slot->flags = more ? HV_MESSAGE_FLAG_PENDING : 0;
+	slot->reserved = 0;
+	slot->origin = msg->origin;
+	for (unsigned int i = 0; i < size; i++)
+		slot->payload[i] = msg->payload[i];
+	__atomic_store_n(&slot->type, msg->type, __ATOMIC_RELEASE);
+}
+
+/* Delivers the head of SINT n's queue if its slot is free; the lock is held. */
+static bool deliver_one(struct synic *s, struct hv_message *page, unsigned int n)
+{
+	struct synic_queue *q = &s->queues[n];
+	struct hv_message *slot = &page[n];
+
+	if (__atomic_load_n(&slot->type, __ATOMIC_ACQUIRE) != HV_MESSAGE_NONE) {
+		__atomic_fetch_or(&slot->flags, HV_MESSAGE_FLAG_PENDING, __ATOMIC_RELAXED);
+		return false;
+	}
+	write_slot(slot, &q->msgs[q->head], q->count > 1);
+	q->head = (q->head + 1) % SYNIC_QUEUE_LEN;
+	if (--q->count == 0)
+		__atomic_fetch_and(&s->queued, ~(uint32_t)BIT(n), __ATOMIC_RELAXED);
+	return true;
+}
+
+void synic_deliver(struct synic *s)
+{
+	struct hv_message *page = enabled_page(s, &s->simp);
+	uint32_t raise = 0;
+
+	if (!page || !__atomic_load_n(&s->queued, __ATOMIC_ACQUIRE))
+		return;
+	spin_lock(&s->lock);
+	for (unsigned int n = 0; n < HV_SINT_COUNT; n++)
+		if ((s->queued & BIT(n)) && deliver_one(s, page, n))
+			raise |= BIT(n);
+	spin_unlock(&s->lock);
+	for (unsigned int n = 0; n < HV_SINT_COUNT; n++) {
+		union hv_sint sint = sint_get(s, n);
+
+		if ((raise & BIT(n)) && sint_interrupts(sint))
+			s->env->raise(s->ctx, (uint8_t)sint.vector, sint.auto_eoi);
+	}
+}
+
+void synic_eoi(struct synic *s, uint8_t vector)
+{
+	if (test_vector(s->vectors, vector))
+		synic_deliver(s);
+}

@@ -1,0 +1,92 @@
+/*
+ * The synthetic interrupt controller of one vCPU (TLFS chapter 11): its MSRs,
+ * the message and event-flags pages in guest memory, the SINTs and their
+ * vectors, message queues with the MessagePending protocol, EOM.
+ *
+ * Pure logic: guest memory and the local APIC are reached through struct
+ * synic_env, so it compiles on the host for the unit tests.
+ *
+ * Concurrency: synic_post_message() and synic_signal_event() may run on any
+ * CPU (the sender's); everything else runs on the vCPU's own CPU while the
+ * vCPU is out of the guest. Only the owner writes message slots.
+ */
+#ifndef HV_SYNIC_SYNIC_H
+#define HV_SYNIC_SYNIC_H
+
+#include "core/spinlock.h"
+#include "synic/hv_tlfs.h"
+
+/* What the SynIC needs from the rest of the hypervisor (or a unit test). */
+struct synic_env {
+	/* The 4 KiB guest page at gpa, NULL when it is not entirely the guest's RAM. */
+	void *(*guest_page)(void *ctx, uint64_t gpa);
+	/*
+	 * Raises vector on the vCPU's local APIC, from any CPU. An auto-EOI
+	 * vector is acknowledged without entering the ISR (TLFS 11.8.4).
+	 */
+	void (*raise)(void *ctx, uint8_t vector, bool auto_eoi);
+	/* Makes the vCPU's CPU call synic_deliver() before it next enters the guest. */
+	void (*kick)(void *ctx);
+};
+
+#define SYNIC_QUEUE_LEN 16 /* messages waiting per SINT (TLFS 11.4: 16 buffers per port) */
+
+struct synic_queue {
+	unsigned int head, count;
+	struct hv_message msgs[SYNIC_QUEUE_LEN];
+};
+
+struct synic {
+	struct spinlock lock;       /* the queues, which senders fill from any CPU */
+	uint64_t scontrol;
+	union hv_page_msr simp, siefp;
+	union hv_sint sint[HV_SINT_COUNT];
+	uint64_t vectors[4];        /* vectors of SINTs that interrupt: their EOI must be seen */
+	uint64_t auto_eoi[4];       /* those of auto-EOI SINTs */
+	volatile uint32_t queued;   /* bit n: SINT n has messages waiting */
+	struct synic_queue *queues; /* HV_SINT_COUNT of them */
+	const struct synic_env *env;
+	void *ctx;
+};
+
+void synic_init(struct synic *s, struct synic_queue *queues, const struct synic_env *env,
+		void *ctx);
+
+/* SCONTROL, SVERSION, SIEFP, SIMP, EOM, SINT0-15 */
+bool synic_is_msr(uint32_t msr);
+/* false: #GP */
+bool synic_msr_read(const struct synic *s, uint32_t msr, uint64_t *val);
+bool synic_msr_write(struct synic *s, uint32_t msr, uint64_t val);
+
+/*
+ * In the two calls below sint is below HV_SINT_COUNT: the connections that
+ * name it are checked when they are declared.
+ *
+ * Queues msg for SINT sint, from any CPU: INVALID_SYNIC_STATE when the SynIC
+ * or its message page is disabled, INSUFFICIENT_BUFFERS when the SINT's queue
+ * is full, else SUCCESS (also into a busy slot: the message waits).
+ */
+enum hv_status synic_post_message(struct synic *s, unsigned int sint,
+				  const struct hv_message *msg);
+
+/*
+ * Sets event flag `flag` of SINT sint, from any CPU, interrupting only when
+ * the flag was clear: INVALID_SYNIC_STATE when the SynIC or its event page
+ * is disabled or the SINT masked, INVALID_PARAMETER for a flag past 2047.
+ */
+enum hv_status synic_signal_event(struct synic *s, unsigned int sint, unsigned int flag);
+
+/*
+ * On the owner's CPU: moves waiting messages into free slots. Also what EOM
+ * and every SCONTROL, SIMP, SIEFP and SINT write do, so that a message waits
+ * no longer than the state that held it back.
+ */
+void synic_deliver(struct synic *s);
+
+/* The guest retired vector (EOI, either path): if a SINT uses it, synic_deliver(). */
+void synic_eoi(struct synic *s, uint8_t vector);
+
+/* Whether vector is an auto-EOI SINT's. */
+bool synic_vector_is_auto_eoi(const struct synic *s, uint8_t vector);
+
+#endif
