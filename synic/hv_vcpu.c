@@ -87,8 +87,7 @@ bool hv_vcpu_init(struct vcpu *v)
 
 void hv_vcpu_before_entry(struct vcpu *v)
 {
-	if (__atomic_load_n(&v->hv.synic.queued, __ATOMIC_RELAXED))
-		synic_deliver(&v->hv.synic);
+	synic_deliver_posted(&v->hv.synic);
 }
 
 void hv_vcpu_eoi(struct vcpu *v, uint8_t vector)

@@ -169,6 +169,7 @@ enum hv_status synic_post_message(struct synic *s, unsigned int sint,
 	} else {
 		q->msgs[(q->head + q->count++) % SYNIC_QUEUE_LEN] = *msg;
 		__atomic_fetch_or(&s->queued, BIT(sint), __ATOMIC_RELEASE);
+		__atomic_store_n(&s->posted, true, __ATOMIC_RELEASE);
 	}
 	spin_unlock(&s->lock);
 	if (status == HV_STATUS_SUCCESS)
@@ -246,6 +247,12 @@ void synic_deliver(struct synic *s)
 		if ((raise & BIT(n)) && sint_interrupts(sint))
 			s->env->raise(s->ctx, (uint8_t)sint.vector, sint.auto_eoi);
 	}
+}
+
+void synic_deliver_posted(struct synic *s)
+{
+	if (__atomic_exchange_n(&s->posted, false, __ATOMIC_ACQUIRE))
+		synic_deliver(s);
 }
 
 void synic_eoi(struct synic *s, uint8_t vector)

@@ -44,6 +44,7 @@ struct synic {
 	uint64_t vectors[4];        /* vectors of SINTs that interrupt: their EOI must be seen */
 	uint64_t auto_eoi[4];       /* those of auto-EOI SINTs */
 	volatile uint32_t queued;   /* bit n: SINT n has messages waiting */
+	volatile bool posted;       /* a message came since the owner last tried to deliver */
 	struct synic_queue *queues; /* HV_SINT_COUNT of them */
 	const struct synic_env *env;
 	void *ctx;
@@ -82,6 +83,13 @@ enum hv_status synic_signal_event(struct synic *s, unsigned int sint, unsigned i
  * no longer than the state that held it back.
  */
 void synic_deliver(struct synic *s);
+
+/*
+ * On the owner's CPU before it enters the guest: synic_deliver() if a message
+ * came since the last try. A message behind a busy slot is not retried on
+ * every entry: EOM or the EOI of the SINT's vector says the slot is free.
+ */
+void synic_deliver_posted(struct synic *s);
 
 /* The guest retired vector (EOI, either path): if a SINT uses it, synic_deliver(). */
 void synic_eoi(struct synic *s, uint8_t vector);

@@ -29,6 +29,8 @@ static struct {
 	unsigned int kicks[NR_APICS], inits[NR_APICS], sipis[NR_APICS], nmis[NR_APICS];
 	uint8_t sipi_vector;
 	unsigned int timer_changes;
+	unsigned int eois[NR_APICS];	/* hooks->eoi calls per APIC */
+	int eoi_vector;			/* the vector of the last one, -1: none */
 } seen;
 static uint64_t fake_tsc;
 
@@ -45,7 +47,24 @@ static void fake_sipi(struct vlapic *a, uint8_t vector)
 	seen.sipi_vector = vector;
 }
 
+static void fake_eoi(struct vlapic *a, uint8_t vector)
+{
+	seen.eois[index_of(a)]++;
+	seen.eoi_vector = vector;
+}
+
 static const struct vlapic_hooks hooks = {
+	.kick = fake_kick,
+	.deliver_init = fake_init,
+	.deliver_sipi = fake_sipi,
+	.deliver_nmi = fake_nmi,
+	.now = fake_now,
+	.timer_changed = fake_timer_changed,
+	.eoi = fake_eoi,
+};
+
+/* The same without the optional eoi hook. */
+static const struct vlapic_hooks hooks_no_eoi = {
 	.kick = fake_kick,
 	.deliver_init = fake_init,
 	.deliver_sipi = fake_sipi,
@@ -76,6 +95,7 @@ static int setup(void **state)
 {
 	(void)state;
 	memset(&seen, 0, sizeof(seen));
+	seen.eoi_vector = -1;
 	fake_tsc = T0;
 	group = (struct vlapic_group){ members, NR_APICS, &hooks, TSC_KHZ, TIMER_KHZ };
 	for (unsigned int i = 0; i < NR_APICS; i++) {
@@ -553,6 +573,376 @@ static void test_x2apic_eoi_and_esr(void **state)
 	assert_int_equal(msr_r(1, APIC_ESR), APIC_ESR_RECV_ILLEGAL_VECTOR);
 }
 
+/* ---- auto-EOI delivery (SynIC) ---- */
+
+/* The 8 registers of a 256-bit array (IRR, ISR, TMR) of APIC i. */
+static void snapshot(unsigned int i, uint32_t base, uint32_t out[8])
+{
+	for (unsigned int r = 0; r < 8; r++)
+		out[r] = vlapic_get_reg(&apics[i], base + 0x10 * r);
+}
+
+static void assert_array_unchanged(unsigned int i, uint32_t base, const uint32_t before[8])
+{
+	uint32_t now[8];
+
+	snapshot(i, base, now);
+	for (unsigned int r = 0; r < 8; r++)
+		assert_int_equal(now[r], before[r]);
+}
+
+static void assert_array_empty(unsigned int i, uint32_t base)
+{
+	static const uint32_t zero[8];
+
+	assert_array_unchanged(i, base, zero);
+}
+
+static void test_auto_eoi_accept_leaves_irr(void **state)
+{
+	(void)state;
+	struct vlapic *a = &apics[1];
+	uint32_t irr[8], isr[8], tmr[8];
+
+	vlapic_accept_auto_eoi(a, 0x93);
+	assert_array_empty(1, APIC_IRR);
+	assert_array_empty(1, APIC_ISR);
+	assert_array_empty(1, APIC_TMR);
+	assert_int_equal(seen.kicks[1], 1);
+	assert_int_equal(seen.kicks[0] + seen.kicks[2] + seen.kicks[3], 0);
+	assert_int_equal(vlapic_highest_auto_eoi(a), 0x93);
+	assert_int_equal(vlapic_highest_irr(a), -1);
+	assert_int_equal(vlapic_pending_vector(a), -1);	/* not an IRR vector */
+	assert_int_equal(vlapic_ppr(a), 0);
+
+	/* with ordinary vectors already requested: IRR and TMR exactly as they were */
+	vlapic_accept_irq(a, 0x41, true);
+	vlapic_accept_irq(a, 0x62, false);
+	vlapic_ack(a, 0x62);
+	snapshot(1, APIC_IRR, irr);
+	snapshot(1, APIC_ISR, isr);
+	snapshot(1, APIC_TMR, tmr);
+	vlapic_accept_auto_eoi(a, 0xb7);
+	vlapic_accept_auto_eoi(a, 0x41);		/* also an IRR vector: kept apart */
+	assert_array_unchanged(1, APIC_IRR, irr);
+	assert_array_unchanged(1, APIC_ISR, isr);
+	assert_array_unchanged(1, APIC_TMR, tmr);
+	assert_int_equal(seen.kicks[1], 5);
+	assert_int_equal(vlapic_highest_auto_eoi(a), 0xb7);
+	assert_int_equal(vlapic_ppr(a), 0x60);
+}
+
+static void test_auto_eoi_software_disabled(void **state)
+{
+	(void)state;
+	struct vlapic *a = &apics[1];
+
+	mmio_w(1, APIC_SVR, 0xff);
+	vlapic_accept_auto_eoi(a, 0x93);
+	assert_int_equal(vlapic_highest_auto_eoi(a), -1);
+	assert_int_equal(seen.kicks[1], 0);
+	assert_array_empty(1, APIC_IRR);
+	mmio_w(1, APIC_SVR, APIC_SVR_ENABLE | 0xff);
+	assert_int_equal(vlapic_highest_auto_eoi(a), -1);	/* not kept for later */
+	assert_int_equal(vlapic_pending_auto_eoi(a), -1);
+
+	/* one accepted before the disable waits, but is not deliverable meanwhile */
+	vlapic_accept_auto_eoi(a, 0x94);
+	mmio_w(1, APIC_SVR, 0xff);
+	assert_int_equal(vlapic_pending_auto_eoi(a), -1);
+	mmio_w(1, APIC_SVR, APIC_SVR_ENABLE | 0xff);
+	assert_int_equal(vlapic_pending_auto_eoi(a), 0x94);
+}
+
+static void test_auto_eoi_illegal_vector(void **state)
+{
+	(void)state;
+	struct vlapic *a = &apics[1];
+
+	for (unsigned int v = 0; v < APIC_FIRST_LEGAL_VECTOR; v++) {
+		vlapic_accept_auto_eoi(a, v);
+		assert_int_equal(vlapic_highest_auto_eoi(a), -1);
+		assert_int_equal(vlapic_get_reg(a, APIC_ESR_PENDING), APIC_ESR_RECV_ILLEGAL_VECTOR);
+	}
+	assert_int_equal(seen.kicks[1], 0);
+	assert_array_empty(1, APIC_IRR);
+	assert_int_equal(mmio_r(1, APIC_ESR), 0);	/* pending, not yet latched */
+	assert_int_equal(read_esr(1), APIC_ESR_RECV_ILLEGAL_VECTOR);
+	assert_int_equal(read_esr(1), 0);
+
+	/* like a fixed interrupt, the error raises the LVT error vector (into IRR) */
+	mmio_w(1, APIC_LVT_ERROR, 0xe3);
+	vlapic_accept_auto_eoi(a, 0x0f);
+	assert_true(irr_has(1, 0xe3));
+	assert_int_equal(vlapic_highest_auto_eoi(a), -1);
+}
+
+static void test_auto_eoi_pending_above_ppr(void **state)
+{
+	(void)state;
+	struct vlapic *a = &apics[0];
+
+	assert_int_equal(vlapic_pending_auto_eoi(a), -1);	/* none waiting */
+	vlapic_accept_auto_eoi(a, 0x93);
+	assert_int_equal(vlapic_pending_auto_eoi(a), 0x93);
+	vlapic_accept_irq(a, 0x45, false);			/* a lower IRR vector */
+	assert_int_equal(vlapic_pending_auto_eoi(a), 0x93);
+	vlapic_accept_irq(a, 0x92, false);			/* lower, same class */
+	assert_int_equal(vlapic_pending_auto_eoi(a), 0x93);
+}
+
+static void test_auto_eoi_masked_by_tpr(void **state)
+{
+	(void)state;
+	struct vlapic *a = &apics[0];
+
+	vlapic_accept_auto_eoi(a, 0x93);
+	mmio_w(0, APIC_TPR, 0x90);		/* same class */
+	assert_int_equal(vlapic_pending_auto_eoi(a), -1);
+	mmio_w(0, APIC_TPR, 0x9f);
+	assert_int_equal(vlapic_pending_auto_eoi(a), -1);
+	mmio_w(0, APIC_TPR, 0xa0);		/* higher class */
+	assert_int_equal(vlapic_pending_auto_eoi(a), -1);
+	assert_true(vlapic_cr8_write(a, 0xf));
+	assert_int_equal(vlapic_pending_auto_eoi(a), -1);
+	mmio_w(0, APIC_TPR, 0x8f);		/* lower class */
+	assert_int_equal(vlapic_pending_auto_eoi(a), 0x93);
+	mmio_w(0, APIC_TPR, 0);
+	assert_int_equal(vlapic_pending_auto_eoi(a), 0x93);
+	assert_int_equal(vlapic_highest_auto_eoi(a), 0x93);	/* never lost meanwhile */
+}
+
+static void test_auto_eoi_blocked_by_isr(void **state)
+{
+	(void)state;
+	struct vlapic *a = &apics[0];
+
+	vlapic_accept_irq(a, 0xa1, false);	/* higher class in service */
+	vlapic_ack(a, 0xa1);
+	vlapic_accept_auto_eoi(a, 0x93);
+	assert_int_equal(vlapic_pending_auto_eoi(a), -1);
+	vlapic_eoi(a);
+	assert_int_equal(vlapic_pending_auto_eoi(a), 0x93);
+
+	vlapic_accept_irq(a, 0x9a, false);	/* same class, higher vector in service */
+	vlapic_ack(a, 0x9a);
+	assert_int_equal(vlapic_pending_auto_eoi(a), -1);
+	vlapic_eoi(a);
+	assert_int_equal(vlapic_pending_auto_eoi(a), 0x93);
+
+	vlapic_accept_irq(a, 0x91, false);	/* same class, lower vector: still blocks */
+	vlapic_ack(a, 0x91);
+	assert_int_equal(vlapic_pending_auto_eoi(a), -1);
+	vlapic_eoi(a);
+	assert_int_equal(vlapic_pending_auto_eoi(a), 0x93);
+}
+
+static void test_auto_eoi_irr_goes_first(void **state)
+{
+	(void)state;
+	struct vlapic *a = &apics[0];
+
+	vlapic_accept_auto_eoi(a, 0x93);
+	vlapic_accept_irq(a, 0xa1, false);
+	assert_int_equal(vlapic_pending_auto_eoi(a), -1);
+	assert_int_equal(vlapic_pending_vector(a), 0xa1);
+	vlapic_ack(a, 0xa1);
+	assert_int_equal(vlapic_pending_auto_eoi(a), -1);	/* 0xa1 now in service */
+	vlapic_eoi(a);
+	assert_int_equal(vlapic_pending_auto_eoi(a), 0x93);
+
+	vlapic_accept_irq(a, 0x95, false);	/* higher vector of the same class */
+	assert_int_equal(vlapic_pending_auto_eoi(a), -1);
+	vlapic_ack(a, 0x95);
+	vlapic_eoi(a);
+	assert_int_equal(vlapic_pending_auto_eoi(a), 0x93);
+
+	vlapic_accept_irq(a, 0x93, false);	/* the same vector in IRR: the IRR's first */
+	assert_int_equal(vlapic_pending_auto_eoi(a), -1);
+	assert_int_equal(vlapic_pending_vector(a), 0x93);
+	vlapic_ack(a, 0x93);
+	vlapic_eoi(a);
+	assert_int_equal(vlapic_pending_auto_eoi(a), 0x93);
+}
+
+/* An auto-EOI vector preempts a lower-priority interrupt in service. */
+static void test_auto_eoi_preempts_lower_in_service(void **state)
+{
+	(void)state;
+	struct vlapic *a = &apics[0];
+
+	vlapic_accept_irq(a, 0x41, false);
+	vlapic_ack(a, 0x41);
+	assert_int_equal(vlapic_ppr(a), 0x40);
+	vlapic_accept_auto_eoi(a, 0x93);
+	assert_int_equal(vlapic_pending_auto_eoi(a), 0x93);
+
+	vlapic_ack_auto_eoi(a, 0x93);
+	assert_int_equal(vlapic_highest_auto_eoi(a), -1);
+	assert_int_equal(vlapic_pending_auto_eoi(a), -1);
+	assert_int_equal(vlapic_highest_isr(a), 0x41);	/* 0x93 never entered ISR */
+	assert_int_equal(vlapic_ppr(a), 0x40);
+
+	/* the guest's EOI (handler of 0x41) retires 0x41, not the auto-EOI vector */
+	mmio_w(0, APIC_EOI, 0);
+	assert_int_equal(seen.eois[0], 1);
+	assert_int_equal(seen.eoi_vector, 0x41);
+	assert_int_equal(vlapic_highest_isr(a), -1);
+	assert_int_equal(vlapic_ppr(a), 0);
+}
+
+static void test_auto_eoi_ack(void **state)
+{
+	(void)state;
+	struct vlapic *a = &apics[0];
+	static const uint8_t order[] = { 0xff, 0xc3, 0x93, 0x80, 0x7f, 0x51, 0x50, 0x40, 0x3f, 0x10 };
+	uint32_t isr[8];
+
+	vlapic_accept_irq(a, 0x21, false);	/* something in service, PPR from it */
+	vlapic_ack(a, 0x21);
+	mmio_w(0, APIC_TPR, 0x05);
+	snapshot(0, APIC_ISR, isr);
+	for (size_t i = ARRAY_SIZE(order); i-- > 0;)	/* requested lowest first */
+		vlapic_accept_auto_eoi(a, order[i]);
+	vlapic_accept_auto_eoi(a, 0x93);		/* twice: still one */
+	assert_int_equal(seen.kicks[0], 1 + ARRAY_SIZE(order) + 1);
+
+	for (size_t i = 0; i < ARRAY_SIZE(order); i++) {
+		int expect = (order[i] & 0xf0) > 0x20 ? order[i] : -1;
+
+		assert_int_equal(vlapic_highest_auto_eoi(a), order[i]);
+		assert_int_equal(vlapic_pending_auto_eoi(a), expect);
+		vlapic_ack_auto_eoi(a, order[i]);
+		assert_array_unchanged(0, APIC_ISR, isr);
+		assert_int_equal(vlapic_ppr(a), 0x20);
+		assert_array_empty(0, APIC_IRR);
+	}
+	assert_int_equal(vlapic_highest_auto_eoi(a), -1);
+	assert_int_equal(vlapic_pending_auto_eoi(a), -1);
+	vlapic_ack_auto_eoi(a, 0x93);			/* none waiting: harmless */
+	assert_int_equal(vlapic_highest_auto_eoi(a), -1);
+	assert_int_equal(seen.eois[0], 0);		/* acknowledging is no EOI */
+}
+
+static void test_auto_eoi_ack_leaves_others(void **state)
+{
+	(void)state;
+	struct vlapic *a = &apics[0];
+
+	vlapic_accept_auto_eoi(a, 0x93);
+	vlapic_accept_auto_eoi(a, 0x50);
+	vlapic_ack_auto_eoi(a, 0x50);			/* not the highest */
+	assert_int_equal(vlapic_highest_auto_eoi(a), 0x93);
+	vlapic_ack_auto_eoi(a, 0x93);
+	assert_int_equal(vlapic_highest_auto_eoi(a), -1);
+}
+
+static void test_auto_eoi_dropped_by_init(void **state)
+{
+	(void)state;
+	vlapic_accept_auto_eoi(&apics[2], 0x93);
+	vlapic_accept_auto_eoi(&apics[2], 0x22);
+	vlapic_accept_auto_eoi(&apics[2], 0xfe);
+	vlapic_reset(&apics[2]);
+	assert_int_equal(vlapic_highest_auto_eoi(&apics[2]), -1);
+	mmio_w(2, APIC_SVR, APIC_SVR_ENABLE | 0xff);
+	assert_int_equal(vlapic_pending_auto_eoi(&apics[2]), -1);
+
+	/* and by a hardware disable, which resets the APIC too */
+	vlapic_accept_auto_eoi(&apics[3], 0x93);
+	assert_true(vlapic_set_base(&apics[3], BASE));
+	assert_true(vlapic_set_base(&apics[3], BASE | EN));
+	assert_int_equal(vlapic_highest_auto_eoi(&apics[3]), -1);
+}
+
+/* ---- the eoi hook ---- */
+
+static void test_eoi_hook_on_eoi_write(void **state)
+{
+	(void)state;
+	struct vlapic *a = &apics[1];
+
+	vlapic_accept_irq(a, 0x61, false);
+	vlapic_ack(a, 0x61);
+	vlapic_accept_irq(a, 0x81, true);
+	vlapic_ack(a, 0x81);
+	assert_int_equal(seen.eois[1], 0);
+
+	mmio_w(1, APIC_EOI, 0);
+	assert_int_equal(seen.eois[1], 1);
+	assert_int_equal(seen.eoi_vector, 0x81);
+	vlapic_eoi(a);
+	assert_int_equal(seen.eois[1], 2);
+	assert_int_equal(seen.eoi_vector, 0x61);
+	mmio_w(1, APIC_EOI, 0);			/* nothing in service: no call */
+	vlapic_eoi(a);
+	assert_int_equal(seen.eois[1], 2);
+	assert_int_equal(seen.eois[0] + seen.eois[2] + seen.eois[3], 0);
+
+	enter_x2apic(1);			/* the x2APIC EOI MSR too */
+	vlapic_accept_irq(a, 0x72, false);
+	vlapic_ack(a, 0x72);
+	assert_true(vlapic_msr_write(a, MSR_X2APIC(APIC_EOI), 0));
+	assert_int_equal(seen.eois[1], 3);
+	assert_int_equal(seen.eoi_vector, 0x72);
+	assert_true(vlapic_msr_write(a, MSR_X2APIC(APIC_EOI), 0));
+	assert_int_equal(seen.eois[1], 3);
+}
+
+static void test_eoi_write_leaves_auto_eoi(void **state)
+{
+	(void)state;
+	struct vlapic *a = &apics[1];
+
+	/* an auto-EOI vector waiting is not retired by an EOI write */
+	vlapic_accept_auto_eoi(a, 0x93);
+	vlapic_eoi(a);
+	assert_int_equal(seen.eois[1], 0);
+	assert_int_equal(vlapic_highest_auto_eoi(a), 0x93);
+}
+
+static void test_eoi_hook_on_eoi_induced(void **state)
+{
+	(void)state;
+	struct vlapic *a = &apics[2];
+
+	vlapic_accept_irq(a, 0x77, true);
+	vlapic_ack(a, 0x77);
+	vlapic_set_reg(a, APIC_ISR + 0x30, 0);	/* what the CPU's virtual EOI does */
+	vlapic_eoi_induced(a, 0x77);
+	assert_int_equal(seen.eois[2], 1);
+	assert_int_equal(seen.eoi_vector, 0x77);
+	assert_false(in_reg_array(2, APIC_TMR, 0x77));
+	assert_int_equal(vlapic_ppr(a), 0);
+
+	vlapic_eoi_induced(a, 0x35);		/* whatever the CPU reports */
+	assert_int_equal(seen.eois[2], 2);
+	assert_int_equal(seen.eoi_vector, 0x35);
+	assert_int_equal(seen.eois[0] + seen.eois[1] + seen.eois[3], 0);
+}
+
+static void test_eoi_hook_is_optional(void **state)
+{
+	(void)state;
+	struct vlapic *a = &apics[1];
+
+	group.hooks = &hooks_no_eoi;
+	vlapic_accept_irq(a, 0x61, true);
+	vlapic_ack(a, 0x61);
+	mmio_w(1, APIC_EOI, 0);
+	assert_int_equal(vlapic_highest_isr(a), -1);
+	assert_false(in_reg_array(1, APIC_TMR, 0x61));
+	vlapic_eoi(a);
+	vlapic_accept_irq(a, 0x62, true);
+	vlapic_ack(a, 0x62);
+	vlapic_set_reg(a, APIC_ISR + 0x30, 0);
+	vlapic_eoi_induced(a, 0x62);
+	assert_false(in_reg_array(1, APIC_TMR, 0x62));
+	assert_int_equal(vlapic_ppr(a), 0);
+	assert_int_equal(seen.eois[1], 0);
+	group.hooks = &hooks;
+}
+
 /* ---- IPIs ---- */
 
 static void send_xapic(unsigned int from, uint8_t dest, uint32_t icr_lo)
@@ -896,6 +1286,21 @@ int main(void)
 		cmocka_unit_test_setup(test_x2apic_msr_gp, setup),
 		cmocka_unit_test_setup(test_x2apic_mmio_not_served, setup),
 		cmocka_unit_test_setup(test_x2apic_eoi_and_esr, setup),
+		cmocka_unit_test_setup(test_auto_eoi_accept_leaves_irr, setup),
+		cmocka_unit_test_setup(test_auto_eoi_software_disabled, setup),
+		cmocka_unit_test_setup(test_auto_eoi_illegal_vector, setup),
+		cmocka_unit_test_setup(test_auto_eoi_pending_above_ppr, setup),
+		cmocka_unit_test_setup(test_auto_eoi_masked_by_tpr, setup),
+		cmocka_unit_test_setup(test_auto_eoi_blocked_by_isr, setup),
+		cmocka_unit_test_setup(test_auto_eoi_irr_goes_first, setup),
+		cmocka_unit_test_setup(test_auto_eoi_preempts_lower_in_service, setup),
+		cmocka_unit_test_setup(test_auto_eoi_ack, setup),
+		cmocka_unit_test_setup(test_auto_eoi_ack_leaves_others, setup),
+		cmocka_unit_test_setup(test_auto_eoi_dropped_by_init, setup),
+		cmocka_unit_test_setup(test_eoi_hook_on_eoi_write, setup),
+		cmocka_unit_test_setup(test_eoi_write_leaves_auto_eoi, setup),
+		cmocka_unit_test_setup(test_eoi_hook_on_eoi_induced, setup),
+		cmocka_unit_test_setup(test_eoi_hook_is_optional, setup),
 		cmocka_unit_test_setup(test_ipi_physical, setup),
 		cmocka_unit_test_setup(test_ipi_delivery_status_reads_idle, setup),
 		cmocka_unit_test_setup(test_ipi_logical_flat, setup),

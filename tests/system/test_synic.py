@@ -1,0 +1,38 @@
+"""The Hyper-V SynIC from inside a guest with 2 vCPUs (guest-tests/synic.c), on QEMU SVM
+(software APIC), Bochs skylake (VMX with APICv, where the EOI-exit counts are checked too)
+and Bochs sandy bridge (VMX, software APIC)."""
+
+import pytest
+
+from conftest import GUESTS, assert_console, assert_guest_passed, assert_no_exception, assert_status
+
+PLATFORMS = {
+    'qemu-svm': (dict(arch='svm'), 'software delivery', ''),
+    'bochs-skylake': (dict(arch='vmx', cpu_model='corei7_skylake_x'), 'APICv', 'apicv'),
+    'bochs-sandy-bridge': (dict(arch='vmx', cpu_model='corei7_sandy_bridge_2600k'),
+                           'software delivery', ''),
+}
+TIMEOUT = 300
+
+
+def connections():
+    """For each vCPU c and SINT n, as guest-tests/synic.c expects them."""
+    words = []
+    for c in range(2):
+        for n in range(16):
+            words.append(f'msg={0x100 + 16 * c + n}:vp={c}:sint={n}')
+            words.append(f'event={0x200 + 16 * c + n}:vp={c}:sint={n}:flag={64 * n + 7 * c}')
+    return ' '.join(words)
+
+
+@pytest.mark.parametrize('platform', PLATFORMS)
+def test_synic_guest_passes(boot, platform):
+    options, mode, guest_args = PLATFORMS[platform]
+    module = f'{GUESTS}/synic.elf cpus=2 exit-counters=on {connections()} -- {guest_args}'
+    result = boot(smp=2, timeout=TIMEOUT, modules=[module], **options)
+    assert_no_exception(result)
+    assert_console(result, rf'^hv: backend: (svm|vmx); local APICs: {mode}')
+    hint = 'deprecates' if mode == 'APICv' else 'recommends'
+    assert_console(result, rf'^hv: guest synic: Hyper-V: SynIC {hint} auto-EOI')
+    assert_guest_passed(result)
+    assert_status(result, 0)
