@@ -25,6 +25,11 @@ struct backend {
 	void (*vcpu_flush_nested)(struct vcpu *v);
 	/* The instruction a guest calls the hypervisor with: VMCALL or VMMCALL. */
 	uint8_t hypercall_insn[3];
+	/*
+	 * APIC acceleration can make the EOI of chosen vectors exit (APICv's
+	 * EOI-exit bitmap); AVIC cannot, only level-triggered EOIs trap there.
+	 */
+	bool eoi_exit_bitmap;
 	/* Creates the VMCB/VMCS, in the state a multiboot loader leaves a kernel in. */
 	bool (*vcpu_init)(struct vcpu *v, uint32_t entry);
 	/* Enters the guest and returns the next exit, decoded. */

@@ -6,6 +6,7 @@
 #include "synic/hv.h"
 #include "core/backend.h"
 #include "core/guest_apic.h"
+#include "core/log.h"
 
 #define RAM_PAGE(p, gpa) ((p)->mem_hpa + (gpa))
 
@@ -104,9 +105,23 @@ static bool write_guest_os_id(struct partition *p, uint64_t val)
 	return ok;
 }
 
+/* Says when a vCPU turns its SynIC on, and that APIC acceleration stays with it. */
+static bool write_scontrol(struct vcpu *v, uint64_t val)
+{
+	bool was_on = v->hv.synic.scontrol & 1;
+
+	synic_msr_write(&v->hv.synic, HV_MSR_SCONTROL, val);
+	if (!was_on && (val & 1))
+		log_info("guest %s vcpu %u: SynIC enabled, %s", v->partition->name, v->index,
+			 v->apic_accelerated ? "APIC acceleration stays on" : "software APIC");
+	return true;
+}
+
 bool hv_msr_write(struct vcpu *v, uint32_t msr, uint64_t val)
 {
 	switch (msr) {
+	case HV_MSR_SCONTROL:
+		return write_scontrol(v, val);
 	case HV_MSR_GUEST_OS_ID:
 		return write_guest_os_id(v->partition, val);
 	case HV_MSR_HYPERCALL:

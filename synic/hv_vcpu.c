@@ -56,6 +56,13 @@ static void *env_guest_page(void *ctx, uint64_t gpa)
 	return hv_guest_page(((struct vcpu *)ctx)->partition, gpa);
 }
 
+/*
+ * SINT interrupts are edge-triggered. Under AVIC, which has no EOI-exit
+ * bitmap, they are accepted as level-triggered instead: AVIC does not
+ * accelerate the EOI of a vector whose TMR bit is set, so that EOI traps
+ * (AVIC_NOACCEL) and redelivers pending messages like the EOI-induced exit
+ * of APICv does (APM vol. 2, 15.29, "EOI" under virtual APIC register accesses).
+ */
 static void env_raise(void *ctx, uint8_t vector, bool auto_eoi)
 {
 	struct vcpu *v = ctx;
@@ -63,7 +70,7 @@ static void env_raise(void *ctx, uint8_t vector, bool auto_eoi)
 	if (auto_eoi)
 		vlapic_accept_auto_eoi(&v->apic, vector);
 	else
-		vlapic_accept_irq(&v->apic, vector, false);
+		vlapic_accept_irq(&v->apic, vector, v->apic_accelerated && !backend->eoi_exit_bitmap);
 }
 
 static void env_kick(void *ctx) { vcpu_kick(ctx); }

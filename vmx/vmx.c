@@ -627,6 +627,7 @@ const struct backend vmx_backend = {
 	.partition_remap_page = ept_remap_page,
 	.vcpu_flush_nested = vmx_vcpu_flush_nested,
 	.hypercall_insn = { 0x0f, 0x01, 0xc1 }, /* VMCALL */
+	.eoi_exit_bitmap = true,
 	.vcpu_init = vmx_vcpu_init,
 	.vcpu_run = vmx_vcpu_run,
 	.vcpu_skip_instruction = vmx_vcpu_skip_instruction,

@@ -34,5 +34,8 @@ def test_synic_guest_passes(boot, platform):
     assert_console(result, rf'^hv: backend: (svm|vmx); local APICs: {mode}')
     hint = 'deprecates' if mode == 'APICv' else 'recommends'
     assert_console(result, rf'^hv: guest synic: Hyper-V: SynIC {hint} auto-EOI')
+    accel = 'APIC acceleration stays on' if mode == 'APICv' else 'software APIC'
+    for vcpu in (0, 1):
+        assert_console(result, rf'^hv: guest synic vcpu {vcpu}: SynIC enabled, {accel}')
     assert_guest_passed(result)
     assert_status(result, 0)

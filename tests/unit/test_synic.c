@@ -553,6 +553,25 @@ static void test_eoi_of_unrelated_vector_does_not_deliver(void **state)
 	assert_true(syn.queued & BIT(2));
 }
 
+/* Before entry the owner delivers what was posted, once: a busy slot is not retried. */
+static void test_deliver_posted_tries_once_per_post(void **state)
+{
+	(void)state;
+	enable_synic();
+	enable_sint(2, 0x92);
+	occupy_slot(2);
+	assert_int_equal(synic_post_message(&syn, 2, &(struct hv_message){ .type = 1 }),
+			 HV_STATUS_SUCCESS);
+	synic_deliver_posted(&syn);
+	assert_true(slot(2)->flags & HV_MESSAGE_FLAG_PENDING);
+	guest_frees_slot(2);
+	synic_deliver_posted(&syn);		/* no new post: no retry */
+	assert_int_equal(slot(2)->type, 0);
+	assert_int_equal(seen.raises, 0);
+	wr(HV_MSR_EOM, 0);
+	assert_raised_once(0x92, false);
+}
+
 static void test_queue_full_insufficient_buffers(void **state)
 {
 	struct hv_message m = make_msg(1, 8, 0, 0);
@@ -766,6 +785,7 @@ int main(void)
 		cmocka_unit_test_setup(test_eom_delivers_queued_message, setup),
 		cmocka_unit_test_setup(test_eoi_of_sint_vector_delivers_queued_message, setup),
 		cmocka_unit_test_setup(test_eoi_of_unrelated_vector_does_not_deliver, setup),
+		cmocka_unit_test_setup(test_deliver_posted_tries_once_per_post, setup),
 		cmocka_unit_test_setup(test_queue_full_insufficient_buffers, setup),
 		cmocka_unit_test_setup(test_queue_drains_in_order_with_pending_flags, setup),
 		cmocka_unit_test_setup(test_queue_survives_simp_disable_and_each_post_kicks, setup),
