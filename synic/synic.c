@@ -249,9 +249,11 @@ void synic_deliver(struct synic *s)
 	}
 }
 
+/* A plain load first: the exchange, a locked instruction, only when something came. */
 void synic_deliver_posted(struct synic *s)
 {
-	if (__atomic_exchange_n(&s->posted, false, __ATOMIC_ACQUIRE))
+	if (__atomic_load_n(&s->posted, __ATOMIC_RELAXED) &&
+	    __atomic_exchange_n(&s->posted, false, __ATOMIC_ACQUIRE))
 		synic_deliver(s);
 }
 
