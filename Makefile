@@ -32,12 +32,12 @@ UNIT_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -I. \
 	-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 UNIT_TESTS  := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(wildcard tests/unit/test_*.c))
 UNIT_SRCS_test_mb2     := boot/mb2.c
-UNIT_SRCS_test_cmdline := core/cmdline.c
+UNIT_SRCS_test_cmdline := core/cmdline.c core/number.c
 UNIT_SRCS_test_memmap  := core/memmap.c
 UNIT_SRCS_test_fmt     := core/fmt.c
 UNIT_SRCS_test_guest_image  := core/guest_image.c core/fmt.c
 UNIT_SRCS_test_guest_mbi    := core/guest_mbi.c boot/mb2.c
-UNIT_SRCS_test_guest_config := core/guest_config.c core/fmt.c
+UNIT_SRCS_test_guest_config := core/guest_config.c core/fmt.c core/number.c
 UNIT_SRCS_test_vmx_controls := vmx/controls.c
 UNIT_SRCS_test_ept_entry    := vmx/ept_entry.c
 UNIT_SRCS_test_posted_intr  := vmx/posted_intr.c

@@ -1,6 +1,8 @@
 /* Parsing of the hypervisor command line: pure logic, unit-tested on the host. */
 #include "core/cmdline.h"
 #include "core/log.h"
+#include "core/number.h"
+#include "core/string.h"
 
 #define COM_BASE_BAUD 115200u
 
@@ -18,32 +20,13 @@ static bool str_eq(const char *a, const char *b)
 	return *a == *b;
 }
 
-/* Parses a decimal or 0x-prefixed hexadecimal number that fills all of s. */
+/* A decimal or 0x-prefixed hexadecimal number that fills all of s. */
 static bool parse_u32(const char *s, uint32_t *out)
 {
-	unsigned base = 10;
-	uint64_t v = 0;
+	uint64_t v;
 
-	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
-		base = 16;
-		s += 2;
-	}
-	if (!*s)
+	if (!parse_uint(s, strlen(s), &v) || v > UINT32_MAX)
 		return false;
-	for (; *s; s++) {
-		unsigned d;
-		if (*s >= '0' && *s <= '9')
-			d = *s - '0';
-		else if (base == 16 && *s >= 'a' && *s <= 'f')
-			d = *s - 'a' + 10;
-		else if (base == 16 && *s >= 'A' && *s <= 'F')
-			d = *s - 'A' + 10;
-		else
-			return false;
-		v = v * base + d;
-		if (v > UINT32_MAX)
-			return false;
-	}
 	*out = (uint32_t)v;
 	return true;
 }

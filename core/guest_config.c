@@ -1,6 +1,7 @@
 /* Parsing of a guest module's command line: pure logic, unit-tested on the host. */
 #include "core/guest_config.h"
 #include "core/fmt.h"
+#include "core/number.h"
 #include "core/string.h"
 
 #define STR_(x)            #x
@@ -46,59 +47,6 @@ static size_t token_length(const char *s)
 	while (s[n] && !is_space(s[n]))
 		n++;
 	return n;
-}
-
-/* Parses decimal digits filling s[0..len); false on none, another character or overflow. */
-static bool parse_decimal(const char *s, size_t len, uint64_t *out)
-{
-	uint64_t v = 0;
-
-	if (!len)
-		return false;
-	for (size_t i = 0; i < len; i++) {
-		if (s[i] < '0' || s[i] > '9' || v > (UINT64_MAX - (s[i] - '0')) / 10)
-			return false;
-		v = v * 10 + (s[i] - '0');
-	}
-	*out = v;
-	return true;
-}
-
-static int hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/* Parses hex digits filling s[0..len); false on none, another character or overflow. */
-static bool parse_hex(const char *s, size_t len, uint64_t *out)
-{
-	uint64_t v = 0;
-
-	if (!len)
-		return false;
-	for (size_t i = 0; i < len; i++) {
-		int d = hex_digit(s[i]);
-
-		if (d < 0 || v > UINT64_MAX >> 4)
-			return false;
-		v = v << 4 | (uint64_t)d;
-	}
-	*out = v;
-	return true;
-}
-
-/* Decimal, or 0x-hex as the Hyper-V documents write connection ids. */
-static bool parse_number(const char *s, size_t len, uint64_t *out)
-{
-	if (len > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
-		return parse_hex(s + 2, len - 2, out);
-	return parse_decimal(s, len, out);
 }
 
 /* How many of the len bytes at s come before the first c (all of them without one). */
@@ -287,7 +235,7 @@ static const char *parse_conn_id(const char *s, size_t len, struct guest_config 
 {
 	uint64_t n;
 
-	if (!parse_number(s, len, &n) || n > GUEST_CONN_ID_MAX)
+	if (!parse_uint(s, len, &n) || n > GUEST_CONN_ID_MAX)
 		return "connection id must be 0 to " STR(GUEST_CONN_ID_MAX);
 	if (conn_id_used(cfg, (uint32_t)n)) {
 		/* bad_option() copies a reason out of cfg->error before it writes there */

@@ -5,13 +5,11 @@
  * x2APIC mode (where CPUID.1:ECX[21] offers it) with a cluster-logical one.
  * The APIC mode is per CPU: the AP switches its own.
  *
- * The AP does what the BSP asks through a call IPI (VEC_CALL): its handler
- * runs ap_call and reports back in ap_call_done.
+ * The AP does what the BSP asks through smp_call().
  */
 #include "guest-tests/lib/guest.h"
 
 #define VEC_IPI      0x50
-#define VEC_CALL     0x60
 #define BSP          0
 #define AP           1
 #define IPI_WAIT_US  2000000 /* generous: only a failure waits this long */
@@ -25,23 +23,12 @@ static volatile unsigned int ipi_count[GUEST_MAX_CPUS];
 static uint32_t bsp_apic_id;
 static volatile uint32_t ap_apic_id;
 static volatile uint32_t ap_ldr;
-static void (*volatile ap_call)(void);
-static volatile bool ap_call_done;
 
 static void count_ipi(uint8_t vector)
 {
 	(void)vector;
 	ipi_count[this_cpu_index()]++;
 	apic_eoi();
-}
-
-/* On the AP: the EOI goes first, in the mode the call came in (it may switch modes). */
-static void run_ap_call(uint8_t vector)
-{
-	(void)vector;
-	apic_eoi();
-	ap_call();
-	ap_call_done = true;
 }
 
 static void reset_counts(void)
@@ -70,18 +57,7 @@ static bool counts_are(unsigned int bsp, unsigned int ap)
 /* Runs fn on the AP; false if it did not finish in time. */
 static bool run_on_ap(void (*fn)(void))
 {
-	uint64_t end;
-
-	ap_call = fn;
-	ap_call_done = false;
-	if (apic_send_ipi(ap_apic_id, VEC_CALL))
-		return false;
-	end = tsc_after_us(IPI_WAIT_US);
-	sti();
-	while (!ap_call_done && rdtsc() < end)
-		asm volatile("pause");
-	cli();
-	return ap_call_done;
+	return smp_call(ap_apic_id, fn, IPI_WAIT_US);
 }
 
 /* The AP's APIC as the BSP's: software-enabled, flat logical ID FLAT_BIT(AP) */
@@ -197,7 +173,6 @@ void test_main(const char *cmdline)
 	apic_enable();
 	bsp_apic_id = apic_id();
 	irq_set_handler(VEC_IPI, count_ipi);
-	irq_set_handler(VEC_CALL, run_ap_call);
 	if (fw_cfg_present() && fw_cfg_cpu_count() < 2) {
 		check("cpus", false, "fw_cfg reports %u CPU(s), the test needs 2",
 		      fw_cfg_cpu_count());

@@ -24,7 +24,6 @@
 #define NO_CONN          0x300
 
 #define VEC_SINT(n)      (0x31 + 12 * (n)) /* 0x31 ... 0xe5: every SINT its own class or so */
-#define VEC_CALL         0x21
 #define VEC_LOW          0x22 /* an ordinary vector below every SINT's */
 #define WAIT_US          2000000 /* generous: only a failure waits this long */
 #define SETTLE_US        3000    /* for a second, wrong interrupt to show */
@@ -111,8 +110,6 @@ static struct sint_log logs[NR_CPUS][NR_SINTS];
 static volatile bool consume = true;  /* handlers empty the slot (and EOM if pending) */
 static bool sint_auto_eoi[NR_SINTS];
 static volatile uint32_t ap_apic_id;
-static void (*volatile ap_call)(void);
-static volatile bool ap_call_done;
 static bool apicv;
 
 static int sint_of(uint8_t vector)
@@ -175,29 +172,11 @@ static void settle(void)
 	cli();
 }
 
-/* ---- The AP does what the BSP asks through a call IPI (as smp.c) ---- */
-
-static void run_ap_call(uint8_t vector)
-{
-	(void)vector;
-	apic_eoi();
-	ap_call();
-	ap_call_done = true;
-}
+/* ---- The AP does what the BSP asks ---- */
 
 static bool run_on_ap(void (*fn)(void))
 {
-	uint64_t end = tsc_after_us(WAIT_US);
-
-	ap_call = fn;
-	ap_call_done = false;
-	if (apic_send_ipi(ap_apic_id, APIC_DM_FIXED | VEC_CALL))
-		return false;
-	sti();
-	while (!ap_call_done && rdtsc() < end)
-		asm volatile("pause");
-	cli();
-	return ap_call_done;
+	return smp_call(ap_apic_id, fn, WAIT_US);
 }
 
 static void ap_start(unsigned int cpu)
@@ -896,7 +875,6 @@ void test_main(const char *cmdline)
 	apic_enable();
 	for (unsigned int n = 0; n < NR_SINTS; n++)
 		irq_set_handler(VEC_SINT(n), sint_handler);
-	irq_set_handler(VEC_CALL, run_ap_call);
 	if (!start_ap())
 		return;
 	check_cpuid();

@@ -276,4 +276,12 @@ void udelay(uint64_t us);
 int smp_start_ap(uint32_t apic_id, void (*fn)(unsigned int cpu));
 unsigned int this_cpu_index(void);
 
+/*
+ * Makes the started CPU with APIC ID apic_id run fn in its handler of
+ * SMP_CALL_VECTOR (after the EOI, so fn may open interrupts) and waits, taking
+ * interrupts meanwhile; false if fn did not return within timeout_us.
+ */
+#define SMP_CALL_VECTOR 0xf0
+bool smp_call(uint32_t apic_id, void (*fn)(void), uint64_t timeout_us);
+
 #endif

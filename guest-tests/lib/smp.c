@@ -1,6 +1,7 @@
 /*
  * Application processors: INIT/SIPI start-up through the trampoline of
- * ap_boot.S, per-CPU stacks, and the CPU index derived from the stack.
+ * ap_boot.S, per-CPU stacks, the CPU index derived from the stack, and calls
+ * that make another CPU run a function.
  */
 #include "guest-tests/lib/ap_boot.h"
 #include "guest-tests/lib/internal.h"
@@ -127,4 +128,32 @@ int smp_start_ap(uint32_t apic_id, void (*fn)(unsigned int cpu))
 		return -1;
 	nr_cpus++;
 	return 0;
+}
+
+static void (*volatile call_fn)(void);
+static volatile bool call_done;
+
+/* On the called CPU: the EOI first, in the APIC mode the call came in (fn may switch it). */
+static void smp_call_handler(uint8_t vector)
+{
+	(void)vector;
+	apic_eoi();
+	call_fn();
+	call_done = true;
+}
+
+bool smp_call(uint32_t apic_id, void (*fn)(void), uint64_t timeout_us)
+{
+	uint64_t end = tsc_after_us(timeout_us);
+
+	irq_set_handler(SMP_CALL_VECTOR, smp_call_handler);
+	call_fn = fn;
+	call_done = false;
+	if (apic_send_ipi(apic_id, APIC_DM_FIXED | SMP_CALL_VECTOR))
+		return false;
+	sti();
+	while (!call_done && rdtsc() < end)
+		asm volatile("pause");
+	cli();
+	return call_done;
 }

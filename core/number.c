@@ -1,0 +1,54 @@
+/* Numbers in command lines: pure, shared by the hypervisor's own and the guest modules' parsers. */
+#include "core/number.h"
+
+/* Parses decimal digits filling s[0..len); false on none, another character or overflow. */
+bool parse_decimal(const char *s, size_t len, uint64_t *out)
+{
+	uint64_t v = 0;
+
+	if (!len)
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] < '0' || s[i] > '9' || v > (UINT64_MAX - (s[i] - '0')) / 10)
+			return false;
+		v = v * 10 + (s[i] - '0');
+	}
+	*out = v;
+	return true;
+}
+
+static int hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Parses hex digits filling s[0..len); false on none, another character or overflow. */
+static bool parse_hex(const char *s, size_t len, uint64_t *out)
+{
+	uint64_t v = 0;
+
+	if (!len)
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		int d = hex_digit(s[i]);
+
+		if (d < 0 || v > UINT64_MAX >> 4)
+			return false;
+		v = v << 4 | (uint64_t)d;
+	}
+	*out = v;
+	return true;
+}
+
+bool parse_uint(const char *s, size_t len, uint64_t *out)
+{
+	if (len > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
+		return parse_hex(s + 2, len - 2, out);
+	return parse_decimal(s, len, out);
+}

@@ -1,0 +1,13 @@
+/* Numbers in command lines, from a length-bounded string (no NUL needed). */
+#ifndef HV_CORE_NUMBER_H
+#define HV_CORE_NUMBER_H
+
+#include "core/types.h"
+
+/* Decimal digits filling s[0..len); false on none, another character or overflow. */
+bool parse_decimal(const char *s, size_t len, uint64_t *out);
+
+/* Decimal, or hexadecimal after "0x" (or "0X"), filling s[0..len); false as above. */
+bool parse_uint(const char *s, size_t len, uint64_t *out);
+
+#endif
