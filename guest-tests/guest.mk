@@ -1,6 +1,7 @@
 # Guest programs: each guest-tests/NAME.c becomes $(BUILD)/guest-tests/NAME.elf, a
 # freestanding x86-64 ELF with a multiboot (v1) header, linked at 1 MiB with the
-# library in guest-tests/lib/ (and core/fmt.c, the hypervisor's pure formatter).
+# library in guest-tests/lib/ (and core/fmt.c and core/number.c, the hypervisor's pure
+# formatter and number parser).
 # hello is also built with a multiboot2 header, as hello-mb2.elf.
 #
 # Included by the top-level Makefile above its `all` rule, which stays the default goal.
@@ -16,8 +17,9 @@ GUEST_ASFLAGS := -I. -D__ASSEMBLY__ -MMD -MP
 GUEST_LDFLAGS := -nostdlib -static -no-pie -Wl,-T,guest-tests/lib/guest.ld \
 	-Wl,-z,max-page-size=0x1000 -Wl,--build-id=none -Wl,-z,noexecstack
 
+GUEST_CORE_OBJS := $(GUEST_BUILD)/lib/fmt.o $(GUEST_BUILD)/lib/number.o
 GUEST_LIB_OBJS := $(patsubst guest-tests/lib/%.c,$(GUEST_BUILD)/lib/%.o,$(wildcard guest-tests/lib/*.c)) \
-	$(GUEST_BUILD)/lib/trap_entry.o $(GUEST_BUILD)/lib/ap_boot.o $(GUEST_BUILD)/lib/fmt.o
+	$(GUEST_BUILD)/lib/trap_entry.o $(GUEST_BUILD)/lib/ap_boot.o $(GUEST_CORE_OBJS)
 GUEST_ENTRY     := $(GUEST_BUILD)/lib/entry.o
 GUEST_ENTRY_MB2 := $(GUEST_BUILD)/lib/entry-mb2.o
 GUEST_PROG_OBJS := $(patsubst guest-tests/%.c,$(GUEST_BUILD)/%.o,$(wildcard guest-tests/*.c))
@@ -32,7 +34,7 @@ $(GUEST_BUILD)/%.o: guest-tests/%.c
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(GUEST_CFLAGS) -c -o $@ $<
 
-$(GUEST_BUILD)/lib/fmt.o: core/fmt.c
+$(GUEST_CORE_OBJS): $(GUEST_BUILD)/lib/%.o: core/%.c
 	$(say) "  GCC     $< (guest)"
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(GUEST_CFLAGS) -c -o $@ $<

@@ -1,4 +1,5 @@
 /* The guest's command line: blank-separated words, some of them "key=value". */
+#include "core/number.h"
 #include "guest-tests/lib/internal.h"
 
 static bool is_blank(char c)
@@ -48,39 +49,15 @@ static const char *cmdline_value(const char *cmdline, const char *key)
 	return NULL;
 }
 
-static unsigned int digit_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return 16;
-}
-
 /* "key=N", N in decimal or with 0x in hexadecimal; false if absent or malformed. */
 bool cmdline_uint(const char *cmdline, const char *key, uint64_t *val)
 {
 	const char *s = cmdline_value(cmdline, key);
-	unsigned int base = 10;
-	uint64_t v = 0;
+	size_t len = 0;
 
 	if (!s)
 		return false;
-	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
-		base = 16;
-		s += 2;
-	}
-	if (!*s || is_blank(*s))
-		return false;
-	for (; *s && !is_blank(*s); s++) {
-		unsigned int d = digit_value(*s);
-
-		if (d >= base)
-			return false;
-		v = v * base + d;
-	}
-	*val = v;
-	return true;
+	while (s[len] && !is_blank(s[len]))
+		len++;
+	return parse_uint(s, len, val);
 }
