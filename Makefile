@@ -44,7 +44,7 @@ UNIT_SRCS_test_posted_intr  := vmx/posted_intr.c
 UNIT_SRCS_test_avic_table   := svm/avic_table.c
 UNIT_SRCS_test_vlapic       := apic/vlapic.c apic/vlapic_irq.c apic/vlapic_ipi.c apic/vlapic_timer.c
 UNIT_SRCS_test_mmio_decode  := core/mmio_decode.c
-UNIT_SRCS_test_hypercall_check := synic/hypercall_check.c
+UNIT_SRCS_test_hypercall_abi  := synic/hypercall_abi.c
 UNIT_SRCS_test_synic        := synic/synic.c
 
 include guest-tests/guest.mk

@@ -117,6 +117,37 @@ _Static_assert(__builtin_offsetof(struct hv_message, payload) == 16, "payload at
 #define HV_EVENT_AREA_BYTES     (HV_EVENT_FLAGS_PER_SINT / 8)
 _Static_assert(HV_SINT_COUNT * HV_EVENT_AREA_BYTES == PAGE_SIZE, "event-flags page");
 
+/* Synthetic timers (TLFS 12.3): STIMERn_CONFIG = 0x400000b0 + 2n, STIMERn_COUNT = + 1 */
+#define HV_MSR_STIMER0_CONFIG  0x400000b0
+#define HV_MSR_STIMER3_COUNT   0x400000b7
+#define HV_STIMER_COUNT        4
+
+union hv_stimer_config {
+	uint64_t raw;
+	struct {
+		uint64_t enable : 1;
+		uint64_t periodic : 1;
+		uint64_t lazy : 1;
+		uint64_t auto_enable : 1;
+		uint64_t apic_vector : 8;
+		uint64_t direct_mode : 1;
+		uint64_t reserved1 : 3;   /* RsvdZ */
+		uint64_t sintx : 4;
+		uint64_t reserved2 : 44;  /* RsvdZ */
+	};
+};
+_Static_assert(sizeof(union hv_stimer_config) == 8, "STIMER config");
+#define HV_STIMER_CONFIG_RSVDZ 0xfffffffffff0e000ULL
+
+/* The payload of a timer-expired message (TLFS 12.3.4) */
+struct hv_timer_message_payload {
+	uint32_t timer_index;
+	uint32_t reserved;
+	uint64_t expiration_time; /* when it was due, in reference time */
+	uint64_t delivery_time;   /* when it went into the slot */
+} __attribute__((packed));
+_Static_assert(sizeof(struct hv_timer_message_payload) == 24, "timer message payload");
+
 /* The hypercall input value (TLFS 3.7) */
 union hv_hypercall_input {
 	uint64_t raw;

@@ -1,7 +1,6 @@
 /*
- * The hypercall exit: who may call, where the input value and parameters
- * are (64-bit: RCX, RDX, R8; 32-bit: EDX:EAX, EBX:ECX, EDI:ESI), the shared
- * checks, the call, and the result in RAX (or EDX:EAX). TLFS chapter 3.
+ * The hypercall exit: the ABI of hypercall_abi.c around the guest's
+ * registers and memory, and the calls themselves (TLFS chapter 3).
  */
 #include "synic/hv.h"
 #include "core/backend.h"
@@ -12,37 +11,9 @@
 
 #define VECTOR_UD 6
 
-struct hv_call {
-	union hv_hypercall_input input;
-	uint64_t param0; /* the input GPA, or the fast call's first 8 bytes */
-	uint64_t param1; /* the output GPA, or the next 8 bytes */
-};
-
 static bool long_mode(const struct vcpu_control_regs *c)
 {
 	return (c->efer & EFER_LMA) && c->cs_long;
-}
-
-static uint64_t pair(uint64_t hi, uint64_t lo) { return (hi << 32) | (uint32_t)lo; }
-
-static struct hv_call read_call(const struct vcpu *v, const struct vcpu_control_regs *c)
-{
-	const struct guest_regs *r = &v->regs;
-
-	if (long_mode(c))
-		return (struct hv_call){ { r->rcx }, r->rdx, r->r8 };
-	return (struct hv_call){ { pair(r->rdx, r->rax) }, pair(r->rbx, r->rcx),
-				 pair(r->rdi, r->rsi) };
-}
-
-static void write_result(struct vcpu *v, const struct vcpu_control_regs *c, uint64_t result)
-{
-	if (long_mode(c)) {
-		v->regs.rax = result;
-		return;
-	}
-	v->regs.rax = (uint32_t)result;
-	v->regs.rdx = result >> 32;
 }
 
 /* The input, copied once: the guest cannot change it under the call. */
@@ -79,23 +50,18 @@ static enum hv_status run_call(struct vcpu *v, const struct hv_call *call)
 	return HV_STATUS_INVALID_HYPERCALL_CODE;
 }
 
-/*
- * Only CPL 0 in protected or long mode may call, and only once the guest
- * has said who it is (GUEST_OS_ID): else VMCALL/VMMCALL is the #UD it is
- * without a hypervisor interface.
- */
 void hv_hypercall(struct vcpu *v, const struct exit_event *e)
 {
 	struct vcpu_control_regs c;
 	struct hv_call call;
 
 	backend->vcpu_read_control(v, &c);
-	if (c.cpl || !(c.cr0 & CR0_PE) ||
-	    !__atomic_load_n(&v->partition->hv.guest_os_id, __ATOMIC_RELAXED)) {
+	if (!hv_call_allowed(c.cpl, c.cr0,
+			     __atomic_load_n(&v->partition->hv.guest_os_id, __ATOMIC_RELAXED))) {
 		backend->vcpu_inject_exception(v, VECTOR_UD, false, 0);
 		return;
 	}
-	call = read_call(v, &c);
-	write_result(v, &c, run_call(v, &call)); /* simple calls: no reps completed */
+	call = hv_call_read(&v->regs, long_mode(&c));
+	hv_call_write_result(&v->regs, long_mode(&c), run_call(v, &call)); /* no reps completed */
 	backend->vcpu_skip_instruction(v, e);
 }

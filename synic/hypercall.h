@@ -1,11 +1,33 @@
 /*
- * Hypercalls (TLFS chapter 3, "Hypercall Interface"): the table of calls and
- * the checks of the input value that every call shares. Pure logic.
+ * Hypercalls (TLFS chapter 3, "Hypercall Interface"): who may call, the
+ * registers of a call, the table of calls and the checks of the input value
+ * that every call shares. Pure logic.
  */
 #ifndef HV_SYNIC_HYPERCALL_H
 #define HV_SYNIC_HYPERCALL_H
 
+#include "core/vcpu.h"
 #include "synic/hv_tlfs.h"
+
+struct hv_call {
+	union hv_hypercall_input input;
+	uint64_t param0; /* the input GPA, or the fast call's first 8 bytes */
+	uint64_t param1; /* the output GPA, or the next 8 bytes */
+};
+
+/*
+ * Only CPL 0 in protected or long mode may call, and only once the guest has
+ * said who it is (GUEST_OS_ID): else VMCALL/VMMCALL is the #UD it is without
+ * a hypervisor interface (false).
+ */
+bool hv_call_allowed(uint8_t cpl, uint64_t cr0, uint64_t guest_os_id);
+
+/*
+ * The call in the caller's registers (TLFS 3.8): in 64-bit mode RCX, RDX, R8;
+ * else EDX:EAX, EBX:ECX, EDI:ESI. The result goes to RAX, or EDX:EAX.
+ */
+struct hv_call hv_call_read(const struct guest_regs *r, bool long_mode);
+void hv_call_write_result(struct guest_regs *r, bool long_mode, uint64_t result);
 
 #define HV_CALL_INPUT_MAX 256 /* the largest memory input of a call here */
 

@@ -1,4 +1,4 @@
-/* Host unit tests of the hypercall table and the shared input-value checks (synic/hypercall_check.c). */
+/* Host unit tests of the hypercall ABI (synic/hypercall_abi.c): who may call, the registers, the call table, the input-value checks. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -239,6 +239,50 @@ static void test_input_union_layout(void **state)
 	assert_int_equal(in.reserved1, 0);
 }
 
+/* TLFS 3.8: CPL 0 in protected or long mode, once GUEST_OS_ID is set; else #UD. */
+static void test_who_may_call(void **state)
+{
+	(void)state;
+	assert_true(hv_call_allowed(0, 0x80000011, 1));
+	assert_true(hv_call_allowed(0, 0x1, 0x8100000000000001ULL));
+	assert_false(hv_call_allowed(3, 0x80000011, 1));	/* user mode */
+	assert_false(hv_call_allowed(1, 0x11, 1));
+	assert_false(hv_call_allowed(0, 0x10, 1));		/* real mode: CR0.PE clear */
+	assert_false(hv_call_allowed(0, 0x80000011, 0));	/* before GUEST_OS_ID */
+}
+
+static void test_registers_in_64_bit_mode(void **state)
+{
+	struct guest_regs r = { .rcx = 0x000000010001005dULL, .rdx = 0x1122334455667788ULL,
+				.r8 = 0x99aabbccddeeff00ULL, .rax = 0xdead, .rbx = 0xbeef };
+	struct hv_call call = hv_call_read(&r, true);
+
+	(void)state;
+	assert_int_equal(call.input.raw, 0x000000010001005dULL);
+	assert_int_equal(call.param0, 0x1122334455667788ULL);
+	assert_int_equal(call.param1, 0x99aabbccddeeff00ULL);
+	hv_call_write_result(&r, true, 0x0000000100000012ULL);
+	assert_int_equal(r.rax, 0x0000000100000012ULL);
+	assert_int_equal(r.rdx, 0x1122334455667788ULL);	/* untouched */
+}
+
+/* In 32-bit mode only the low halves count: EDX:EAX, EBX:ECX, EDI:ESI. */
+static void test_registers_in_32_bit_mode(void **state)
+{
+	struct guest_regs r = { .rdx = 0xffffffff00000001ULL, .rax = 0xffffffff0001005dULL,
+				.rbx = 0x1200000000000034ULL, .rcx = 0xab00000056789000ULL,
+				.rdi = 0x77, .rsi = 0xcd000000000001f8ULL };
+	struct hv_call call = hv_call_read(&r, false);
+
+	(void)state;
+	assert_int_equal(call.input.raw, 0x000000010001005dULL);
+	assert_int_equal(call.param0, 0x0000003456789000ULL);
+	assert_int_equal(call.param1, 0x00000077000001f8ULL);
+	hv_call_write_result(&r, false, 0x0000000200000013ULL);
+	assert_int_equal(r.rax, 0x13);
+	assert_int_equal(r.rdx, 0x2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -253,6 +297,9 @@ int main(void)
 		cmocka_unit_test(test_memory_input_alignment),
 		cmocka_unit_test(test_memory_input_within_one_page),
 		cmocka_unit_test(test_input_union_layout),
+		cmocka_unit_test(test_who_may_call),
+		cmocka_unit_test(test_registers_in_64_bit_mode),
+		cmocka_unit_test(test_registers_in_32_bit_mode),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,5 +1,30 @@
-/* The input-value checks every hypercall shares (TLFS 3.7, "Hypercall Inputs"). */
+/* The hypercall ABI: who may call, the registers, the input-value checks (TLFS chapter 3). */
 #include "synic/hypercall.h"
+
+bool hv_call_allowed(uint8_t cpl, uint64_t cr0, uint64_t guest_os_id)
+{
+	return cpl == 0 && (cr0 & CR0_PE) && guest_os_id;
+}
+
+static uint64_t pair(uint64_t hi, uint64_t lo) { return (hi << 32) | (uint32_t)lo; }
+
+struct hv_call hv_call_read(const struct guest_regs *r, bool long_mode)
+{
+	if (long_mode)
+		return (struct hv_call){ { r->rcx }, r->rdx, r->r8 };
+	return (struct hv_call){ { pair(r->rdx, r->rax) }, pair(r->rbx, r->rcx),
+				 pair(r->rdi, r->rsi) };
+}
+
+void hv_call_write_result(struct guest_regs *r, bool long_mode, uint64_t result)
+{
+	if (long_mode) {
+		r->rax = result;
+		return;
+	}
+	r->rax = (uint32_t)result;
+	r->rdx = result >> 32;
+}
 
 static const struct hv_call_desc calls[] = {
 	{ HV_CALL_POST_MESSAGE, sizeof(struct hv_post_message_input), false },
