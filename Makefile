@@ -46,6 +46,8 @@ UNIT_SRCS_test_vlapic       := apic/vlapic.c apic/vlapic_irq.c apic/vlapic_ipi.c
 UNIT_SRCS_test_mmio_decode  := core/mmio_decode.c
 UNIT_SRCS_test_hypercall_abi  := synic/hypercall_abi.c
 UNIT_SRCS_test_synic        := synic/synic.c
+UNIT_SRCS_test_stimer       := synic/stimer.c
+UNIT_SRCS_test_ref_clock    := synic/ref_clock.c
 
 include guest-tests/guest.mk
 

@@ -217,6 +217,14 @@ void guest_apic_eoi_induced(struct vcpu *v, const struct exit_event *e)
 	vlapic_eoi_induced(&v->apic, e->eoi_vector);
 }
 
+/* The host timer of the vCPU's CPU serves its APIC timer and its synthetic timers. */
+static void arm_host_timer(struct vcpu *v)
+{
+	uint64_t apic = vlapic_timer_deadline(&v->apic), hv = hv_vcpu_timer_deadline(v);
+
+	lapic_timer_arm(!apic || (hv && hv < apic) ? hv : apic);
+}
+
 void guest_apic_before_entry(struct vcpu *v)
 {
 	if (v->pending_events)
@@ -228,7 +236,7 @@ void guest_apic_before_entry(struct vcpu *v)
 		update_accelerated(v);
 	else
 		deliver_pending(v);
-	lapic_timer_arm(vlapic_timer_deadline(&v->apic));
+	arm_host_timer(v);
 }
 
 static bool wake_condition(struct vcpu *v)
@@ -244,7 +252,7 @@ static bool wake_condition(struct vcpu *v)
 void guest_apic_wait_for_interrupt(struct vcpu *v)
 {
 	while (!wake_condition(v)) {
-		lapic_timer_arm(vlapic_timer_deadline(&v->apic));
+		arm_host_timer(v);
 		asm volatile("sti; hlt; cli" ::: "memory");
 	}
 }

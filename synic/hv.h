@@ -11,6 +11,10 @@
 
 bool hv_partition_init(struct partition *p);
 bool hv_vcpu_init(struct vcpu *v);
+/* The reference clock starts and the reference TSC page is made (hv_partition_init). */
+bool hv_time_init(struct partition *p);
+/* On the vCPU's CPU: expires the synthetic timers that are due. */
+void hv_vcpu_poll_timers(struct vcpu *v);
 
 /* The 4 KiB page at gpa in the guest's RAM, or NULL when it is not all RAM. */
 void *hv_guest_page(const struct partition *p, uint64_t gpa);
@@ -24,8 +28,21 @@ bool hv_msr_write(struct vcpu *v, uint32_t msr, uint64_t val);
 
 /* VMCALL/VMMCALL */
 void hv_hypercall(struct vcpu *v, const struct exit_event *e);
-/* A guest write that faulted in the nested tables: true if it hit the hypercall page (#GP). */
+
+/* Moves, shows or hides an overlay page as its MSR says; false: #GP. p->hv.lock is held. */
+bool hv_overlay_write(struct partition *p, struct hv_overlay *ov, uint64_t val);
+/* A guest write that faulted in the nested tables: true if it hit an overlay (#GP). */
 bool hv_is_overlay(const struct partition *p, uint64_t gpa);
+
+/* The reference time now, and TIME_REF_COUNT (the same, never going back across vCPUs). */
+uint64_t hv_ref_time(const struct partition *p);
+uint64_t hv_ref_count(struct partition *p);
+
+/* A synthetic timer MSR write (false: #GP); the guest acknowledged the SINTs of sint_mask. */
+bool hv_vcpu_stimer_write(struct vcpu *v, uint32_t msr, uint64_t val);
+void hv_vcpu_sints_acked(struct vcpu *v, uint32_t sint_mask);
+/* The TSC at which the vCPU's earliest synthetic timer is due, 0 when none is armed. */
+uint64_t hv_vcpu_timer_deadline(const struct vcpu *v);
 
 /* On the vCPU's CPU before each entry, and while it waits in HLT. */
 void hv_vcpu_before_entry(struct vcpu *v);

@@ -21,13 +21,19 @@ static void vendor_leaf(struct cpuid_regs *r)
 	memcpy(&r->edx, hv_vendor + 8, 4);
 }
 
-/* 0x40000003: GUEST_OS_ID/HYPERCALL, VP_INDEX and the SynIC MSRs; the two SynIC hypercalls. */
+/*
+ * 0x40000003: the MSRs of GUEST_OS_ID/HYPERCALL, VP_INDEX, the SynIC, the
+ * synthetic timers (direct mode too), the reference counter and TSC page and
+ * the frequencies (which Linux wants in both EAX and EDX); the two SynIC
+ * hypercalls; SINT polling.
+ */
 static void features_leaf(struct cpuid_regs *r)
 {
-	r->eax = HV_PRIV_ACCESS_SYNIC_REGS | HV_PRIV_ACCESS_HYPERCALL_MSRS |
-		 HV_PRIV_ACCESS_VP_INDEX;
+	r->eax = HV_PRIV_ACCESS_REF_COUNTER | HV_PRIV_ACCESS_SYNIC_REGS |
+		 HV_PRIV_ACCESS_STIMER_REGS | HV_PRIV_ACCESS_HYPERCALL_MSRS |
+		 HV_PRIV_ACCESS_VP_INDEX | HV_PRIV_ACCESS_REF_TSC | HV_PRIV_ACCESS_FREQUENCY_REGS;
 	r->ebx = HV_PRIV_POST_MESSAGES | HV_PRIV_SIGNAL_EVENTS;
-	r->edx = HV_FEATURE_SINT_POLLING;
+	r->edx = HV_FEATURE_FREQUENCY_MSRS | HV_FEATURE_SINT_POLLING | HV_FEATURE_DIRECT_STIMERS;
 }
 
 void hv_cpuid(const struct vcpu *v, uint32_t leaf, struct cpuid_regs *r)

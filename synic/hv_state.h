@@ -6,18 +6,36 @@
 #define HV_SYNIC_HV_STATE_H
 
 #include "core/spinlock.h"
+#include "synic/stimer.h"
 #include "synic/synic.h"
 
+/* A page of the hypervisor's that the guest sees over one of its RAM pages, read-only. */
+struct hv_overlay {
+	union hv_page_msr msr;   /* the guest's MSR: enable and page number */
+	paddr_t page;            /* the hypervisor's page shown there */
+};
+
+/* The partition's reference time: ((TSC * scale) >> 64) + offset, in 100 ns (TLFS 12.6-12.7). */
+struct hv_ref_clock {
+	uint64_t scale;
+	int64_t offset;
+	bool tsc_reliable;       /* invariant TSC: the TSC page may be used */
+	uint64_t last;           /* the highest TIME_REF_COUNT read: reads never go back */
+};
+
 struct hv_partition {
-	struct spinlock lock;          /* GUEST_OS_ID and HYPERCALL writes */
+	struct spinlock lock;          /* GUEST_OS_ID and the overlay MSRs */
 	uint64_t guest_os_id;
-	union hv_page_msr hypercall;
-	paddr_t hypercall_page;        /* the hypervisor's page the guest sees at the hypercall GPA */
+	struct hv_overlay hypercall;
+	struct hv_overlay tsc_page;
+	struct hv_ref_clock clock;
 	uint32_t hints;                /* CPUID 0x40000004.EAX, decided when the partition is made */
 };
 
 struct hv_vcpu {
 	struct synic synic;
+	struct stimers stimers;
+	uint64_t stimer_tsc;           /* the TSC when the earliest synthetic timer is due, 0: none */
 };
 
 #endif

@@ -36,7 +36,10 @@ static uint32_t decide_hints(const struct partition *p)
 	return hints;
 }
 
-/* The hypercall page: the backend's VMCALL or VMMCALL, then RET (TLFS, "Establishing the Hypercall Interface"). */
+/*
+ * The hypercall page: the backend's VMCALL or VMMCALL, then RET (TLFS,
+ * "Establishing the Hypercall Interface"); then the reference time.
+ */
 bool hv_partition_init(struct partition *p)
 {
 	paddr_t page = frames_alloc_zeroed(1, 1, FRAMES_NO_LIMIT);
@@ -46,9 +49,9 @@ bool hv_partition_init(struct partition *p)
 		return false;
 	memcpy(code, backend->hypercall_insn, sizeof(backend->hypercall_insn));
 	code[sizeof(backend->hypercall_insn)] = RET;
-	p->hv = (struct hv_partition){ .lock = SPINLOCK_INIT, .hypercall_page = page,
+	p->hv = (struct hv_partition){ .lock = SPINLOCK_INIT, .hypercall.page = page,
 				       .hints = decide_hints(p) };
-	return true;
+	return hv_time_init(p);
 }
 
 static void *env_guest_page(void *ctx, uint64_t gpa)
@@ -81,6 +84,22 @@ static const struct synic_env synic_env = {
 	.kick = env_kick,
 };
 
+static bool timer_deliver(void *ctx, unsigned int sint, const struct hv_message *msg)
+{
+	return synic_deliver_now(&((struct vcpu *)ctx)->hv.synic, sint, msg);
+}
+
+/* A direct-mode timer raises its own vector, edge-triggered (TLFS 12.3.3). */
+static void timer_raise(void *ctx, uint8_t vector)
+{
+	vlapic_accept_irq(&((struct vcpu *)ctx)->apic, vector, false);
+}
+
+static const struct stimer_env stimer_env = {
+	.deliver = timer_deliver,
+	.raise = timer_raise,
+};
+
 bool hv_vcpu_init(struct vcpu *v)
 {
 	size_t pages = ALIGN_UP(HV_SINT_COUNT * sizeof(struct synic_queue), PAGE_SIZE) / PAGE_SIZE;
@@ -89,17 +108,21 @@ bool hv_vcpu_init(struct vcpu *v)
 	if (!queues)
 		return false;
 	synic_init(&v->hv.synic, phys_to_virt(queues), &synic_env, v);
+	stimers_init(&v->hv.stimers, &stimer_env, v);
 	return true;
 }
 
 void hv_vcpu_before_entry(struct vcpu *v)
 {
 	synic_deliver_posted(&v->hv.synic);
+	hv_vcpu_poll_timers(v);
 }
 
+/* An EOI acknowledges the SINTs on its vector: queued and timer messages go again. */
 void hv_vcpu_eoi(struct vcpu *v, uint8_t vector)
 {
 	synic_eoi(&v->hv.synic, vector);
+	hv_vcpu_sints_acked(v, synic_sints_of_vector(&v->hv.synic, vector));
 }
 
 const uint64_t *hv_vcpu_eoi_vectors(const struct vcpu *v)

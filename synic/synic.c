@@ -212,16 +212,55 @@ static void write_slot(struct hv_message *slot, const struct hv_message *msg, bo
 	__atomic_store_n(&slot->type, msg->type, __ATOMIC_RELEASE);
 }
 
+/* The slot is free: or else MessagePending tells the guest to EOM when it frees it. */
+static bool claim_slot(struct hv_message *slot)
+{
+	if (__atomic_load_n(&slot->type, __ATOMIC_ACQUIRE) == HV_MESSAGE_NONE)
+		return true;
+	__atomic_fetch_or(&slot->flags, HV_MESSAGE_FLAG_PENDING, __ATOMIC_RELAXED);
+	return false;
+}
+
+static void raise_sint(struct synic *s, unsigned int n)
+{
+	union hv_sint sint = sint_get(s, n);
+
+	if (sint_interrupts(sint))
+		s->env->raise(s->ctx, (uint8_t)sint.vector, sint.auto_eoi);
+}
+
+bool synic_deliver_now(struct synic *s, unsigned int sint, const struct hv_message *msg)
+{
+	struct hv_message *page = enabled_page(s, &s->simp);
+
+	if (!page || !claim_slot(&page[sint]))
+		return false;
+	write_slot(&page[sint], msg, false);
+	raise_sint(s, sint);
+	return true;
+}
+
+uint32_t synic_sints_of_vector(const struct synic *s, uint8_t vector)
+{
+	uint32_t mask = 0;
+
+	for (unsigned int n = 0; n < HV_SINT_COUNT; n++) {
+		union hv_sint sint = sint_get(s, n);
+
+		if (sint.vector == vector && sint_interrupts(sint))
+			mask |= BIT(n);
+	}
+	return mask;
+}
+
 /* Delivers the head of SINT n's queue if its slot is free; the lock is held. */
 static bool deliver_one(struct synic *s, struct hv_message *page, unsigned int n)
 {
 	struct synic_queue *q = &s->queues[n];
 	struct hv_message *slot = &page[n];
 
-	if (__atomic_load_n(&slot->type, __ATOMIC_ACQUIRE) != HV_MESSAGE_NONE) {
-		__atomic_fetch_or(&slot->flags, HV_MESSAGE_FLAG_PENDING, __ATOMIC_RELAXED);
+	if (!claim_slot(slot))
 		return false;
-	}
 	write_slot(slot, &q->msgs[q->head], q->count > 1);
 	q->head = (q->head + 1) % SYNIC_QUEUE_LEN;
 	if (--q->count == 0)
@@ -241,12 +280,9 @@ void synic_deliver(struct synic *s)
 		if ((s->queued & BIT(n)) && deliver_one(s, page, n))
 			raise |= BIT(n);
 	spin_unlock(&s->lock);
-	for (unsigned int n = 0; n < HV_SINT_COUNT; n++) {
-		union hv_sint sint = sint_get(s, n);
-
-		if ((raise & BIT(n)) && sint_interrupts(sint))
-			s->env->raise(s->ctx, (uint8_t)sint.vector, sint.auto_eoi);
-	}
+	for (unsigned int n = 0; n < HV_SINT_COUNT; n++)
+		if (raise & BIT(n))
+			raise_sint(s, n);
 }
 
 /* A plain load first: the exchange, a locked instruction, only when something came. */

@@ -94,6 +94,16 @@ void synic_deliver_posted(struct synic *s);
 /* The guest retired vector (EOI, either path): if a SINT uses it, synic_deliver(). */
 void synic_eoi(struct synic *s, uint8_t vector);
 
+/*
+ * On the owner's CPU: puts a message of the hypervisor's own (a timer's) into
+ * SINT sint's slot now and interrupts; false when the SynIC or its page is
+ * off or the slot is busy (MessagePending is then set there).
+ */
+bool synic_deliver_now(struct synic *s, unsigned int sint, const struct hv_message *msg);
+
+/* The SINTs (a bit each) that interrupt on vector. */
+uint32_t synic_sints_of_vector(const struct synic *s, uint8_t vector);
+
 /* Whether vector is an auto-EOI SINT's. */
 bool synic_vector_is_auto_eoi(const struct synic *s, uint8_t vector);
 

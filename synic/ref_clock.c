@@ -1,0 +1,58 @@
+/* The partition reference time from the TSC (TLFS, "Partition Reference Time Enlightenment"). */
+#include "synic/ref_clock.h"
+
+#define KHZ_PER_REF_HZ 10000 /* tsc_khz * 1000 / HV_REF_HZ = tsc_khz / 10000 TSC ticks per unit */
+
+static uint64_t mul_hi(uint64_t a, uint64_t b)
+{
+	return (uint64_t)(((unsigned __int128)a * b) >> 64);
+}
+
+/* (hi:lo) / d where hi < d, so the quotient fits: one DIV. */
+static uint64_t div_128_64(uint64_t hi, uint64_t lo, uint64_t d)
+{
+	uint64_t q, r;
+
+	asm("divq %4" : "=a"(q), "=d"(r) : "a"(lo), "d"(hi), "rm"(d));
+	(void)r;
+	return q;
+}
+
+/* scale = 2^64 * HV_REF_HZ / (tsc_khz * 1000) = 2^64 * 10000 / tsc_khz */
+void ref_clock_init(struct hv_ref_clock *c, uint64_t tsc_khz, uint64_t start, bool reliable)
+{
+	bool scalable = tsc_khz > KHZ_PER_REF_HZ;
+
+	c->scale = scalable ? div_128_64(KHZ_PER_REF_HZ, 0, tsc_khz) : 0;
+	c->offset = -(int64_t)mul_hi(start, c->scale);
+	c->tsc_reliable = reliable && scalable;
+	c->last = 0;
+}
+
+uint64_t ref_clock_at(const struct hv_ref_clock *c, uint64_t tsc)
+{
+	return mul_hi(tsc, c->scale) + (uint64_t)c->offset;
+}
+
+/*
+ * The inverse through the TSC rate, split so that nothing overflows: units
+ * of 10000 ticks-per-kHz whole, then the rest; one unit more makes up for the
+ * scale's rounding down, so the clock has surely reached ref there.
+ */
+uint64_t ref_clock_tsc_for(const struct hv_ref_clock *c, uint64_t tsc_khz, uint64_t ref)
+{
+	uint64_t x = ref - (uint64_t)c->offset;
+	uint64_t tsc = x / KHZ_PER_REF_HZ * tsc_khz + x % KHZ_PER_REF_HZ * tsc_khz / KHZ_PER_REF_HZ;
+
+	return tsc + tsc_khz / KHZ_PER_REF_HZ + 1;
+}
+
+void ref_clock_fill_page(const struct hv_ref_clock *c, struct hv_ref_tsc_page *page)
+{
+	page->sequence = 0;
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	page->scale = c->scale;
+	page->offset = c->offset;
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	page->sequence = c->tsc_reliable ? 1 : 0;
+}
