@@ -5,6 +5,7 @@
 struct hv_target {
 	struct vcpu *vcpu;
 	const struct guest_connection *conn;
+	uint32_t *buffers; /* the connection's message buffers in use */
 };
 
 static bool may_use(const struct partition *owner, const struct guest_connection *c,
@@ -27,7 +28,7 @@ static bool find_target(const struct partition *sender, uint32_t id, bool event,
 
 			if (c->id != id || c->event != event || !may_use(p, c, sender))
 				continue;
-			*t = (struct hv_target){ p->vcpus[c->vp], c };
+			*t = (struct hv_target){ p->vcpus[c->vp], c, &p->hv.conn_buffers[j] };
 			return true;
 		}
 	}
@@ -51,7 +52,7 @@ enum hv_status hv_post_message(struct partition *sender, const struct hv_post_me
 	msg.payload_size = (uint8_t)in->payload_size;
 	msg.origin = in->connection_id;
 	memcpy(msg.payload, in->payload, in->payload_size);
-	return synic_post_message(&t.vcpu->hv.synic, t.conn->sint, &msg);
+	return synic_post_message(&t.vcpu->hv.synic, t.conn->sint, &msg, t.buffers);
 }
 
 /* A connection is one flag: FlagNumber, relative to it, can only be 0. */

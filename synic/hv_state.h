@@ -5,6 +5,7 @@
 #ifndef HV_SYNIC_HV_STATE_H
 #define HV_SYNIC_HV_STATE_H
 
+#include "core/guest_config.h"
 #include "core/spinlock.h"
 #include "synic/stimer.h"
 #include "synic/synic.h"
@@ -30,10 +31,13 @@ struct hv_partition {
 	struct hv_overlay tsc_page;
 	struct hv_ref_clock clock;
 	uint32_t hints;                /* CPUID 0x40000004.EAX, decided when the partition is made */
+	/* Message buffers in use per connection (config.conns), under the target SynIC's lock */
+	uint32_t conn_buffers[GUEST_MAX_CONNECTIONS];
 };
 
 struct hv_vcpu {
 	struct synic synic;
+	struct synic_queue queues[HV_SINT_COUNT];
 	struct stimers stimers;
 	uint64_t stimer_tsc;           /* the TSC when the earliest synthetic timer is due, 0: none */
 };

@@ -100,14 +100,44 @@ static const struct stimer_env stimer_env = {
 	.raise = timer_raise,
 };
 
+/* Room on each SINT for every buffer of the message connections that target it. */
+static unsigned int queue_size(const struct vcpu *v, unsigned int sint)
+{
+	const struct guest_config *cfg = &v->partition->config;
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; i < cfg->nr_conns; i++)
+		n += !cfg->conns[i].event && cfg->conns[i].vp == v->index && cfg->conns[i].sint == sint;
+	return n * SYNIC_BUFFERS_PER_CONNECTION;
+}
+
+static bool alloc_queues(struct vcpu *v)
+{
+	size_t total = 0, bytes;
+	paddr_t pa;
+	struct synic_queued *ring;
+
+	for (unsigned int n = 0; n < HV_SINT_COUNT; n++)
+		total += v->hv.queues[n].size = queue_size(v, n);
+	bytes = total * sizeof(struct synic_queued);
+	if (!bytes)
+		return true;
+	pa = frames_alloc_zeroed(ALIGN_UP(bytes, PAGE_SIZE) / PAGE_SIZE, 1, FRAMES_NO_LIMIT);
+	if (!pa)
+		return false;
+	ring = phys_to_virt(pa);
+	for (unsigned int n = 0; n < HV_SINT_COUNT; n++) {
+		v->hv.queues[n].ring = ring;
+		ring += v->hv.queues[n].size;
+	}
+	return true;
+}
+
 bool hv_vcpu_init(struct vcpu *v)
 {
-	size_t pages = ALIGN_UP(HV_SINT_COUNT * sizeof(struct synic_queue), PAGE_SIZE) / PAGE_SIZE;
-	paddr_t queues = frames_alloc_zeroed(pages, 1, FRAMES_NO_LIMIT);
-
-	if (!queues)
+	if (!alloc_queues(v))
 		return false;
-	synic_init(&v->hv.synic, phys_to_virt(queues), &synic_env, v);
+	synic_init(&v->hv.synic, v->hv.queues, &synic_env, v);
 	stimers_init(&v->hv.stimers, &stimer_env, v);
 	return true;
 }

@@ -155,22 +155,30 @@ static void *enabled_page(const struct synic *s, const union hv_page_msr *reg)
 	return s->env->guest_page(s->ctx, (uint64_t)r.pfn << PAGE_SHIFT);
 }
 
-enum hv_status synic_post_message(struct synic *s, unsigned int sint,
-				  const struct hv_message *msg)
+static bool enqueue(struct synic *s, unsigned int sint, const struct hv_message *msg,
+		    uint32_t *buffers)
 {
 	struct synic_queue *q = &s->queues[sint];
+
+	if (*buffers >= SYNIC_BUFFERS_PER_CONNECTION || q->count == q->size)
+		return false;
+	(*buffers)++;
+	q->ring[(q->head + q->count++) % q->size] = (struct synic_queued){ *msg, buffers };
+	__atomic_fetch_or(&s->queued, BIT(sint), __ATOMIC_RELEASE);
+	__atomic_store_n(&s->posted, true, __ATOMIC_RELEASE);
+	return true;
+}
+
+enum hv_status synic_post_message(struct synic *s, unsigned int sint,
+				  const struct hv_message *msg, uint32_t *buffers)
+{
 	enum hv_status status = HV_STATUS_SUCCESS;
 
 	if (!enabled_page(s, &s->simp))
 		return HV_STATUS_INVALID_SYNIC_STATE;
 	spin_lock(&s->lock);
-	if (q->count == SYNIC_QUEUE_LEN) {
+	if (!enqueue(s, sint, msg, buffers))
 		status = HV_STATUS_INSUFFICIENT_BUFFERS;
-	} else {
-		q->msgs[(q->head + q->count++) % SYNIC_QUEUE_LEN] = *msg;
-		__atomic_fetch_or(&s->queued, BIT(sint), __ATOMIC_RELEASE);
-		__atomic_store_n(&s->posted, true, __ATOMIC_RELEASE);
-	}
 	spin_unlock(&s->lock);
 	if (status == HV_STATUS_SUCCESS)
 		s->env->kick(s->ctx);
@@ -261,8 +269,9 @@ static bool deliver_one(struct synic *s, struct hv_message *page, unsigned int n
 
 	if (!claim_slot(slot))
 		return false;
-	write_slot(slot, &q->msgs[q->head], q->count > 1);
-	q->head = (q->head + 1) % SYNIC_QUEUE_LEN;
+	write_slot(slot, &q->ring[q->head].msg, q->count > 1);
+	(*q->ring[q->head].buffers)--;
+	q->head = (q->head + 1) % q->size;
 	if (--q->count == 0)
 		__atomic_fetch_and(&s->queued, ~(uint32_t)BIT(n), __ATOMIC_RELAXED);
 	return true;

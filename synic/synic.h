@@ -29,11 +29,18 @@ struct synic_env {
 	void (*kick)(void *ctx);
 };
 
-#define SYNIC_QUEUE_LEN 16 /* messages waiting per SINT (TLFS 11.4: 16 buffers per port) */
+#define SYNIC_BUFFERS_PER_CONNECTION 16 /* TLFS 11.4: the message buffers of a port */
 
+/* A message waiting, and the count of buffers in use of the connection it came by. */
+struct synic_queued {
+	struct hv_message msg;
+	uint32_t *buffers;
+};
+
+/* A SINT's messages, oldest first, in a ring the owner sized for its connections. */
 struct synic_queue {
-	unsigned int head, count;
-	struct hv_message msgs[SYNIC_QUEUE_LEN];
+	unsigned int head, count, size;
+	struct synic_queued *ring;
 };
 
 struct synic {
@@ -50,6 +57,7 @@ struct synic {
 	void *ctx;
 };
 
+/* queues: HV_SINT_COUNT of them, their rings set; emptied here. */
 void synic_init(struct synic *s, struct synic_queue *queues, const struct synic_env *env,
 		void *ctx);
 
@@ -63,12 +71,15 @@ bool synic_msr_write(struct synic *s, uint32_t msr, uint64_t val);
  * In the two calls below sint is below HV_SINT_COUNT: the connections that
  * name it are checked when they are declared.
  *
- * Queues msg for SINT sint, from any CPU: INVALID_SYNIC_STATE when the SynIC
- * or its message page is disabled, INSUFFICIENT_BUFFERS when the SINT's queue
- * is full, else SUCCESS (also into a busy slot: the message waits).
+ * Queues msg for SINT sint, from any CPU, taking one of the sending
+ * connection's SYNIC_BUFFERS_PER_CONNECTION buffers (*buffers counts those in
+ * use; the owner gives it back when the message goes into the slot):
+ * INVALID_SYNIC_STATE when the SynIC or its message page is disabled,
+ * INSUFFICIENT_BUFFERS when the connection has none left, else SUCCESS (also
+ * into a busy slot: the message waits).
  */
 enum hv_status synic_post_message(struct synic *s, unsigned int sint,
-				  const struct hv_message *msg);
+				  const struct hv_message *msg, uint32_t *buffers);
 
 /*
  * Sets event flag `flag` of SINT sint, from any CPU, interrupting only when

@@ -21,7 +21,11 @@
 #define MAX_RAISES 64
 
 static uint8_t ram[RAM_SIZE] __aligned(4096);
+#define QUEUE_SIZE (2 * SYNIC_BUFFERS_PER_CONNECTION) /* two connections per SINT */
+
 static struct synic_queue queues[HV_SINT_COUNT];
+static struct synic_queued rings[HV_SINT_COUNT][QUEUE_SIZE];
+static uint32_t buffers[HV_SINT_COUNT][2];	/* per SINT: connection 0 and 1 */
 static struct synic syn;
 
 static struct {
@@ -64,6 +68,11 @@ static int setup(void **state)
 	(void)state;
 	memset(ram, 0, sizeof(ram));
 	memset(queues, 0x5a, sizeof(queues));	/* synic_init must reset them */
+	memset(buffers, 0, sizeof(buffers));
+	for (unsigned int i = 0; i < HV_SINT_COUNT; i++) {
+		queues[i].ring = rings[i];
+		queues[i].size = QUEUE_SIZE;
+	}
 	memset(&seen, 0, sizeof(seen));
 	synic_init(&syn, queues, &env, &ctx_token);
 	return 0;
@@ -127,7 +136,7 @@ static void post_ok(unsigned int n, uint32_t type, uint8_t first)
 {
 	struct hv_message m = make_msg(type, 8, 0x100 + n, first);
 
-	assert_int_equal(synic_post_message(&syn, n, &m), HV_STATUS_SUCCESS);
+	assert_int_equal(synic_post_message(&syn, n, &m, buffers[n]), HV_STATUS_SUCCESS);
 }
 
 /* The guest still holds an unread message in slot n. */
@@ -204,7 +213,7 @@ static void test_sversion_write_gp(void **state)
 static void test_unknown_msr_gp(void **state)
 {
 	static const uint32_t unknown[] = { 0x40000085, 0x4000008f, 0x400000a0, 0x4000007f,
-					    HV_MSR_EOI, 0 };
+					    0x40000070 /* HV_X64_MSR_EOI */, 0 };
 	uint64_t val;
 
 	(void)state;
@@ -428,7 +437,7 @@ static void test_post_copies_only_payload_size_bytes(void **state)
 	(void)state;
 	enable_sint(4, 0x94);
 	memset(slot(4)->payload, 0x55, HV_MESSAGE_PAYLOAD_MAX);	/* stale, but the slot is free */
-	assert_int_equal(synic_post_message(&syn, 4, &m), HV_STATUS_SUCCESS);
+	assert_int_equal(synic_post_message(&syn, 4, &m, buffers[4]), HV_STATUS_SUCCESS);
 	synic_deliver(&syn);
 	assert_int_equal(slot(4)->type, 0x22);
 	assert_int_equal(slot(4)->payload_size, 3);
@@ -477,7 +486,7 @@ static void test_post_scontrol_disabled_invalid_state(void **state)
 	(void)state;
 	enable_sint(2, 0x92);
 	wr(HV_MSR_SCONTROL, 0);
-	assert_int_equal(synic_post_message(&syn, 2, &m), HV_STATUS_INVALID_SYNIC_STATE);
+	assert_int_equal(synic_post_message(&syn, 2, &m, buffers[2]), HV_STATUS_INVALID_SYNIC_STATE);
 	assert_int_equal(seen.kicks, 0);
 	assert_int_equal(syn.queued, 0);
 	wr(HV_MSR_SCONTROL, 1);			/* nothing was queued */
@@ -491,7 +500,7 @@ static void test_post_simp_disabled_invalid_state(void **state)
 	(void)state;
 	enable_sint(2, 0x92);
 	wr(HV_MSR_SIMP, SIMP_GPA);
-	assert_int_equal(synic_post_message(&syn, 2, &m), HV_STATUS_INVALID_SYNIC_STATE);
+	assert_int_equal(synic_post_message(&syn, 2, &m, buffers[2]), HV_STATUS_INVALID_SYNIC_STATE);
 	assert_int_equal(seen.kicks, 0);
 	assert_int_equal(syn.queued, 0);
 }
@@ -501,7 +510,7 @@ static void test_post_busy_slot_sets_pending_no_raise(void **state)
 	(void)state;
 	enable_sint(2, 0x92);
 	occupy_slot(2);
-	assert_int_equal(synic_post_message(&syn, 2, &(struct hv_message){ .type = 1 }),
+	assert_int_equal(synic_post_message(&syn, 2, &(struct hv_message){ .type = 1 }, buffers[2]),
 			 HV_STATUS_SUCCESS);
 	synic_deliver(&syn);
 	assert_int_equal(slot(2)->type, 0x1234);
@@ -560,7 +569,7 @@ static void test_deliver_posted_tries_once_per_post(void **state)
 	enable_synic();
 	enable_sint(2, 0x92);
 	occupy_slot(2);
-	assert_int_equal(synic_post_message(&syn, 2, &(struct hv_message){ .type = 1 }),
+	assert_int_equal(synic_post_message(&syn, 2, &(struct hv_message){ .type = 1 }, buffers[2]),
 			 HV_STATUS_SUCCESS);
 	synic_deliver_posted(&syn);
 	assert_true(slot(2)->flags & HV_MESSAGE_FLAG_PENDING);
@@ -572,19 +581,50 @@ static void test_deliver_posted_tries_once_per_post(void **state)
 	assert_raised_once(0x92, false);
 }
 
-static void test_queue_full_insufficient_buffers(void **state)
+/* 16 buffers per connection: the 17th message of one is refused, another still has its own. */
+static void test_connection_buffers_run_out(void **state)
 {
 	struct hv_message m = make_msg(1, 8, 0, 0);
 
 	(void)state;
 	enable_sint(2, 0x92);
 	occupy_slot(2);
-	for (unsigned int i = 0; i < SYNIC_QUEUE_LEN; i++)
+	for (unsigned int i = 0; i < SYNIC_BUFFERS_PER_CONNECTION; i++)
 		post_ok(2, 1, (uint8_t)i);
 	synic_deliver(&syn);			/* the slot is busy: all 16 still wait */
-	assert_int_equal(synic_post_message(&syn, 2, &m), HV_STATUS_INSUFFICIENT_BUFFERS);
-	assert_int_equal(seen.kicks, SYNIC_QUEUE_LEN);
-	assert_int_equal(synic_post_message(&syn, 3, &m), HV_STATUS_SUCCESS);	/* per SINT */
+	assert_int_equal(synic_post_message(&syn, 2, &m, buffers[2]),
+			 HV_STATUS_INSUFFICIENT_BUFFERS);
+	assert_int_equal(seen.kicks, SYNIC_BUFFERS_PER_CONNECTION);
+	assert_int_equal(synic_post_message(&syn, 2, &m, &buffers[2][1]), HV_STATUS_SUCCESS);
+}
+
+/* A buffer comes back when its message goes into the slot. */
+static void test_delivery_gives_the_buffer_back(void **state)
+{
+	(void)state;
+	enable_sint(2, 0x92);
+	post_ok(2, 1, 0x10);
+	post_ok(2, 1, 0x20);
+	assert_int_equal(buffers[2][0], 2);
+	synic_deliver(&syn);
+	assert_int_equal(buffers[2][0], 1);
+	guest_frees_slot(2);
+	wr(HV_MSR_EOM, 0);
+	assert_int_equal(buffers[2][0], 0);
+}
+
+/* A ring the owner sized too small refuses too, rather than overwrite. */
+static void test_full_ring_refuses(void **state)
+{
+	struct hv_message m = make_msg(1, 8, 0, 0);
+
+	(void)state;
+	queues[2].size = 1;
+	enable_sint(2, 0x92);
+	occupy_slot(2);
+	post_ok(2, 1, 0x10);
+	assert_int_equal(synic_post_message(&syn, 2, &m, &buffers[2][1]),
+			 HV_STATUS_INSUFFICIENT_BUFFERS);
 }
 
 static void test_queue_drains_in_order_with_pending_flags(void **state)
@@ -786,7 +826,9 @@ int main(void)
 		cmocka_unit_test_setup(test_eoi_of_sint_vector_delivers_queued_message, setup),
 		cmocka_unit_test_setup(test_eoi_of_unrelated_vector_does_not_deliver, setup),
 		cmocka_unit_test_setup(test_deliver_posted_tries_once_per_post, setup),
-		cmocka_unit_test_setup(test_queue_full_insufficient_buffers, setup),
+		cmocka_unit_test_setup(test_connection_buffers_run_out, setup),
+		cmocka_unit_test_setup(test_delivery_gives_the_buffer_back, setup),
+		cmocka_unit_test_setup(test_full_ring_refuses, setup),
 		cmocka_unit_test_setup(test_queue_drains_in_order_with_pending_flags, setup),
 		cmocka_unit_test_setup(test_queue_survives_simp_disable_and_each_post_kicks, setup),
 		cmocka_unit_test_setup(test_queue_survives_scontrol_disable, setup),
