@@ -382,6 +382,60 @@ const char *guest_config_parse(const char *cmdline, const char *default_name,
 	return cfg->name[0] ? NULL : apply_default_name(cfg, default_name);
 }
 
+static bool same_name(const char *a, const char *b)
+{
+	return !strncmp(a, b, GUEST_NAME_MAX + 1);
+}
+
+static bool guest_named(const struct guest_config *const *cfgs, unsigned int n, const char *name)
+{
+	for (unsigned int i = 0; i < n; i++)
+		if (cfgs[i] && same_name(cfgs[i]->name, name))
+			return true;
+	return false;
+}
+
+/* Who may send on c, declared by guest g: from=NAME, or g itself. */
+static const char *sender_of(const struct guest_config *g, const struct guest_connection *c)
+{
+	return c->from[0] ? c->from : g->name;
+}
+
+/* An earlier guest's connection with c's id that c's sender can also reach, or NULL. */
+static const struct guest_config *clash(const struct guest_config *const *cfgs, unsigned int i,
+					const struct guest_connection *c)
+{
+	const char *sender = sender_of(cfgs[i], c);
+
+	for (unsigned int k = 0; k < i; k++)
+		for (unsigned int j = 0; cfgs[k] && j < cfgs[k]->nr_conns; j++)
+			if (cfgs[k]->conns[j].id == c->id &&
+			    same_name(sender_of(cfgs[k], &cfgs[k]->conns[j]), sender))
+				return cfgs[k];
+	return NULL;
+}
+
+const char *guest_connections_check(const struct guest_config *const *cfgs, unsigned int n,
+				    unsigned int i, char *why, size_t size)
+{
+	for (unsigned int j = 0; j < cfgs[i]->nr_conns; j++) {
+		const struct guest_connection *c = &cfgs[i]->conns[j];
+		const struct guest_config *other = clash(cfgs, i, c);
+
+		if (c->from[0] && (same_name(c->from, cfgs[i]->name) || !guest_named(cfgs, n, c->from))) {
+			fmt_snprintf(why, size, "connection 0x%x: from=%s names no other guest",
+				     c->id, c->from);
+			return why;
+		}
+		if (other) {
+			fmt_snprintf(why, size, "connection 0x%x: guest %s already has it for %s",
+				     c->id, other->name, sender_of(cfgs[i], c));
+			return why;
+		}
+	}
+	return NULL;
+}
+
 /* A leading dot starts a hidden file's name, not an extension. */
 static size_t stem_length(const char *base)
 {

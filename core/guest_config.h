@@ -58,6 +58,16 @@ const char *guest_config_parse(const char *cmdline, const char *default_name,
 			       struct guest_config *cfg);
 
 /*
+ * Checks guest i's connections against all the guests' configurations
+ * (cfgs[0..n), NULL for modules that are not guests): each from=NAME must
+ * name another guest, and no sender may reach two connections with the same
+ * id (one of guest i's and one declared earlier, in cfgs[0..i)). NULL when
+ * they are good, else a message in why.
+ */
+const char *guest_connections_check(const struct guest_config *const *cfgs, unsigned int n,
+				    unsigned int i, char *why, size_t size);
+
+/*
  * The default guest name for a module path: its base name without the last
  * extension ("/boot/m0-hello.elf" -> "m0-hello"), characters outside
  * [A-Za-z0-9_.-] replaced by '_', truncated to GUEST_NAME_MAX; "guest" when

@@ -212,10 +212,31 @@ static void create_partition(const struct module_config *mc)
 		 p->nr_vcpus > 1 ? " and up" : "", p->mem_size / MiB, p->mem_hpa);
 }
 
+/* A guest whose connections are bad (core/guest_config.c) is refused before any starts. */
+static void check_connections(unsigned int nr_modules)
+{
+	const struct guest_config *cfgs[BOOT_MAX_MODULES];
+	char why[GUEST_CONFIG_ERROR_MAX];
+
+	for (unsigned int i = 0; i < nr_modules; i++) {
+		const struct module_config *mc = &module_configs[i];
+
+		cfgs[i] = mc->valid && !mc->cfg.for_name[0] ? &mc->cfg : NULL;
+	}
+	for (unsigned int i = 0; i < nr_modules; i++) {
+		if (!cfgs[i] || !guest_connections_check(cfgs, nr_modules, i, why, sizeof(why)))
+			continue;
+		log_err("guest %s refused: %s", cfgs[i]->name, why);
+		module_configs[i].valid = false;
+		cfgs[i] = NULL;
+	}
+}
+
 void partitions_create(const struct boot_info *bi)
 {
 	for (unsigned int i = 0; i < bi->nr_modules; i++)
 		parse_module_config(i, &bi->modules[i]);
+	check_connections(bi->nr_modules);
 	for (unsigned int i = 0; i < bi->nr_modules; i++) {
 		if (!module_configs[i].valid || module_configs[i].cfg.for_name[0])
 			continue;

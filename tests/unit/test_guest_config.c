@@ -445,6 +445,56 @@ static void test_name_from_path(void **state)
 	expect_name("/boot/.elf", ".elf");
 }
 
+/* The guests a, b and c with the given options; cfgs[i] as partition.c hands them over. */
+static struct guest_config three[3];
+static const struct guest_config *cfgs[3];
+
+static void guests(const char *a, const char *b, const char *c)
+{
+	const char *lines[3] = { a, b, c };
+	const char *names[3] = { "a", "b", "c" };
+
+	for (unsigned int i = 0; i < 3; i++) {
+		assert_null(guest_config_parse(lines[i], names[i], &three[i]));
+		cfgs[i] = &three[i];
+	}
+}
+
+static const char *check_guest(unsigned int i)
+{
+	static char why[GUEST_CONFIG_ERROR_MAX];
+
+	return guest_connections_check(cfgs, 3, i, why, sizeof(why));
+}
+
+static void test_links_from_names_a_guest(void **state)
+{
+	(void)state;
+	guests("msg=5:vp=0:sint=1", "msg=6:vp=0:sint=1:from=a", "event=6:vp=0:sint=2:flag=1:from=b");
+	assert_null(check_guest(0));
+	assert_null(check_guest(1));
+	assert_null(check_guest(2));
+	guests("", "msg=5:vp=0:sint=1:from=nobody", "msg=5:vp=0:sint=1:from=c");
+	assert_string_equal(check_guest(1), "connection 0x5: from=nobody names no other guest");
+	assert_string_equal(check_guest(2), "connection 0x5: from=c names no other guest");
+	guests("", "", "msg=7:vp=0:sint=1:from=a");
+	cfgs[0] = NULL; /* a module that is not a guest, or one refused */
+	assert_non_null(check_guest(2));
+}
+
+/* Sender a could reach two connections 5: the later guest's is refused. */
+static void test_links_clash_per_sender(void **state)
+{
+	(void)state;
+	guests("msg=5:vp=0:sint=1", "event=5:vp=0:sint=1:flag=3:from=a", "msg=5:vp=0:sint=2");
+	assert_null(check_guest(0));
+	assert_string_equal(check_guest(1), "connection 0x5: guest a already has it for a");
+	assert_null(check_guest(2)); /* c's own 5 is for c alone */
+	guests("", "msg=9:vp=0:sint=1:from=a", "msg=9:vp=0:sint=1:from=a");
+	assert_null(check_guest(1));
+	assert_string_equal(check_guest(2), "connection 0x9: guest b already has it for a");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -474,6 +524,8 @@ int main(void)
 		cmocka_unit_test(test_connection_duplicate_ids),
 		cmocka_unit_test(test_connection_vp_below_cpus),
 		cmocka_unit_test(test_connection_limit),
+		cmocka_unit_test(test_links_from_names_a_guest),
+		cmocka_unit_test(test_links_clash_per_sender),
 		cmocka_unit_test(test_name_from_path),
 	};
 
