@@ -218,11 +218,16 @@ void guest_apic_eoi_induced(struct vcpu *v, const struct exit_event *e)
 }
 
 /* The host timer of the vCPU's CPU serves its APIC timer and its synthetic timers. */
-static void arm_host_timer(struct vcpu *v)
+static uint64_t host_deadline(struct vcpu *v)
 {
 	uint64_t apic = vlapic_timer_deadline(&v->apic), hv = hv_vcpu_timer_deadline(v);
 
-	lapic_timer_arm(!apic || (hv && hv < apic) ? hv : apic);
+	return !apic || (hv && hv < apic) ? hv : apic;
+}
+
+static void arm_host_timer(struct vcpu *v)
+{
+	lapic_timer_arm(host_deadline(v));
 }
 
 void guest_apic_before_entry(struct vcpu *v)
@@ -249,10 +254,15 @@ static bool wake_condition(struct vcpu *v)
 	       vlapic_pending_vector(&v->apic) >= 0 || vlapic_pending_auto_eoi(&v->apic) >= 0;
 }
 
+/* A deadline already past is served by looking again, not by a host timer armed to fire at once. */
 void guest_apic_wait_for_interrupt(struct vcpu *v)
 {
 	while (!wake_condition(v)) {
-		arm_host_timer(v);
+		uint64_t deadline = host_deadline(v);
+
+		if (deadline && rdtsc() >= deadline)
+			continue;
+		lapic_timer_arm(deadline);
 		asm volatile("sti; hlt; cli" ::: "memory");
 	}
 }

@@ -7,6 +7,7 @@
 #include "core/cpu_features.h"
 #include "core/frames.h"
 #include "core/percpu.h"
+#include "core/tsc.h"
 #include "synic/ref_clock.h"
 
 uint64_t hv_ref_time(const struct partition *p)
@@ -33,7 +34,7 @@ bool hv_time_init(struct partition *p)
 
 	if (!page)
 		return false;
-	ref_clock_init(&p->hv.clock, p->apic_group.tsc_khz, rdtsc(),
+	ref_clock_init(&p->hv.clock, tsc_khz(), rdtsc(),
 		       cpu_has(&this_cpu()->features, FEAT_INVARIANT_TSC));
 	ref_clock_fill_page(&p->hv.clock, phys_to_virt(page));
 	p->hv.tsc_page.page = page;
@@ -44,8 +45,7 @@ static void update_deadline(struct vcpu *v)
 {
 	uint64_t next = stimer_next_expiration(&v->hv.stimers);
 
-	v->hv.stimer_tsc = next ? ref_clock_tsc_for(&v->partition->hv.clock,
-						     v->partition->apic_group.tsc_khz, next) : 0;
+	v->hv.stimer_tsc = next ? ref_clock_tsc_for(&v->partition->hv.clock, tsc_khz(), next) : 0;
 }
 
 bool hv_vcpu_stimer_write(struct vcpu *v, uint32_t msr, uint64_t val)

@@ -33,6 +33,7 @@ struct stimers {
 
 void stimers_init(struct stimers *s, const struct stimer_env *env, void *ctx);
 
+/* The MSRs of the four timers; the two calls below take only those. */
 bool stimer_is_msr(uint32_t msr);
 bool stimer_msr_read(const struct stimers *s, uint32_t msr, uint64_t *val);
 /* false: #GP (reserved bits); now: the reference time of the write. */
