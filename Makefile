@@ -90,8 +90,15 @@ test: deps
 	$(Q)$(MAKE) --no-print-directory unit
 	$(Q)$(MAKE) --no-print-directory systest
 
+# The demo: two partitions talking through the hypervisor (guest-tests/pingpong.c).
+DEMO_PING := name=ping msg=0x10:vp=0:sint=2:from=pong event=0x11:vp=0:sint=3:flag=1:from=pong \
+	msg=0x12:vp=0:sint=2 -- ping rounds=5 delay-ms=300 heartbeat-ms=250
+DEMO_PONG := name=pong msg=0x20:vp=0:sint=2:from=ping event=0x21:vp=0:sint=3:flag=1 \
+	-- pong heartbeat-ms=250
+
 run: all
-	$(Q)tools/run --arch svm --smp 2
+	$(Q)tools/run --arch svm --smp 2 '$(BUILD)/guest-tests/pingpong.elf $(DEMO_PING)' \
+		'$(BUILD)/guest-tests/pingpong.elf $(DEMO_PONG)'
 
 # For editors (clangd): one entry per hypervisor source, with the real flags.
 compile_commands.json:

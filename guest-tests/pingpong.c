@@ -120,10 +120,11 @@ static void setup(uint64_t heartbeat_ms)
 	irq_set_handler(VEC_EVENT, event_handler);
 	irq_set_handler(VEC_TIMER, timer_handler);
 	hv_enable_hypercalls(hypercall_page);
-	hv_synic_enable(sim, sief);
+	/* SINTs first: a message that comes to a masked SINT raises no interrupt (TLFS 11.8.4) */
 	wrmsr(HV_MSR_SINT(SINT_MESSAGE), VEC_MESSAGE);
 	wrmsr(HV_MSR_SINT(SINT_EVENT), VEC_EVENT | HV_SINT_AUTO_EOI);
 	wrmsr(HV_MSR_SINT(SINT_TIMER), VEC_TIMER);
+	hv_synic_enable(sim, sief);
 	wrmsr(HV_MSR_STIMER_COUNT(0), heartbeat_ms * 10000);
 	wrmsr(HV_MSR_STIMER_CONFIG(0), HV_STIMER_ENABLE | HV_STIMER_PERIODIC |
 					       HV_STIMER_SINT(SINT_TIMER));
