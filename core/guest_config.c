@@ -126,14 +126,29 @@ static const char *parse_mem(const char *value, size_t len, struct guest_config 
 	return NULL;
 }
 
-static const char *parse_exit_counters(const char *value, size_t len, struct guest_config *cfg)
+static const char *parse_on_off(const char *value, size_t len, bool *out)
 {
 	bool on = matches("on", value, len);
 
 	if (!on && !matches("off", value, len))
 		return "expected on or off";
-	cfg->exit_counters = on;
+	*out = on;
 	return NULL;
+}
+
+static const char *parse_exit_counters(const char *value, size_t len, struct guest_config *cfg)
+{
+	return parse_on_off(value, len, &cfg->exit_counters);
+}
+
+static const char *parse_send(const char *value, size_t len, struct guest_config *cfg)
+{
+	bool on;
+	const char *why = parse_on_off(value, len, &on);
+
+	if (!why)
+		cfg->no_send = !on;
+	return why;
 }
 
 static const char *conn_usage(bool event)
@@ -283,6 +298,7 @@ static const struct option_desc options[] = {
 	{ "msg", parse_msg },
 	{ "event", parse_event },
 	{ "exit-counters", parse_exit_counters },
+	{ "send", parse_send },
 };
 
 static const char *apply_option(const char *tok, size_t len, struct guest_config *cfg)
@@ -297,7 +313,7 @@ static const char *apply_option(const char *tok, size_t len, struct guest_config
 		return options[i].parse(tok + name_len + 1, len - name_len - 1, cfg);
 	}
 	return "unknown option (expected name=, cpus=, mem=, for=, msg=, event=, "
-	       "exit-counters= or --)";
+	       "exit-counters=, send= or --)";
 }
 
 static const char *bad_option(struct guest_config *cfg, const char *tok, size_t len,

@@ -41,13 +41,15 @@ struct guest_config {
 	const char *guest_cmdline;         /* points after "-- " into the input, or "" */
 	/* lets the guest read its own exit counters through a hypervisor MSR (for tests) */
 	bool exit_counters;                /* default off */
+	/* send=off: no PostMessages or SignalEvents privilege (those calls: ACCESS_DENIED) */
+	bool no_send;
 	struct guest_connection conns[GUEST_MAX_CONNECTIONS]; /* ids all different */
 	unsigned int nr_conns;             /* how many of conns are filled in */
 	char error[GUEST_CONFIG_ERROR_MAX]; /* what guest_config_parse() returns on failure */
 };
 
 /*
- * Parses name=, cpus=, mem=, for=, exit-counters=on|off and the connections
+ * Parses name=, cpus=, mem=, for=, exit-counters=on|off, send=on|off and the connections
  * msg=ID:vp=N:sint=S[:from=NAME] and event=ID:vp=N:sint=S:flag=F[:from=NAME]
  * (ID decimal or 0x-hex, the keys after it in any order) up to "--";
  * default_name is used when there is no name= (see guest_name_from_path()).

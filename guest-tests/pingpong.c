@@ -10,7 +10,8 @@
  *         msg=0x12:vp=0:sint=2 (ping's own)
  *   pong: msg=0x20:vp=0:sint=2:from=ping event=0x21:vp=0:sint=3:flag=1 (pong's own)
  * Guest command line: "ping" or "pong", rounds=N, delay-ms=N (between rounds),
- * heartbeat-ms=N.
+ * heartbeat-ms=N; or "mute", for a guest with send=off, which checks that it
+ * may not send at all.
  */
 #include "core/fmt.h"
 #include "guest-tests/lib/guest.h"
@@ -34,6 +35,7 @@
 #define TYPE_BYE      2
 #define WAIT_US       5000000
 #define ST_SUCCESS        0x0
+#define ST_ACCESS_DENIED  0x6
 #define ST_CONNECTION_ID  0x12
 #define ST_SYNIC_STATE    0x18
 
@@ -224,6 +226,20 @@ static void run_pong(void)
 	check_closed("pong-cannot-use-its-own-from-ping", TO_PONG);
 }
 
+/* send=off: CPUID 0x40000003.EBX offers neither call, and both answer ACCESS_DENIED. */
+static void run_mute(void)
+{
+	uint32_t ebx = cpuid(0x40000003, 0).ebx;
+	uint16_t post, signal;
+
+	hv_enable_hypercalls(hypercall_page);
+	post = hv_post_message(PING_OWN, TYPE_ROUND, "x", 1);
+	signal = hv_signal_event(TO_PING_EVENT);
+	check("mute-no-send-privileges", !(ebx & (3U << 4)), "0x40000003.EBX 0x%x", ebx);
+	check("mute-post-access-denied", post == ST_ACCESS_DENIED, "status 0x%x", post);
+	check("mute-signal-access-denied", signal == ST_ACCESS_DENIED, "status 0x%x", signal);
+}
+
 void test_main(const char *cmdline)
 {
 	uint64_t rounds = 10, delay_ms = 0, heartbeat_ms = 100;
@@ -231,6 +247,10 @@ void test_main(const char *cmdline)
 	cmdline_uint(cmdline, "rounds", &rounds);
 	cmdline_uint(cmdline, "delay-ms", &delay_ms);
 	cmdline_uint(cmdline, "heartbeat-ms", &heartbeat_ms);
+	if (cmdline_has(cmdline, "mute")) {
+		run_mute();
+		return;
+	}
 	setup(heartbeat_ms);
 	if (cmdline_has(cmdline, "ping"))
 		run_ping(rounds, delay_ms);

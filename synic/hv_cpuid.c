@@ -25,14 +25,14 @@ static void vendor_leaf(struct cpuid_regs *r)
  * 0x40000003: the MSRs of GUEST_OS_ID/HYPERCALL, VP_INDEX, the SynIC, the
  * synthetic timers (direct mode too), the reference counter and TSC page and
  * the frequencies (which Linux wants in both EAX and EDX); the two SynIC
- * hypercalls; SINT polling.
+ * hypercalls unless send=off; SINT polling.
  */
-static void features_leaf(struct cpuid_regs *r)
+static void features_leaf(const struct partition *p, struct cpuid_regs *r)
 {
 	r->eax = HV_PRIV_ACCESS_REF_COUNTER | HV_PRIV_ACCESS_SYNIC_REGS |
 		 HV_PRIV_ACCESS_STIMER_REGS | HV_PRIV_ACCESS_HYPERCALL_MSRS |
 		 HV_PRIV_ACCESS_VP_INDEX | HV_PRIV_ACCESS_REF_TSC | HV_PRIV_ACCESS_FREQUENCY_REGS;
-	r->ebx = HV_PRIV_POST_MESSAGES | HV_PRIV_SIGNAL_EVENTS;
+	r->ebx = p->hv.privileges;
 	r->edx = HV_FEATURE_FREQUENCY_MSRS | HV_FEATURE_SINT_POLLING | HV_FEATURE_DIRECT_STIMERS;
 }
 
@@ -51,7 +51,7 @@ void hv_cpuid(const struct vcpu *v, uint32_t leaf, struct cpuid_regs *r)
 		r->ebx = HV_VERSION_MAJOR << 16 | HV_VERSION_MINOR;
 		break;
 	case HV_CPUID_FEATURES:
-		features_leaf(r);
+		features_leaf(v->partition, r);
 		break;
 	case HV_CPUID_RECOMMENDATIONS:
 		r->eax = v->partition->hv.hints;

@@ -50,7 +50,9 @@ bool hv_partition_init(struct partition *p)
 	memcpy(code, backend->hypercall_insn, sizeof(backend->hypercall_insn));
 	code[sizeof(backend->hypercall_insn)] = RET;
 	p->hv = (struct hv_partition){ .lock = SPINLOCK_INIT, .hypercall.page = page,
-				       .hints = decide_hints(p) };
+				       .hints = decide_hints(p),
+				       .privileges = p->config.no_send ? 0 : HV_PRIV_POST_MESSAGES |
+									 HV_PRIV_SIGNAL_EVENTS };
 	return hv_time_init(p);
 }
 

@@ -34,7 +34,8 @@ static enum hv_status fetch_input(struct vcpu *v, const struct hv_call_desc *d,
 static enum hv_status run_call(struct vcpu *v, const struct hv_call *call)
 {
 	const struct hv_call_desc *d = hv_call_find(call->input.code);
-	enum hv_status status = hv_call_check(d, call->input, call->param0);
+	enum hv_status status = hv_call_check(d, call->input, call->param0,
+					      v->partition->hv.privileges);
 	uint8_t input[HV_CALL_INPUT_MAX] __aligned(8);
 
 	if (status == HV_STATUS_SUCCESS)

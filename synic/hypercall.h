@@ -35,18 +35,21 @@ struct hv_call_desc {
 	uint16_t code;
 	uint16_t input_size;  /* bytes of its input in memory */
 	bool fast;            /* may also come in registers (the fast form) */
+	uint32_t privilege;   /* the CPUID 0x40000003.EBX bit it needs */
 };
 
 /* The call with that code, or NULL. */
 const struct hv_call_desc *hv_call_find(uint16_t code);
 
 /*
- * What every call checks before its own work: the code is known; the
- * reserved bits of the input value are clear; no variable header and no
- * repetition (the calls here are simple ones); fast only where allowed; a
- * memory input 8-byte aligned and within one page. SUCCESS when it may go on.
+ * What every call checks before its own work: the code is known; the caller
+ * has its privilege (privileges: the partition's CPUID 0x40000003.EBX; the
+ * TLFS prefers ACCESS_DENIED to any other error); the reserved bits of the
+ * input value are clear; no variable header and no repetition (the calls
+ * here are simple ones); fast only where allowed; a memory input 8-byte
+ * aligned and within one page. SUCCESS when it may go on.
  */
 enum hv_status hv_call_check(const struct hv_call_desc *d, union hv_hypercall_input in,
-			     uint64_t input_gpa);
+			     uint64_t input_gpa, uint32_t privileges);
 
 #endif

@@ -27,8 +27,8 @@ void hv_call_write_result(struct guest_regs *r, bool long_mode, uint64_t result)
 }
 
 static const struct hv_call_desc calls[] = {
-	{ HV_CALL_POST_MESSAGE, sizeof(struct hv_post_message_input), false },
-	{ HV_CALL_SIGNAL_EVENT, sizeof(union hv_signal_event_input), true },
+	{ HV_CALL_POST_MESSAGE, sizeof(struct hv_post_message_input), false, HV_PRIV_POST_MESSAGES },
+	{ HV_CALL_SIGNAL_EVENT, sizeof(union hv_signal_event_input), true, HV_PRIV_SIGNAL_EVENTS },
 };
 
 const struct hv_call_desc *hv_call_find(uint16_t code)
@@ -46,10 +46,12 @@ static bool reserved_bits_set(union hv_hypercall_input in)
 }
 
 enum hv_status hv_call_check(const struct hv_call_desc *d, union hv_hypercall_input in,
-			     uint64_t input_gpa)
+			     uint64_t input_gpa, uint32_t privileges)
 {
 	if (!d)
 		return HV_STATUS_INVALID_HYPERCALL_CODE;
+	if (d->privilege & ~privileges)
+		return HV_STATUS_ACCESS_DENIED;
 	if (reserved_bits_set(in) || in.var_header_size || in.rep_count || in.rep_start)
 		return HV_STATUS_INVALID_HYPERCALL_INPUT;
 	if (in.fast)

@@ -1,7 +1,8 @@
 """Two partitions talking through the hypervisor (guest-tests/pingpong.c): messages and
 event flags through connections declared on their module command lines, a synthetic-timer
 heartbeat on each side, and private connections closed to the other side; on QEMU SVM,
-Bochs skylake (APICv) and Bochs sandy bridge. Bad declarations are refused at boot."""
+Bochs skylake (APICv) and Bochs sandy bridge. Bad declarations are refused at boot, and a
+guest with send=off is denied both calls."""
 
 import pytest
 
@@ -31,15 +32,15 @@ def test_two_partitions_exchange_messages(boot, platform):
     assert_status(result, 0)
 
 
-def test_bad_connections_are_refused(boot):
+def test_bad_connections_are_refused_and_send_off_denied(boot):
     modules = [f'{GUESTS}/hello.elf name=lonely msg=5:vp=0:sint=1:from=nobody',
                f'{GUESTS}/hello.elf name=first msg=7:vp=0:sint=1',
                f'{GUESTS}/hello.elf name=second msg=7:vp=0:sint=1:from=first',
-               f'{GUESTS}/hello.elf name=fine msg=7:vp=0:sint=1']
+               f'{GUESTS}/pingpong.elf name=mute send=off -- mute']
     result = boot('svm', smp=2, modules=modules)
     assert_no_exception(result)
     assert_console(result, r'^hv: guest lonely refused: connection 0x5: from=nobody names no other guest$')
     assert_console(result, r'^hv: guest second refused: connection 0x7: guest first already has it for first$')
     assert_guest_passed(result, 'first')
-    assert_guest_passed(result, 'fine')
+    assert_guest_passed(result, 'mute')
     assert_status(result, 0)

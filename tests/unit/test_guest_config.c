@@ -11,7 +11,7 @@
 #include "core/guest_config.h"
 
 #define UNKNOWN_OPTION \
-	"unknown option (expected name=, cpus=, mem=, for=, msg=, event=, exit-counters= or --)"
+	"unknown option (expected name=, cpus=, mem=, for=, msg=, event=, exit-counters=, send= or --)"
 #define MSG_USAGE   "expected msg=ID:vp=N:sint=S[:from=NAME]"
 #define EVENT_USAGE "expected event=ID:vp=N:sint=S:flag=F[:from=NAME]"
 
@@ -467,6 +467,20 @@ static const char *check_guest(unsigned int i)
 	return guest_connections_check(cfgs, 3, i, why, sizeof(why));
 }
 
+static void test_send(void **state)
+{
+	struct guest_config cfg;
+
+	(void)state;
+	assert_null(parse("name=x", &cfg));
+	assert_false(cfg.no_send);
+	assert_null(parse("send=off", &cfg));
+	assert_true(cfg.no_send);
+	assert_null(parse("send=off send=on", &cfg));
+	assert_false(cfg.no_send);
+	assert_string_equal(parse("send=no", &cfg), "bad option 'send=no': expected on or off");
+}
+
 static void test_links_from_names_a_guest(void **state)
 {
 	(void)state;
@@ -524,6 +538,7 @@ int main(void)
 		cmocka_unit_test(test_connection_duplicate_ids),
 		cmocka_unit_test(test_connection_vp_below_cpus),
 		cmocka_unit_test(test_connection_limit),
+		cmocka_unit_test(test_send),
 		cmocka_unit_test(test_links_from_names_a_guest),
 		cmocka_unit_test(test_links_clash_per_sender),
 		cmocka_unit_test(test_name_from_path),

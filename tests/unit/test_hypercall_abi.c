@@ -7,6 +7,8 @@
 
 #include "synic/hypercall.h"
 
+#define ALL_PRIVILEGES (HV_PRIV_POST_MESSAGES | HV_PRIV_SIGNAL_EVENTS)
+
 /*
  * Input values are built from raw 64-bit numbers (TLFS 3.7 / spec 3.3 layout:
  * 15:0 code, 16 fast, 26:17 variable header size, 30:27 RsvdZ, 31 nested,
@@ -27,7 +29,7 @@ static union hv_hypercall_input raw_input(uint64_t raw)
 
 static enum hv_status check_raw(uint16_t code, uint64_t raw, uint64_t gpa)
 {
-	return hv_call_check(hv_call_find(code), raw_input(raw), gpa);
+	return hv_call_check(hv_call_find(code), raw_input(raw), gpa, ALL_PRIVILEGES);
 }
 
 /* ---- the table ---- */
@@ -66,11 +68,11 @@ static void test_find_unknown_calls(void **state)
 static void test_unknown_code(void **state)
 {
 	(void)state;
-	assert_int_equal(hv_call_check(NULL, raw_input(0x5b), GPA_PAGE),
+	assert_int_equal(hv_call_check(NULL, raw_input(0x5b), GPA_PAGE, ALL_PRIVILEGES),
 			 HV_STATUS_INVALID_HYPERCALL_CODE);
 	assert_int_equal(check_raw(0x5e, 0x5e, GPA_PAGE), HV_STATUS_INVALID_HYPERCALL_CODE);
 	/* the code wins over everything else wrong with the input */
-	assert_int_equal(hv_call_check(NULL, raw_input(~0ULL), GPA_PAGE + 1),
+	assert_int_equal(hv_call_check(NULL, raw_input(~0ULL), GPA_PAGE + 1, ALL_PRIVILEGES),
 			 HV_STATUS_INVALID_HYPERCALL_CODE);
 }
 
@@ -239,6 +241,23 @@ static void test_input_union_layout(void **state)
 	assert_int_equal(in.reserved1, 0);
 }
 
+/* A partition without the call's privilege gets ACCESS_DENIED, before any other error. */
+static void test_privilege_missing(void **state)
+{
+	const struct hv_call_desc *post = hv_call_find(HV_CALL_POST_MESSAGE);
+	const struct hv_call_desc *signal = hv_call_find(HV_CALL_SIGNAL_EVENT);
+	union hv_hypercall_input bad = { .raw = HV_CALL_POST_MESSAGE | 1ULL << 60 };
+
+	(void)state;
+	assert_int_equal(hv_call_check(post, (union hv_hypercall_input){ .raw = HV_CALL_POST_MESSAGE },
+				       0x1000, HV_PRIV_SIGNAL_EVENTS), HV_STATUS_ACCESS_DENIED);
+	assert_int_equal(hv_call_check(post, bad, 0x1001, 0), HV_STATUS_ACCESS_DENIED);
+	assert_int_equal(hv_call_check(signal, (union hv_hypercall_input){ .raw = HV_CALL_SIGNAL_EVENT },
+				       0x1000, HV_PRIV_POST_MESSAGES), HV_STATUS_ACCESS_DENIED);
+	assert_int_equal(hv_call_check(signal, (union hv_hypercall_input){ .raw = HV_CALL_SIGNAL_EVENT },
+				       0x1000, HV_PRIV_SIGNAL_EVENTS), HV_STATUS_SUCCESS);
+}
+
 /* TLFS 3.8: CPL 0 in protected or long mode, once GUEST_OS_ID is set; else #UD. */
 static void test_who_may_call(void **state)
 {
@@ -297,6 +316,7 @@ int main(void)
 		cmocka_unit_test(test_memory_input_alignment),
 		cmocka_unit_test(test_memory_input_within_one_page),
 		cmocka_unit_test(test_input_union_layout),
+		cmocka_unit_test(test_privilege_missing),
 		cmocka_unit_test(test_who_may_call),
 		cmocka_unit_test(test_registers_in_64_bit_mode),
 		cmocka_unit_test(test_registers_in_32_bit_mode),
