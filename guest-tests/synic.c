@@ -13,6 +13,7 @@
  */
 #include "core/fmt.h"
 #include "guest-tests/lib/guest.h"
+#include "guest-tests/lib/hyperv.h"
 
 #define NR_CPUS          2
 #define BSP              0
@@ -37,32 +38,14 @@
 #define HV_HINT_DEPRECATING_AEOI (1U << 9)
 #define HV_EBX_POST_MESSAGES     (1U << 4)
 #define HV_EBX_SIGNAL_EVENTS     (1U << 5)
-#define HV_EDX_SINT_POLLING      (1U << 17)
+#define HV_EDX_HV_SINT_POLLING      (1U << 17)
 
 /* MSRs */
-#define HV_MSR_GUEST_OS_ID  0x40000000
-#define HV_MSR_HYPERCALL    0x40000001
-#define HV_MSR_VP_INDEX     0x40000002
-#define HV_MSR_SCONTROL     0x40000080
-#define HV_MSR_SVERSION     0x40000081
-#define HV_MSR_SIEFP        0x40000082
-#define HV_MSR_SIMP         0x40000083
-#define HV_MSR_EOM          0x40000084
-#define HV_MSR_SINT(n)      (0x40000090 + (n))
 #define MSR_EXIT_COUNTERS   0x4d480000
 #define EXIT_EOI_INDUCED    17 /* the hypervisor's enum exit_reason */
 #define EXIT_APIC_EOI       19
 
-#define SINT_MASKED   (1ULL << 16)
-#define SINT_AUTO_EOI (1ULL << 17)
-#define SINT_POLLING  (1ULL << 18)
-#define PAGE_ENABLE   1ULL
-#define GUEST_OS_ID   0x8100000000000001ULL /* open source, Linux-like */
-
-/* Hypercalls */
-#define CALL_POST_MESSAGE 0x5c
-#define CALL_SIGNAL_EVENT 0x5d
-#define CALL_FAST         (1ULL << 16)
+/* Hypercall status */
 #define ST_SUCCESS        0x0
 #define ST_INVALID_CODE   0x2
 #define ST_INVALID_INPUT  0x3
@@ -72,29 +55,9 @@
 #define ST_BUFFERS        0x13
 #define ST_SYNIC_STATE    0x18
 
-#define MSG_PENDING 1
-
-struct hv_message {
-	uint32_t type;
-	uint8_t payload_size;
-	uint8_t flags;
-	uint16_t reserved;
-	uint64_t origin;
-	uint64_t payload[30];
-};
-
-struct post_input {
-	uint32_t connection_id;
-	uint32_t reserved;
-	uint32_t type;
-	uint32_t payload_size;
-	uint64_t payload[30];
-};
-
 static struct hv_message sim[NR_CPUS][NR_SINTS] __attribute__((aligned(4096)));
 static uint8_t sief[NR_CPUS][NR_SINTS][256] __attribute__((aligned(4096)));
 static uint8_t hypercall_page[4096] __attribute__((aligned(4096)));
-static struct post_input post_in[NR_CPUS] __attribute__((aligned(4096)));
 static uint8_t spare_page[2][4096] __attribute__((aligned(4096)));
 
 /* What the SINT handlers saw, per vCPU and SINT */
@@ -125,7 +88,7 @@ static void consume_slot(struct hv_message *slot, struct sint_log *log)
 {
 	log->type = slot->type;
 	log->payload0 = slot->payload[0];
-	log->pending = slot->flags & MSG_PENDING;
+	log->pending = slot->flags & HV_MESSAGE_PENDING;
 	__atomic_store_n(&slot->type, 0, __ATOMIC_SEQ_CST);
 	if (log->pending)
 		wrmsr(HV_MSR_EOM, 0);
@@ -188,30 +151,11 @@ static void ap_start(unsigned int cpu)
 
 /* ---- Hypercalls ---- */
 
-static uint64_t hypercall(uint64_t input, uint64_t param0, uint64_t param1)
-{
-	register uint64_t r8 asm("r8") = param1;
-	uint64_t status;
-
-	asm volatile("call *%[page]"
-		     : "=a"(status), "+c"(input), "+d"(param0), "+r"(r8)
-		     : [page] "r"(hypercall_page)
-		     : "memory", "r9", "r10", "r11");
-	return status;
-}
-
 static uint16_t post_message(uint32_t conn, uint32_t type, uint32_t size, uint64_t word)
 {
-	struct post_input *in = &post_in[this_cpu_index()];
+	uint64_t payload[30] = { word };
 
-	*in = (struct post_input){ .connection_id = conn, .type = type, .payload_size = size };
-	in->payload[0] = word;
-	return (uint16_t)hypercall(CALL_POST_MESSAGE, (uint64_t)(uintptr_t)in, 0);
-}
-
-static uint16_t signal_event(uint32_t conn)
-{
-	return (uint16_t)hypercall(CALL_SIGNAL_EVENT | CALL_FAST, conn, 0);
+	return hv_post_message(conn, type, payload, size);
 }
 
 static uint64_t payload_word(unsigned int to, unsigned int from, unsigned int n)
@@ -271,7 +215,7 @@ static void check_cpuid(void)
 	check("cpuid-post-signal", (f.ebx & (HV_EBX_POST_MESSAGES | HV_EBX_SIGNAL_EVENTS)) ==
 					   (HV_EBX_POST_MESSAGES | HV_EBX_SIGNAL_EVENTS),
 	      "0x40000003.EBX 0x%x", f.ebx);
-	check("cpuid-sint-polling", f.edx & HV_EDX_SINT_POLLING, "0x40000003.EDX 0x%x", f.edx);
+	check("cpuid-sint-polling", f.edx & HV_EDX_HV_SINT_POLLING, "0x40000003.EDX 0x%x", f.edx);
 	check_privileges(f.eax);
 	guest_printf("Hyper-V: privileges 0x%x:%x, features 0x%x, hints 0x%x (auto-EOI %s)\n",
 		     f.ebx, f.eax, f.edx, hints,
@@ -317,7 +261,7 @@ static void check_synic_reset(void)
 		char name[32];
 
 		fmt_snprintf(name, sizeof(name), "sint%u-reset", n);
-		check_msr_value(cpu_name(name), HV_MSR_SINT(n), SINT_MASKED);
+		check_msr_value(cpu_name(name), HV_MSR_SINT(n), HV_SINT_MASKED);
 	}
 	check_msr_value(cpu_name("vp-index"), HV_MSR_VP_INDEX, this_cpu_index());
 }
@@ -332,15 +276,15 @@ static void check_synic_msr_rules(void)
 	check_write_gp("sversion-write-gp", HV_MSR_SVERSION, 1);
 	check_write_gp("vp-index-write-gp", HV_MSR_VP_INDEX, 0);
 	check_write_gp("sint-vector-15-unmasked-gp", HV_MSR_SINT(0), 15);
-	check_msr_value("sint-after-gp-unchanged", HV_MSR_SINT(0), SINT_MASKED);
-	wrmsr(HV_MSR_SINT(0), SINT_MASKED | 5);
-	check_msr_value("sint-masked-vector-5-accepted", HV_MSR_SINT(0), SINT_MASKED | 5);
-	wrmsr(HV_MSR_SINT(0), SINT_MASKED | 0xab00 | (1ULL << 40) | 0x40);
+	check_msr_value("sint-after-gp-unchanged", HV_MSR_SINT(0), HV_SINT_MASKED);
+	wrmsr(HV_MSR_SINT(0), HV_SINT_MASKED | 5);
+	check_msr_value("sint-masked-vector-5-accepted", HV_MSR_SINT(0), HV_SINT_MASKED | 5);
+	wrmsr(HV_MSR_SINT(0), HV_SINT_MASKED | 0xab00 | (1ULL << 40) | 0x40);
 	check_msr_value("sint-reserved-bits-kept", HV_MSR_SINT(0),
-			SINT_MASKED | 0xab00 | (1ULL << 40) | 0x40);
-	wrmsr(HV_MSR_SINT(0), SINT_MASKED);
-	check_write_gp("simp-outside-ram-gp", HV_MSR_SIMP, beyond | PAGE_ENABLE);
-	check_write_gp("siefp-outside-ram-gp", HV_MSR_SIEFP, beyond | PAGE_ENABLE);
+			HV_SINT_MASKED | 0xab00 | (1ULL << 40) | 0x40);
+	wrmsr(HV_MSR_SINT(0), HV_SINT_MASKED);
+	check_write_gp("simp-outside-ram-gp", HV_MSR_SIMP, beyond | HV_PAGE_ENABLE);
+	check_write_gp("siefp-outside-ram-gp", HV_MSR_SIEFP, beyond | HV_PAGE_ENABLE);
 	wrmsr(HV_MSR_SIMP, beyond | 0x2);
 	check_msr_value("simp-disabled-any-page-reserved-kept", HV_MSR_SIMP, beyond | 0x2);
 	wrmsr(HV_MSR_SIMP, 0);
@@ -374,7 +318,7 @@ static void write_hypercall_page(void *arg)
 
 static uint64_t hypercall_msr_value(void)
 {
-	return (uint64_t)(uintptr_t)hypercall_page | PAGE_ENABLE;
+	return (uint64_t)(uintptr_t)hypercall_page | HV_PAGE_ENABLE;
 }
 
 static void check_hypercall_enable(void)
@@ -388,11 +332,11 @@ static void check_hypercall_enable(void)
 	wrmsr(HV_MSR_HYPERCALL, hypercall_msr_value());
 	check_msr_value("hypercall-enable-refused-without-os-id", HV_MSR_HYPERCALL,
 			(uint64_t)(uintptr_t)hypercall_page);
-	wrmsr(HV_MSR_GUEST_OS_ID, GUEST_OS_ID);
-	check_msr_value("guest-os-id", HV_MSR_GUEST_OS_ID, GUEST_OS_ID);
-	check_write_gp("hypercall-page-outside-ram-gp", HV_MSR_HYPERCALL, beyond | PAGE_ENABLE);
+	wrmsr(HV_MSR_GUEST_OS_ID, HV_GUEST_OS_ID);
+	check_msr_value("guest-os-id", HV_MSR_GUEST_OS_ID, HV_GUEST_OS_ID);
+	check_write_gp("hypercall-page-outside-ram-gp", HV_MSR_HYPERCALL, beyond | HV_PAGE_ENABLE);
 	hypercall_page[0] = 0xf4;
-	wrmsr(HV_MSR_HYPERCALL, hypercall_msr_value());
+	hv_enable_hypercalls(hypercall_page);
 	check_msr_value("hypercall-enabled", HV_MSR_HYPERCALL, hypercall_msr_value());
 }
 
@@ -411,15 +355,14 @@ static void check_hypercall_page(void)
 	      page[2], page[3]);
 	check("hypercall-page-write-gp", x.vector == X86_GP, "a write raised %s",
 	      exception_name(x.vector));
-	check("hypercall-unknown-code", hypercall(0xbeef, 0, 0) == ST_INVALID_CODE,
-	      "call 0xbeef: status 0x%lx", hypercall(0xbeef, 0, 0));
+	check("hypercall-unknown-code", hv_hypercall(0xbeef, 0, 0) == ST_INVALID_CODE,
+	      "call 0xbeef: status 0x%lx", hv_hypercall(0xbeef, 0, 0));
 	wrmsr(HV_MSR_GUEST_OS_ID, 0);
 	check("guest-os-id-0-disables-hypercall-page",
-	      !(rdmsr(HV_MSR_HYPERCALL) & PAGE_ENABLE) && page[0] == 0xf4,
+	      !(rdmsr(HV_MSR_HYPERCALL) & HV_PAGE_ENABLE) && page[0] == 0xf4,
 	      "HYPERCALL 0x%lx, RAM under the page reads 0x%02x (0xf4 written)",
 	      rdmsr(HV_MSR_HYPERCALL), page[0]);
-	wrmsr(HV_MSR_GUEST_OS_ID, GUEST_OS_ID);
-	wrmsr(HV_MSR_HYPERCALL, hypercall_msr_value());
+	hv_enable_hypercalls(hypercall_page);
 }
 
 struct status_case {
@@ -431,27 +374,27 @@ struct status_case {
 /* TLFS 3.7-3.8 and 11.10: the input value and parameter checks */
 static void check_hypercall_inputs(void)
 {
-	uint64_t in = (uint64_t)(uintptr_t)&post_in[BSP];
+	uint64_t in = (uint64_t)(uintptr_t)spare_page[1];
 	uint64_t across = (uint64_t)(uintptr_t)spare_page[0] + 4096 - 128;
 	const struct status_case cases[] = {
-		{ "call-reserved-bit-27", CALL_SIGNAL_EVENT | CALL_FAST | 1ULL << 27, EVENT_CONN(0, 0), ST_INVALID_INPUT },
-		{ "call-nested-bit-31", CALL_SIGNAL_EVENT | CALL_FAST | 1ULL << 31, EVENT_CONN(0, 0), ST_INVALID_INPUT },
-		{ "call-reserved-bit-44", CALL_SIGNAL_EVENT | CALL_FAST | 1ULL << 44, EVENT_CONN(0, 0), ST_INVALID_INPUT },
-		{ "call-reserved-bit-60", CALL_SIGNAL_EVENT | CALL_FAST | 1ULL << 60, EVENT_CONN(0, 0), ST_INVALID_INPUT },
-		{ "call-rep-count-on-simple", CALL_SIGNAL_EVENT | CALL_FAST | 1ULL << 32, EVENT_CONN(0, 0), ST_INVALID_INPUT },
-		{ "call-var-header-on-simple", CALL_SIGNAL_EVENT | CALL_FAST | 1ULL << 17, EVENT_CONN(0, 0), ST_INVALID_INPUT },
-		{ "post-fast-refused", CALL_POST_MESSAGE | CALL_FAST, MSG_CONN(0, 0), ST_INVALID_INPUT },
-		{ "post-misaligned", CALL_POST_MESSAGE, in + 4, ST_ALIGNMENT },
-		{ "post-crossing-page", CALL_POST_MESSAGE, across, ST_ALIGNMENT },
-		{ "post-outside-ram", CALL_POST_MESSAGE, (boot.ram_end + 0xfff) & ~0xfffULL, ST_ALIGNMENT },
-		{ "signal-unknown-connection", CALL_SIGNAL_EVENT | CALL_FAST, NO_CONN, ST_CONNECTION_ID },
-		{ "signal-message-connection", CALL_SIGNAL_EVENT | CALL_FAST, MSG_CONN(0, 0), ST_CONNECTION_ID },
-		{ "signal-reserved-bits", CALL_SIGNAL_EVENT | CALL_FAST, EVENT_CONN(0, 0) | 1ULL << 48, ST_INVALID_INPUT },
-		{ "signal-flag-number-beyond", CALL_SIGNAL_EVENT | CALL_FAST, EVENT_CONN(0, 0) | 1ULL << 32, ST_PARAMETER },
+		{ "call-reserved-bit-27", HV_CALL_SIGNAL_EVENT | HV_CALL_FAST | 1ULL << 27, EVENT_CONN(0, 0), ST_INVALID_INPUT },
+		{ "call-nested-bit-31", HV_CALL_SIGNAL_EVENT | HV_CALL_FAST | 1ULL << 31, EVENT_CONN(0, 0), ST_INVALID_INPUT },
+		{ "call-reserved-bit-44", HV_CALL_SIGNAL_EVENT | HV_CALL_FAST | 1ULL << 44, EVENT_CONN(0, 0), ST_INVALID_INPUT },
+		{ "call-reserved-bit-60", HV_CALL_SIGNAL_EVENT | HV_CALL_FAST | 1ULL << 60, EVENT_CONN(0, 0), ST_INVALID_INPUT },
+		{ "call-rep-count-on-simple", HV_CALL_SIGNAL_EVENT | HV_CALL_FAST | 1ULL << 32, EVENT_CONN(0, 0), ST_INVALID_INPUT },
+		{ "call-var-header-on-simple", HV_CALL_SIGNAL_EVENT | HV_CALL_FAST | 1ULL << 17, EVENT_CONN(0, 0), ST_INVALID_INPUT },
+		{ "post-fast-refused", HV_CALL_POST_MESSAGE | HV_CALL_FAST, MSG_CONN(0, 0), ST_INVALID_INPUT },
+		{ "post-misaligned", HV_CALL_POST_MESSAGE, in + 4, ST_ALIGNMENT },
+		{ "post-crossing-page", HV_CALL_POST_MESSAGE, across, ST_ALIGNMENT },
+		{ "post-outside-ram", HV_CALL_POST_MESSAGE, (boot.ram_end + 0xfff) & ~0xfffULL, ST_ALIGNMENT },
+		{ "signal-unknown-connection", HV_CALL_SIGNAL_EVENT | HV_CALL_FAST, NO_CONN, ST_CONNECTION_ID },
+		{ "signal-message-connection", HV_CALL_SIGNAL_EVENT | HV_CALL_FAST, MSG_CONN(0, 0), ST_CONNECTION_ID },
+		{ "signal-reserved-bits", HV_CALL_SIGNAL_EVENT | HV_CALL_FAST, EVENT_CONN(0, 0) | 1ULL << 48, ST_INVALID_INPUT },
+		{ "signal-flag-number-beyond", HV_CALL_SIGNAL_EVENT | HV_CALL_FAST, EVENT_CONN(0, 0) | 1ULL << 32, ST_PARAMETER },
 	};
 
 	for (unsigned int i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		uint16_t st = (uint16_t)hypercall(cases[i].input, cases[i].param0, 0);
+		uint16_t st = (uint16_t)hv_hypercall(cases[i].input, cases[i].param0, 0);
 
 		check(cases[i].name, st == cases[i].expect, "status 0x%x, expected 0x%x", st,
 		      cases[i].expect);
@@ -480,15 +423,15 @@ static void check_post_parameters(void)
 static void program_sints(void)
 {
 	for (unsigned int n = 0; n < NR_SINTS; n++)
-		wrmsr(HV_MSR_SINT(n), VEC_SINT(n) | (sint_auto_eoi[n] ? SINT_AUTO_EOI : 0));
+		wrmsr(HV_MSR_SINT(n), VEC_SINT(n) | (sint_auto_eoi[n] ? HV_SINT_AUTO_EOI : 0));
 }
 
 static void synic_enable(void)
 {
 	unsigned int cpu = this_cpu_index();
 
-	wrmsr(HV_MSR_SIMP, (uint64_t)(uintptr_t)sim[cpu] | PAGE_ENABLE);
-	wrmsr(HV_MSR_SIEFP, (uint64_t)(uintptr_t)sief[cpu] | PAGE_ENABLE);
+	wrmsr(HV_MSR_SIMP, (uint64_t)(uintptr_t)sim[cpu] | HV_PAGE_ENABLE);
+	wrmsr(HV_MSR_SIEFP, (uint64_t)(uintptr_t)sief[cpu] | HV_PAGE_ENABLE);
 	wrmsr(HV_MSR_SCONTROL, 1);
 	program_sints();
 }
@@ -510,7 +453,7 @@ static void post_all(void)
 static void signal_all(void)
 {
 	for (unsigned int n = 0; n < NR_SINTS; n++)
-		post_status[n] = signal_event(EVENT_CONN(post_to, n));
+		post_status[n] = hv_signal_event(EVENT_CONN(post_to, n));
 }
 
 static void send_all(unsigned int from, unsigned int to, void (*fn)(void))
@@ -602,7 +545,7 @@ static void check_signal_memory_form(void)
 
 	reset_logs();
 	*in = EVENT_CONN(BSP, 2);
-	st = (uint16_t)hypercall(CALL_SIGNAL_EVENT, (uint64_t)(uintptr_t)in, 0);
+	st = (uint16_t)hv_hypercall(HV_CALL_SIGNAL_EVENT, (uint64_t)(uintptr_t)in, 0);
 	taken = wait_count(BSP, 2, 1);
 	check("signal-memory-form", st == ST_SUCCESS && taken && flag_set(BSP, 2),
 	      "status 0x%x, %u interrupts", st, logs[BSP][2].count);
@@ -624,7 +567,7 @@ static void check_busy_slot_and_eom(void)
 	one = wait_count(BSP, n, 1);
 	second = post_message(MSG_CONN(BSP, n), 2, 8, 0xb);
 	settle();
-	pending = sim[BSP][n].flags & MSG_PENDING;
+	pending = sim[BSP][n].flags & HV_MESSAGE_PENDING;
 	kept = sim[BSP][n].type == 1 && sim[BSP][n].payload[0] == 0xa;
 	check("busy-slot-queues", first == ST_SUCCESS && second == ST_SUCCESS && one &&
 				  logs[BSP][n].count == 1 && pending && kept,
@@ -684,8 +627,8 @@ static void check_masked_event(void)
 {
 	uint16_t st;
 
-	wrmsr(HV_MSR_SINT(5), VEC_SINT(5) | SINT_MASKED);
-	st = signal_event(EVENT_CONN(BSP, 5));
+	wrmsr(HV_MSR_SINT(5), VEC_SINT(5) | HV_SINT_MASKED);
+	st = hv_signal_event(EVENT_CONN(BSP, 5));
 	check("event-masked-sint", st == ST_SYNIC_STATE, "status 0x%x", st);
 	wrmsr(HV_MSR_SINT(5), VEC_SINT(5));
 }
@@ -723,10 +666,10 @@ static void check_disabled_pages(void)
 
 	wrmsr(HV_MSR_SIMP, (uint64_t)(uintptr_t)sim[BSP]);
 	simp_off = post_message(MSG_CONN(BSP, 7), 1, 8, 0);
-	wrmsr(HV_MSR_SIMP, (uint64_t)(uintptr_t)sim[BSP] | PAGE_ENABLE);
+	wrmsr(HV_MSR_SIMP, (uint64_t)(uintptr_t)sim[BSP] | HV_PAGE_ENABLE);
 	wrmsr(HV_MSR_SIEFP, (uint64_t)(uintptr_t)sief[BSP]);
-	siefp_off = signal_event(EVENT_CONN(BSP, 7));
-	wrmsr(HV_MSR_SIEFP, (uint64_t)(uintptr_t)sief[BSP] | PAGE_ENABLE);
+	siefp_off = hv_signal_event(EVENT_CONN(BSP, 7));
+	wrmsr(HV_MSR_SIEFP, (uint64_t)(uintptr_t)sief[BSP] | HV_PAGE_ENABLE);
 	wrmsr(HV_MSR_SCONTROL, 0);
 	scontrol_off = post_message(MSG_CONN(BSP, 7), 1, 8, 0);
 	wrmsr(HV_MSR_SCONTROL, 1);
@@ -861,8 +804,8 @@ static void check_protocol(void)
 {
 	check_busy_slot_and_eom();
 	check_eoi_redelivers();
-	check_quiet_sint("polling-sint-no-interrupt", 5, SINT_POLLING);
-	check_quiet_sint("masked-sint-no-interrupt", 5, SINT_MASKED);
+	check_quiet_sint("polling-sint-no-interrupt", 5, HV_SINT_POLLING);
+	check_quiet_sint("masked-sint-no-interrupt", 5, HV_SINT_MASKED);
 	check_masked_event();
 	check_queue_full();
 	check_disabled_pages();
