@@ -10,6 +10,7 @@
  */
 #include "core/fmt.h"
 #include "guest-tests/lib/guest.h"
+#include "guest-tests/lib/hyperv.h"
 
 #define NR_CPUS   2
 #define BSP       0
@@ -59,42 +60,8 @@
 #define HV_EDX_FREQUENCY_MSRS    (1U << 8)
 #define HV_EDX_DIRECT_STIMERS    (1U << 19)
 
-/* MSRs */
-#define HV_MSR_TIME_REF_COUNT   0x40000020
-#define HV_MSR_REFERENCE_TSC    0x40000021
-#define HV_MSR_TSC_FREQUENCY    0x40000022
-#define HV_MSR_APIC_FREQUENCY   0x40000023
-#define HV_MSR_SCONTROL         0x40000080
-#define HV_MSR_SIMP             0x40000083
-#define HV_MSR_EOM              0x40000084
-#define HV_MSR_SINT(n)          (0x40000090 + (n))
-#define HV_MSR_STIMER_CONFIG(n) (0x400000b0 + 2 * (n))
-#define HV_MSR_STIMER_COUNT(n)  (0x400000b1 + 2 * (n))
 #define NR_STIMERS              4
-
-#define STIMER_ENABLE      (1ULL << 0)
-#define STIMER_PERIODIC    (1ULL << 1)
-#define STIMER_LAZY        (1ULL << 2)
-#define STIMER_AUTO_ENABLE (1ULL << 3)
-#define STIMER_VECTOR(v)   ((uint64_t)(v) << 4)
-#define STIMER_DIRECT      (1ULL << 12)
-#define STIMER_SINTX(n)    ((uint64_t)(n) << 16)
-
-#define SINT_AUTO_EOI (1ULL << 17)
-#define PAGE_ENABLE   1ULL
-
-#define HV_MESSAGE_TIMER_EXPIRED 0x80000010u
-#define TIMER_PAYLOAD_SIZE       24
-#define MSG_PENDING              1
-
-struct hv_message {
-	uint32_t type;
-	uint8_t payload_size;
-	uint8_t flags;
-	uint16_t reserved;
-	uint64_t origin;
-	uint64_t payload[30];
-};
+#define TIMER_PAYLOAD_SIZE      24 /* a timer-expired message: index, expiration, delivery */
 
 /* The timer-expired message's payload, as the handlers copy it out with the header */
 struct timer_msg {
@@ -194,17 +161,14 @@ static void sint_handler(uint8_t vector)
 	unsigned int cpu = this_cpu_index();
 	int n = sint_of(vector);
 	struct sint_log *log = &logs[cpu][n];
-	volatile struct hv_message *slot = &sim[cpu][n];
+	struct hv_message *slot = &sim[cpu][n];
 	unsigned int i = log->count;
 
 	log->ref = ref;
 	log->isr_set = apic_isr_in_service(vector);
 	read_slot(slot, &log->msg);
-	if (consume[n] && log->msg.type) {
-		__atomic_store_n(&slot->type, 0, __ATOMIC_SEQ_CST);
-		if (log->msg.flags & MSG_PENDING)
-			wrmsr(HV_MSR_EOM, 0);
-	}
+	if (consume[n] && log->msg.type)
+		hv_message_done(slot);
 	if (recording && cpu == BSP && n == SINT_MSG && i < MAX_TICKS)
 		ticks[i] = (struct tick){ .expiration = log->msg.expiration,
 					  .delivery = log->msg.delivery, .ref = ref,
@@ -529,7 +493,7 @@ static void ap_read_page(void)
 static void check_ref_tsc_page(void)
 {
 	uint64_t beyond = (boot.ram_end + 0xfff) & ~0xfffULL;
-	uint64_t msr = (uint64_t)(uintptr_t)&tsc_page | PAGE_ENABLE;
+	uint64_t msr = (uint64_t)(uintptr_t)&tsc_page | HV_PAGE_ENABLE;
 	volatile struct ref_tsc_page *p = page_view();
 	uint64_t reset, after_gp, readback, scale;
 	struct exception x;
@@ -539,7 +503,7 @@ static void check_ref_tsc_page(void)
 	int gp, broken;
 
 	reset = rdmsr(HV_MSR_REFERENCE_TSC);
-	gp = wrmsr_safe(HV_MSR_REFERENCE_TSC, beyond | PAGE_ENABLE);
+	gp = wrmsr_safe(HV_MSR_REFERENCE_TSC, beyond | HV_PAGE_ENABLE);
 	after_gp = rdmsr(HV_MSR_REFERENCE_TSC);
 	check("ref-tsc-msr-reset", reset == 0, "REFERENCE_TSC 0x%lx", reset);
 	check("ref-tsc-outside-ram-gp", gp == X86_GP && after_gp == 0,
@@ -586,10 +550,10 @@ static void check_ref_tsc_page(void)
 	check("ref-tsc-page-write-gp", x.vector == X86_GP, "a write raised %s",
 	      exception_name(x.vector));
 
-	wrmsr(HV_MSR_REFERENCE_TSC, msr & ~PAGE_ENABLE);
+	wrmsr(HV_MSR_REFERENCE_TSC, msr & ~HV_PAGE_ENABLE);
 	readback = rdmsr(HV_MSR_REFERENCE_TSC);
 	broken = marker_broken();
-	check("ref-tsc-disable-ram-back", readback == (msr & ~PAGE_ENABLE) && broken < 0,
+	check("ref-tsc-disable-ram-back", readback == (msr & ~HV_PAGE_ENABLE) && broken < 0,
 	      "REFERENCE_TSC 0x%lx, word %d of the RAM page is 0x%lx", readback, broken,
 	      broken < 0 ? 0 : ((volatile uint64_t *)&tsc_page)[broken]);
 	wrmsr(HV_MSR_REFERENCE_TSC, 0);
@@ -599,7 +563,7 @@ static void check_ref_tsc_page(void)
 
 static const uint64_t sint_values[NR_SINTS] = {
 	[SINT_MSG] = VEC_SINT2,
-	[SINT_AEOI] = VEC_SINT3 | SINT_AUTO_EOI,
+	[SINT_AEOI] = VEC_SINT3 | HV_SINT_AUTO_EOI,
 	[SINT_BUSY] = VEC_SINT4,
 };
 
@@ -608,7 +572,7 @@ static bool synic_ok[NR_CPUS];
 static void synic_enable(void)
 {
 	unsigned int cpu = this_cpu_index();
-	uint64_t simp = (uint64_t)(uintptr_t)sim[cpu] | PAGE_ENABLE;
+	uint64_t simp = (uint64_t)(uintptr_t)sim[cpu] | HV_PAGE_ENABLE;
 	bool ok;
 
 	wrmsr(HV_MSR_SIMP, simp);
@@ -673,7 +637,7 @@ static void oneshot_here(void)
 
 	s->count = ref_count() + ONESHOT_DELAY;
 	wrmsr(HV_MSR_STIMER_COUNT(s->timer), s->count);
-	wrmsr(HV_MSR_STIMER_CONFIG(s->timer), STIMER_ENABLE | STIMER_SINTX(s->sint));
+	wrmsr(HV_MSR_STIMER_CONFIG(s->timer), HV_STIMER_ENABLE | HV_STIMER_SINT(s->sint));
 	s->arrived = wait_count(cpu, s->sint, 1);
 	s->config_after = rdmsr(HV_MSR_STIMER_CONFIG(s->timer));
 }
@@ -713,7 +677,7 @@ static void check_oneshot(unsigned int cpu, unsigned int timer, unsigned int sin
 	check(cpu_name(cpu, what), l->count && l->isr_set == !aeoi,
 	      "vector in service in the handler: %d", l->isr_set);
 	fmt_snprintf(what, sizeof(what), "timer%u-oneshot-sint%u-enable-cleared", timer, sint);
-	check(cpu_name(cpu, what), s->config_after == STIMER_SINTX(sint),
+	check(cpu_name(cpu, what), s->config_after == HV_STIMER_SINT(sint),
 	      "CONFIG 0x%lx after expiry", s->config_after);
 }
 
@@ -783,7 +747,8 @@ static void check_periodic(void)
 	recording = true;
 	wrmsr(HV_MSR_STIMER_COUNT(0), PERIOD);
 	t0 = ref_count();
-	wrmsr(HV_MSR_STIMER_CONFIG(0), STIMER_ENABLE | STIMER_PERIODIC | STIMER_SINTX(SINT_MSG));
+	wrmsr(HV_MSR_STIMER_CONFIG(0),
+	      HV_STIMER_ENABLE | HV_STIMER_PERIODIC | HV_STIMER_SINT(SINT_MSG));
 	wait_until(count, NR_TICKS, TICKS_WAIT_US);
 	wrmsr(HV_MSR_STIMER_CONFIG(0), 0);
 	settle();
@@ -827,7 +792,7 @@ static void check_periodic(void)
 static void check_auto_enable(void)
 {
 	const struct sint_log *l = &logs[BSP][SINT_MSG];
-	uint64_t cfg = STIMER_AUTO_ENABLE | STIMER_SINTX(SINT_MSG);
+	uint64_t cfg = HV_STIMER_AUTO_ENABLE | HV_STIMER_SINT(SINT_MSG);
 	uint64_t alone, armed, after, count, enabled, stopped;
 	bool arrived;
 
@@ -843,7 +808,7 @@ static void check_auto_enable(void)
 	after = rdmsr(HV_MSR_STIMER_CONFIG(0));
 	check("auto-enable-config-alone-disabled", alone == cfg, "CONFIG 0x%lx, wrote 0x%lx", alone,
 	      cfg);
-	check("auto-enable-count-sets-enable", armed == (cfg | STIMER_ENABLE),
+	check("auto-enable-count-sets-enable", armed == (cfg | HV_STIMER_ENABLE),
 	      "CONFIG 0x%lx after COUNT", armed);
 	check("auto-enable-timer-fires", arrived && timer_message_ok(&l->msg, 0) &&
 					 l->msg.expiration == count && l->ref >= count,
@@ -856,13 +821,13 @@ static void check_auto_enable(void)
 	wrmsr(HV_MSR_STIMER_CONFIG(0), 0);
 	count = ref_count() + SHORT_DELAY;
 	wrmsr(HV_MSR_STIMER_COUNT(0), count);
-	wrmsr(HV_MSR_STIMER_CONFIG(0), cfg | STIMER_ENABLE);
+	wrmsr(HV_MSR_STIMER_CONFIG(0), cfg | HV_STIMER_ENABLE);
 	enabled = rdmsr(HV_MSR_STIMER_CONFIG(0));
 	wrmsr(HV_MSR_STIMER_COUNT(0), 0);
 	stopped = rdmsr(HV_MSR_STIMER_CONFIG(0));
 	wait_ref(count + SHORT_DELAY);
 	settle();
-	check("count-0-disables", enabled == (cfg | STIMER_ENABLE) && stopped == cfg &&
+	check("count-0-disables", enabled == (cfg | HV_STIMER_ENABLE) && stopped == cfg &&
 				  l->count == 0 && slots_empty(BSP),
 	      "CONFIG 0x%lx, after COUNT 0 0x%lx; %u interrupts, slot type 0x%x", enabled, stopped,
 	      l->count, sim[BSP][SINT_MSG].type);
@@ -874,7 +839,7 @@ static void check_auto_enable(void)
 static void check_direct(void)
 {
 	struct direct_log *d = &direct[BSP];
-	uint64_t cfg = STIMER_ENABLE | STIMER_DIRECT | STIMER_VECTOR(VEC_DIRECT);
+	uint64_t cfg = HV_STIMER_ENABLE | HV_STIMER_DIRECT_MODE | HV_STIMER_APIC_VECTOR(VEC_DIRECT);
 	uint64_t count, after, t0, elapsed;
 	bool arrived, quiet;
 	unsigned int n1;
@@ -891,14 +856,14 @@ static void check_direct(void)
 	      "COUNT 0x%lx", d->count, VEC_DIRECT, d->isr_set, d->ref[0], count);
 	check("direct-oneshot-no-message", quiet, "%u SINT interrupts, slots %s",
 	      sint_interrupts(BSP), slots_empty(BSP) ? "empty" : "not empty");
-	check("direct-oneshot-enable-cleared", after == (cfg & ~STIMER_ENABLE),
+	check("direct-oneshot-enable-cleared", after == (cfg & ~HV_STIMER_ENABLE),
 	      "CONFIG 0x%lx after expiry", after);
 
 	reset_logs();
 	wrmsr(HV_MSR_STIMER_CONFIG(0), 0);
 	wrmsr(HV_MSR_STIMER_COUNT(0), DIRECT_PERIOD);
 	t0 = ref_count();
-	wrmsr(HV_MSR_STIMER_CONFIG(0), cfg | STIMER_PERIODIC);
+	wrmsr(HV_MSR_STIMER_CONFIG(0), cfg | HV_STIMER_PERIODIC);
 	wait_until(&d->count, NR_DIRECT, WAIT_US);
 	wrmsr(HV_MSR_STIMER_CONFIG(0), 0);
 	settle();
@@ -923,7 +888,7 @@ static void check_direct(void)
 static void check_config_rules(void)
 {
 	static const unsigned int reserved[] = { 13, 20, 63 };
-	const uint64_t base = STIMER_SINTX(SINT_BUSY) | STIMER_LAZY;
+	const uint64_t base = HV_STIMER_SINT(SINT_BUSY) | HV_STIMER_LAZY;
 	uint64_t val, count_back;
 	char name[48];
 
@@ -937,14 +902,14 @@ static void check_config_rules(void)
 		check(name, v == X86_GP && val == base, "wrmsr 0x%lx raised %s, CONFIG then 0x%lx",
 		      bad, exception_name(v), val);
 	}
-	wrmsr(HV_MSR_STIMER_CONFIG(2), STIMER_ENABLE);
+	wrmsr(HV_MSR_STIMER_CONFIG(2), HV_STIMER_ENABLE);
 	val = rdmsr(HV_MSR_STIMER_CONFIG(2));
 	check("stimer-sint0-enable-stays-clear", val == 0, "CONFIG 0x%lx after writing 0x%llx", val,
-	      STIMER_ENABLE);
-	wrmsr(HV_MSR_STIMER_CONFIG(2), STIMER_ENABLE | STIMER_PERIODIC);
+	      HV_STIMER_ENABLE);
+	wrmsr(HV_MSR_STIMER_CONFIG(2), HV_STIMER_ENABLE | HV_STIMER_PERIODIC);
 	val = rdmsr(HV_MSR_STIMER_CONFIG(2));
-	check("stimer-sint0-periodic-enable-stays-clear", val == STIMER_PERIODIC,
-	      "CONFIG 0x%lx after writing 0x%llx", val, STIMER_ENABLE | STIMER_PERIODIC);
+	check("stimer-sint0-periodic-enable-stays-clear", val == HV_STIMER_PERIODIC,
+	      "CONFIG 0x%lx after writing 0x%llx", val, HV_STIMER_ENABLE | HV_STIMER_PERIODIC);
 	wrmsr(HV_MSR_STIMER_CONFIG(2), 0);
 	wrmsr(HV_MSR_STIMER_COUNT(2), 0x123456789abcULL);
 	count_back = rdmsr(HV_MSR_STIMER_COUNT(2));
@@ -961,7 +926,7 @@ static uint64_t arm_oneshot(unsigned int timer, unsigned int sint, uint64_t dela
 
 	wrmsr(HV_MSR_STIMER_CONFIG(timer), 0);
 	wrmsr(HV_MSR_STIMER_COUNT(timer), count);
-	wrmsr(HV_MSR_STIMER_CONFIG(timer), STIMER_ENABLE | STIMER_SINTX(sint));
+	wrmsr(HV_MSR_STIMER_CONFIG(timer), HV_STIMER_ENABLE | HV_STIMER_SINT(sint));
 	return count;
 }
 
@@ -988,7 +953,7 @@ static void check_busy_slot(void)
 	settle();
 	waited = l->count;
 	read_slot(slot, &held);
-	pending = held.flags & MSG_PENDING;
+	pending = held.flags & HV_MESSAGE_PENDING;
 	config3 = rdmsr(HV_MSR_STIMER_CONFIG(3));
 	check("busy-second-timer-waits", waited == 1 && timer_message_ok(&held, 2) &&
 						 held.expiration == count2,
@@ -1010,7 +975,7 @@ static void check_busy_slot(void)
 						  l->msg.delivery > l->msg.expiration,
 	      "expiration 0x%lx, delivery 0x%lx, slot freed at 0x%lx", l->msg.expiration,
 	      l->msg.delivery, freed);
-	check("busy-second-timer-enable-cleared", config3 == STIMER_SINTX(SINT_BUSY),
+	check("busy-second-timer-enable-cleared", config3 == HV_STIMER_SINT(SINT_BUSY),
 	      "CONFIG 0x%lx after delivery", config3);
 
 	/* Again behind timer 3's message; this time the EOI of the vector acknowledges. */

@@ -64,6 +64,7 @@ static uint8_t spare_page[2][4096] __attribute__((aligned(4096)));
 struct sint_log {
 	volatile unsigned int count;
 	uint32_t type;
+	uint8_t size;       /* the payload size */
 	uint64_t payload0;
 	bool isr_set;       /* the vector was in service in its handler */
 	bool pending;       /* MessagePending was set in the slot */
@@ -87,6 +88,7 @@ static int sint_of(uint8_t vector)
 static void consume_slot(struct hv_message *slot, struct sint_log *log)
 {
 	log->type = slot->type;
+	log->size = slot->payload_size;
 	log->payload0 = slot->payload[0];
 	log->pending = slot->flags & HV_MESSAGE_PENDING;
 	__atomic_store_n(&slot->type, 0, __ATOMIC_SEQ_CST);
@@ -472,7 +474,7 @@ static int first_bad_message(unsigned int from, unsigned int to)
 		const struct sint_log *l = &logs[to][n];
 
 		if (post_status[n] != ST_SUCCESS || !wait_count(to, n, 1) || l->type != 1 ||
-		    l->payload0 != payload_word(to, from, n) || sim[to][n].type)
+		    l->size != 8 || l->payload0 != payload_word(to, from, n) || sim[to][n].type)
 			return (int)n;
 	}
 	return -1;
@@ -487,9 +489,10 @@ static void check_messages(unsigned int from, unsigned int to)
 	send_all(from, to, post_all);
 	bad = first_bad_message(from, to);
 	fmt_snprintf(name, sizeof(name), "message-cpu%u-to-cpu%u-every-sint", from, to);
-	check(name, bad < 0, "SINT %d: status 0x%x, %u interrupts, type %u, payload 0x%lx",
+	check(name, bad < 0, "SINT %d: status 0x%x, %u interrupts, type %u, size %u, payload 0x%lx",
 	      bad, bad < 0 ? 0 : post_status[bad], bad < 0 ? 0 : logs[to][bad].count,
-	      bad < 0 ? 0 : logs[to][bad].type, bad < 0 ? 0 : logs[to][bad].payload0);
+	      bad < 0 ? 0 : logs[to][bad].type, bad < 0 ? 0 : logs[to][bad].size,
+	      bad < 0 ? 0 : logs[to][bad].payload0);
 }
 
 static bool flag_set(unsigned int cpu, unsigned int n)

@@ -29,9 +29,13 @@
 #define HV_PAGE_ENABLE    1ULL
 #define HV_GUEST_OS_ID    0x8100000000000001ULL /* open source, Linux-like */
 
-#define HV_STIMER_ENABLE    (1ULL << 0)
-#define HV_STIMER_PERIODIC  (1ULL << 1)
-#define HV_STIMER_SINT(n)   ((uint64_t)(n) << 16)
+#define HV_STIMER_ENABLE         (1ULL << 0)
+#define HV_STIMER_PERIODIC       (1ULL << 1)
+#define HV_STIMER_LAZY           (1ULL << 2)
+#define HV_STIMER_AUTO_ENABLE    (1ULL << 3)
+#define HV_STIMER_APIC_VECTOR(v) ((uint64_t)(v) << 4) /* the vector of direct mode */
+#define HV_STIMER_DIRECT_MODE    (1ULL << 12)
+#define HV_STIMER_SINT(n)        ((uint64_t)(n) << 16)
 
 #define HV_CALL_POST_MESSAGE 0x5c
 #define HV_CALL_SIGNAL_EVENT 0x5d
