@@ -83,7 +83,7 @@ unit: $(UNIT_TESTS)
 	$(Q)status=0; for t in $(UNIT_TESTS); do echo "  UNIT    $$t"; $$t || status=1; done; exit $$status
 
 systest: all
-	$(Q)$(PYTHON) -m pytest -q tests/system
+	$(Q)$(PYTHON) -m pytest -q --durations=12 tests/system
 
 test: deps
 	$(Q)$(MAKE) --no-print-directory all
