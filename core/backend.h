@@ -34,6 +34,8 @@ struct backend {
 	bool (*vcpu_init)(struct vcpu *v, uint32_t entry);
 	/* Enters the guest and returns the next exit, decoded. */
 	void (*vcpu_run)(struct vcpu *v, struct exit_event *e);
+	/* The guest's RIP at the last exit (for the exit trace). */
+	uint64_t (*vcpu_rip)(struct vcpu *v);
 	/* Moves RIP past the instruction that caused the exit. */
 	void (*vcpu_skip_instruction)(struct vcpu *v, const struct exit_event *e);
 	/* Moves RIP by len: for instructions core/ decoded itself (MMIO). */

@@ -78,9 +78,20 @@ static const char *parse_loglevel(const char *value, struct hv_config *cfg)
 	return NULL;
 }
 
+/* test-panic=on: the debug shell's `panic` command works (to test the panic report). */
+static const char *parse_test_panic(const char *value, struct hv_config *cfg)
+{
+	if (str_eq(value, "on") || str_eq(value, "off")) {
+		cfg->test_panic = str_eq(value, "on");
+		return NULL;
+	}
+	return "expected on or off";
+}
+
 static const struct option_desc options[] = {
 	{ "console", parse_console },
 	{ "loglevel", parse_loglevel },
+	{ "test-panic", parse_test_panic },
 };
 
 void cmdline_defaults(struct hv_config *cfg)
@@ -88,6 +99,7 @@ void cmdline_defaults(struct hv_config *cfg)
 	cfg->console_port = 0x3f8;
 	cfg->console_baud = COM_BASE_BAUD;
 	cfg->loglevel = LOG_INFO;
+	cfg->test_panic = false;
 }
 
 static void add_error(struct cmdline_result *res, const char *name, const char *why)

@@ -12,6 +12,7 @@ struct hv_config {
 	uint16_t console_port;
 	uint32_t console_baud;
 	int loglevel;
+	bool test_panic; /* the debug shell may panic the hypervisor on request */
 };
 
 struct cmdline_error {

@@ -43,3 +43,8 @@ void console_write_forced(const char *s, size_t len)
 	if (locked)
 		spin_unlock(&console_lock);
 }
+
+int console_getc(void)
+{
+	return uart_getc(console_port);
+}

@@ -4,7 +4,9 @@
 #include "core/log.h"
 #include "core/partition.h"
 
-static void print_registers(struct vcpu *v)
+#define CRASH_EXITS_SHOWN 8
+
+void vcpu_print_registers(struct vcpu *v)
 {
 	const struct guest_regs *r = &v->regs;
 	struct vcpu_control_regs c;
@@ -21,6 +23,19 @@ static void print_registers(struct vcpu *v)
 		c.cs_long ? "64-bit" : c.cs_db ? "32-bit" : "16-bit", c.cpl);
 }
 
+/* The exits before this one, from the trace ring: how the guest got here. */
+static void print_last_exits(const struct vcpu *v)
+{
+	for (unsigned int i = 1; i <= CRASH_EXITS_SHOWN; i++) {
+		const struct trace_entry *t = trace_get(&v->trace, i);
+
+		if (!t)
+			break;
+		log_err("  exit -%u: %s (hw 0x%x, 0x%lx) at rip 0x%lx", i,
+			exit_reason_name(t->reason), t->hw_reason, t->qualification, t->rip);
+	}
+}
+
 void crash_guest(struct vcpu *v, const struct exit_event *e, const char *why)
 {
 	char exit_words[120];
@@ -31,7 +46,8 @@ void crash_guest(struct vcpu *v, const struct exit_event *e, const char *why)
 	if (e->reason == EXIT_NESTED_PAGE_FAULT)
 		log_err("  guest-physical address 0x%lx, guest memory is 0-0x%lx", e->npf.gpa,
 			v->partition->mem_size - 1);
-	print_registers(v);
+	vcpu_print_registers(v);
+	print_last_exits(v);
 	if (e->reason == EXIT_INVALID_STATE)
 		backend->vcpu_dump_state(v);
 	partition_end(v->partition, GUEST_CRASH_EXIT_CODE, "crashed");

@@ -4,7 +4,13 @@
 
 #include "core/vcpu.h"
 
-/* Prints why, the exit in the backend's words and the vCPU's registers, then ends the guest. */
+/*
+ * Prints why, the exit in the backend's words, the vCPU's registers and its
+ * last exits, then ends the guest.
+ */
 void crash_guest(struct vcpu *v, const struct exit_event *e, const char *why);
+
+/* The vCPU's registers as the crash report shows them (on the vCPU's CPU). */
+void vcpu_print_registers(struct vcpu *v);
 
 #endif

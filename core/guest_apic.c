@@ -1,6 +1,7 @@
 /* Virtual local APICs in the exit path: the model's hooks and software delivery. */
 #include "core/guest_apic.h"
 #include "core/backend.h"
+#include "core/console_in.h"
 #include "core/crash.h"
 #include "core/fmt.h"
 #include "core/frames.h"
@@ -92,13 +93,50 @@ bool guest_apic_vcpu_wants_cpu(const struct vcpu *v)
 	       (v->state == VCPU_WAIT_FOR_SIPI && (v->pending_events & VCPU_PENDING_SIPI));
 }
 
-/* A flush first, then INIT, then SIPI (only while waiting for one, SDM 9.4.4), then NMI. */
+static void run_call(struct vcpu *v)
+{
+	v->call_fn(v, v->call_arg);
+	__atomic_store_n(&v->call_done, true, __ATOMIC_RELEASE);
+}
+
+void vcpu_take_call(struct vcpu *v)
+{
+	if (__atomic_fetch_and(&v->pending_events, ~(uint32_t)VCPU_PENDING_CALL, __ATOMIC_ACQUIRE) &
+	    VCPU_PENDING_CALL)
+		run_call(v);
+}
+
+/*
+ * Runs fn on v's CPU while v is out of the guest, and waits for it (at most
+ * timeout_us): the way the debug shell reads state a running vCPU owns.
+ */
+bool vcpu_call(struct vcpu *v, void (*fn)(struct vcpu *v, void *arg), void *arg,
+	       uint64_t timeout_us)
+{
+	uint64_t end = rdtsc() + tsc_khz() * timeout_us / 1000;
+
+	if (v->cpu == this_cpu()) {
+		fn(v, arg);
+		return true;
+	}
+	v->call_fn = fn;
+	v->call_arg = arg;
+	__atomic_store_n(&v->call_done, false, __ATOMIC_RELEASE);
+	vcpu_post_event(v, VCPU_PENDING_CALL);
+	while (!__atomic_load_n(&v->call_done, __ATOMIC_ACQUIRE) && rdtsc() < end)
+		cpu_relax();
+	return v->call_done;
+}
+
+/* A flush first, then a call, INIT, SIPI (only while waiting for one, SDM 9.4.4), NMI. */
 static void take_events(struct vcpu *v)
 {
 	uint32_t ev = __atomic_exchange_n(&v->pending_events, 0, __ATOMIC_ACQUIRE);
 
 	if (ev & VCPU_PENDING_FLUSH)
 		backend->vcpu_flush_nested(v);
+	if (ev & VCPU_PENDING_CALL)
+		run_call(v);
 	if (ev & VCPU_PENDING_INIT) {
 		vlapic_reset(&v->apic);
 		v->state = VCPU_WAIT_FOR_SIPI;
@@ -217,12 +255,19 @@ void guest_apic_eoi_induced(struct vcpu *v, const struct exit_event *e)
 	vlapic_eoi_induced(&v->apic, e->eoi_vector);
 }
 
-/* The host timer of the vCPU's CPU serves its APIC timer and its synthetic timers. */
+static uint64_t earlier(uint64_t a, uint64_t b)
+{
+	return !a || (b && b < a) ? b : a;
+}
+
+/*
+ * The host timer of the vCPU's CPU serves its APIC timer, its synthetic
+ * timers, and on the first CPU the console poll.
+ */
 static uint64_t host_deadline(struct vcpu *v)
 {
-	uint64_t apic = vlapic_timer_deadline(&v->apic), hv = hv_vcpu_timer_deadline(v);
-
-	return !apic || (hv && hv < apic) ? hv : apic;
+	return earlier(earlier(vlapic_timer_deadline(&v->apic), hv_vcpu_timer_deadline(v)),
+		       console_poll_deadline());
 }
 
 static void arm_host_timer(struct vcpu *v)
@@ -260,6 +305,7 @@ void guest_apic_wait_for_interrupt(struct vcpu *v)
 	while (!wake_condition(v)) {
 		uint64_t deadline = host_deadline(v);
 
+		console_poll_if_due();
 		if (deadline && rdtsc() >= deadline)
 			continue;
 		lapic_timer_arm(deadline);

@@ -17,6 +17,12 @@ void vcpu_kick(struct vcpu *v);
 /* Posts enum vcpu_pending_event bits for v's CPU to take before the next entry. */
 void vcpu_post_event(struct vcpu *v, uint32_t event);
 
+/* Runs fn(v, arg) on v's CPU outside the guest and waits; false after timeout_us. */
+bool vcpu_call(struct vcpu *v, void (*fn)(struct vcpu *v, void *arg), void *arg,
+	       uint64_t timeout_us);
+/* On v's CPU while v does not run: a call posted for it. */
+void vcpu_take_call(struct vcpu *v);
+
 /* On the vCPU's own CPU, before each entry: events, timer, interrupt injection. */
 void guest_apic_before_entry(struct vcpu *v);
 

@@ -5,6 +5,8 @@
 #include "core/backend.h"
 #include "core/cmdline.h"
 #include "core/console.h"
+#include "core/console_in.h"
+#include "core/shell.h"
 #include "core/frames.h"
 #include "core/lapic.h"
 #include "core/log.h"
@@ -31,6 +33,7 @@ static void setup_console(void)
 	cmdline_defaults(&config);
 	cmdline_parse(boot_info.cmdline, &config, &res);
 	log_set_level(config.loglevel);
+	shell_allow_panic(config.test_panic);
 	if (!console_init(config.console_port, config.console_baud))
 		log_warn("console: no UART at port 0x%x, staying on COM1", config.console_port);
 	log_info("micro-hypervisor starting, loaded by %s",
@@ -119,6 +122,7 @@ static __noreturn void run_guests(void)
 		log_err("no guest could be started");
 		cpu_halt_forever();
 	}
+	console_in_start();
 	sched_start_all();
 	cpu_idle_loop();
 }

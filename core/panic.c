@@ -5,13 +5,35 @@
 #include "core/fmt.h"
 #include "core/lapic.h"
 #include "core/log.h"
+#include "core/partition.h"
 #include "core/percpu.h"
 #include "core/x86.h"
 
 static volatile bool system_halting;
 
+#define PANIC_EXITS_SHOWN 4
+
+/* What this CPU was doing: its vCPU and that vCPU's last exits. */
+static void report_this_cpu(void)
+{
+	const struct vcpu *v = this_cpu()->vcpu;
+	const struct trace_entry *t;
+
+	if (!v) {
+		hv_log(LOG_PANIC, "cpu %u: no vcpu", this_cpu()->index);
+		return;
+	}
+	hv_log(LOG_PANIC, "cpu %u: guest %s vcpu %u, %lu exits", this_cpu()->index,
+	       v->partition->name, v->index, v->trace.count);
+	for (unsigned int i = 0; i < PANIC_EXITS_SHOWN && (t = trace_get(&v->trace, i)); i++)
+		hv_log(LOG_PANIC, "cpu %u:   exit -%u: %s (hw 0x%x, 0x%lx) at rip 0x%lx",
+		       this_cpu()->index, i, exit_reason_name(t->reason), t->hw_reason,
+		       t->qualification, t->rip);
+}
+
 static void halt_this_cpu(void)
 {
+	report_this_cpu();
 	hv_log(LOG_PANIC, "cpu %u halted", this_cpu()->index);
 	cpu_halt_forever();
 }
@@ -43,6 +65,6 @@ __noreturn void panic(const char *fmt, ...)
 void panic_nmi(void)
 {
 	if (system_halting)
-		cpu_halt_forever();
+		halt_this_cpu();
 	log_warn("unexpected NMI on cpu %u, ignored", this_cpu()->index);
 }

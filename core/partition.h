@@ -19,10 +19,15 @@ enum partition_state {
 };
 
 /* The guest's COM1 (a 16550 model); output is flushed to the console per line. */
+#define VUART_RX_MAX 64
+
 struct vuart {
 	uint8_t ier, lcr, mcr, scr, dll, dlm;
 	char line[VUART_LINE_MAX];
 	unsigned int len;
+	char rx[VUART_RX_MAX];   /* what the console typed for the guest, oldest first */
+	unsigned int rx_head, rx_count;
+	unsigned int rx_dropped; /* typed while the buffer was full */
 };
 
 struct fw_cfg_state {
@@ -47,6 +52,7 @@ struct partition {
 	struct vlapic_group apic_group;
 	struct hv_partition hv;
 	volatile enum partition_state state;
+	volatile bool paused;   /* its vCPUs wait out of the guest (the debug shell) */
 	uint32_t exit_code;
 
 	struct spinlock io_lock; /* the devices below, shared by the vCPUs */

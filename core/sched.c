@@ -5,6 +5,7 @@
 #include "core/sched.h"
 #include "boot/traps.h"
 #include "core/backend.h"
+#include "core/console_in.h"
 #include "core/crash.h"
 #include "core/guest_apic.h"
 #include "core/lapic.h"
@@ -48,6 +49,10 @@ __noreturn void cpu_idle_loop(void)
 			vcpu_run_loop(v);
 			continue;
 		}
+		if (v)
+			vcpu_take_call(v); /* the debug shell, for a vCPU that does not run */
+		console_poll_if_due();
+		lapic_timer_arm(console_poll_deadline());
 		asm volatile("sti; hlt; cli" ::: "memory");
 	}
 }

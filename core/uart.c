@@ -4,6 +4,7 @@
 
 enum uart_reg {
 	UART_THR = 0, /* transmit holding (DLAB=0) */
+	UART_RBR = 0, /* receive buffer (DLAB=0) */
 	UART_DLL = 0, /* divisor latch low (DLAB=1) */
 	UART_IER = 1,
 	UART_DLM = 1,
@@ -18,6 +19,7 @@ enum uart_reg {
 #define LCR_DLAB  0x80
 #define FCR_FIFO  0x07 /* enable and clear both FIFOs */
 #define MCR_DTR_RTS_OUT2 0x0b
+#define LSR_DR    0x01
 #define LSR_THRE  0x20
 
 /* A port with no UART behind it reads back 0xff; the scratch register tells. */
@@ -55,4 +57,11 @@ void uart_putc(uint16_t port, char c)
 		cpu_relax();
 	}
 	outb(port + UART_THR, (uint8_t)c);
+}
+
+int uart_getc(uint16_t port)
+{
+	if (!(inb(port + UART_LSR) & LSR_DR))
+		return -1;
+	return inb(port + UART_RBR);
 }

@@ -6,5 +6,7 @@
 
 bool uart_init(uint16_t port, uint32_t baud);
 void uart_putc(uint16_t port, char c);
+/* A received character, or -1 when none waits. */
+int uart_getc(uint16_t port);
 
 #endif

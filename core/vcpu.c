@@ -1,6 +1,7 @@
 /* The vCPU loop: enter the guest, count the exit, handle it, again. */
 #include "boot/traps.h"
 #include "core/backend.h"
+#include "core/console_in.h"
 #include "core/cpuid_policy.h"
 #include "core/crash.h"
 #include "core/guest_apic.h"
@@ -246,17 +247,32 @@ static enum exit_reason stats_bucket(const struct vcpu *v, const struct exit_eve
 	return e->reason;
 }
 
+/* Paused from the debug shell: out of the guest until resumed, still taking calls. */
+static void wait_while_paused(struct vcpu *v)
+{
+	while (__atomic_load_n(&v->partition->paused, __ATOMIC_ACQUIRE) &&
+	       v->state == VCPU_RUNNING) {
+		vcpu_take_call(v);
+		console_poll_if_due();
+		lapic_timer_arm(console_poll_deadline());
+		asm volatile("sti; hlt; cli" ::: "memory");
+	}
+}
+
 void vcpu_run_loop(struct vcpu *v)
 {
 	struct exit_event e;
 
 	for (;;) {
+		wait_while_paused(v);
 		hv_vcpu_before_entry(v);
 		guest_apic_before_entry(v);
 		if (v->state != VCPU_RUNNING)
 			return;
 		backend->vcpu_run(v, &e);
 		v->stats.exits[stats_bucket(v, &e)]++;
+		trace_record(&v->trace, &e, backend->vcpu_rip(v));
 		exit_handlers[e.reason](v, &e);
+		console_poll_if_due();
 	}
 }

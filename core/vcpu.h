@@ -4,6 +4,7 @@
 
 #include "core/exit.h"
 #include "core/guest_regs_asm.h"
+#include "core/trace.h"
 #include "apic/vlapic.h"
 #include "synic/hv_state.h"
 
@@ -44,6 +45,7 @@ enum vcpu_pending_event {
 	VCPU_PENDING_SIPI = BIT(1),
 	VCPU_PENDING_NMI = BIT(2),
 	VCPU_PENDING_FLUSH = BIT(3), /* the nested page tables changed */
+	VCPU_PENDING_CALL = BIT(4),  /* run call_fn on the vCPU's CPU (the debug shell) */
 };
 
 struct vcpu_stats {
@@ -65,6 +67,10 @@ struct vcpu {
 	struct vlapic apic;
 	struct hv_vcpu hv;      /* the Hyper-V interface: SynIC */
 	struct vcpu_stats stats;
+	struct vcpu_trace trace;
+	void (*volatile call_fn)(struct vcpu *v, void *arg); /* VCPU_PENDING_CALL */
+	void *call_arg;
+	volatile bool call_done;
 	void *arch;             /* the backend's state (VMCB or VMCS) */
 };
 

@@ -1,7 +1,8 @@
 /*
  * The guest's COM1: enough of a 16550 for a polled driver. Output is cut
  * into lines, each written to the console whole (with the guest's name in
- * front when several guests share it). There is no input yet.
+ * front when several guests share it). Input is what the console hands the
+ * guest while it owns console input (core/console_in.c).
  */
 #include "core/console.h"
 #include "core/fmt.h"
@@ -21,6 +22,7 @@ enum vuart_reg {
 #define LCR_DLAB     0x80
 #define IIR_NO_INT   0x01
 #define IIR_FIFO_ON  0xc0
+#define LSR_DR       0x01
 #define LSR_THRE_TEMT 0x60
 #define MSR_DCD_DSR_CTS 0xb0
 
@@ -51,6 +53,30 @@ static void vuart_transmit(struct partition *p, char c)
 	u->line[u->len++] = c;
 }
 
+void vuart_receive(struct partition *p, char c)
+{
+	uint64_t flags = spin_lock_irqsave(&p->io_lock);
+	struct vuart *u = &p->uart;
+
+	if (u->rx_count == VUART_RX_MAX)
+		u->rx_dropped++;
+	else
+		u->rx[(u->rx_head + u->rx_count++) % VUART_RX_MAX] = c;
+	spin_unlock_irqrestore(&p->io_lock, flags);
+}
+
+static uint8_t receive(struct vuart *u)
+{
+	char c;
+
+	if (!u->rx_count)
+		return 0;
+	c = u->rx[u->rx_head];
+	u->rx_head = (u->rx_head + 1) % VUART_RX_MAX;
+	u->rx_count--;
+	return (uint8_t)c;
+}
+
 uint8_t vuart_read(struct partition *p, unsigned int reg)
 {
 	struct vuart *u = &p->uart;
@@ -58,7 +84,7 @@ uint8_t vuart_read(struct partition *p, unsigned int reg)
 
 	switch (reg) {
 	case REG_DATA:
-		return dlab ? u->dll : 0;
+		return dlab ? u->dll : receive(u);
 	case REG_IER:
 		return dlab ? u->dlm : u->ier;
 	case REG_IIR:
@@ -68,7 +94,7 @@ uint8_t vuart_read(struct partition *p, unsigned int reg)
 	case REG_MCR:
 		return u->mcr;
 	case REG_LSR:
-		return LSR_THRE_TEMT;
+		return LSR_THRE_TEMT | (u->rx_count ? LSR_DR : 0);
 	case REG_MSR:
 		return MSR_DCD_DSR_CTS;
 	default:

@@ -11,7 +11,9 @@
  *   pong: msg=0x20:vp=0:sint=2:from=ping event=0x21:vp=0:sint=3:flag=1 (pong's own)
  * Guest command line: "ping" or "pong", rounds=N, delay-ms=N (between rounds),
  * heartbeat-ms=N; or "mute", for a guest with send=off, which checks that it
- * may not send at all.
+ * may not send at all; or "listen", for tests/system/test_shell.py: with its
+ * second vCPU started it waits for what the debug shell does to it (an
+ * injected vector, a posted message, a typed line), reports, and idles.
  */
 #include "core/fmt.h"
 #include "guest-tests/lib/guest.h"
@@ -240,6 +242,63 @@ static void run_mute(void)
 	check("mute-signal-access-denied", signal == ST_ACCESS_DENIED, "status 0x%x", signal);
 }
 
+#define VEC_INJECT   0x66
+#define TYPE_SHELL   7
+#define SHELL_WORD   0x00c0ffee
+#define COM1         0x3f8
+#define LINE_MAX     32
+
+static volatile unsigned int injected;
+
+static void inject_handler(uint8_t vector)
+{
+	(void)vector;
+	injected++;
+	apic_eoi();
+}
+
+static void ap_idle(unsigned int cpu)
+{
+	(void)cpu;
+	apic_enable();
+}
+
+/* Reads what the console typed to this guest, up to a line. */
+static bool read_line(char *line, unsigned int *len)
+{
+	while (inb(COM1 + 5) & 1) {
+		char c = (char)inb(COM1);
+
+		if (c == '\r' || c == '\n')
+			return *len > 0;
+		if (*len < LINE_MAX - 1)
+			line[(*len)++] = c;
+	}
+	return false;
+}
+
+static void run_listen(void)
+{
+	char line[LINE_MAX] = { 0 };
+	unsigned int len = 0;
+	bool typed = false;
+
+	irq_set_handler(VEC_INJECT, inject_handler);
+	check("listen-second-vcpu", smp_start_ap(apic_id() == 0 ? 1 : 0, ap_idle) == 0,
+	      "the AP did not start");
+	guest_printf("listen: ready\n");
+	while (!injected || !messages || !typed) {
+		asm volatile("sti; hlt; cli" ::: "memory");
+		typed = typed || read_line(line, &len);
+	}
+	guest_printf("listen: got input '%s'\n", line);
+	check("listen-injected-vector", injected == 1, "%u interrupts on 0x%x", injected, VEC_INJECT);
+	check("listen-posted-message", last_type == TYPE_SHELL && last_payload[0] == SHELL_WORD,
+	      "type %u, payload 0x%lx", last_type, last_payload[0]);
+	for (;;)
+		asm volatile("sti; hlt; cli" ::: "memory");
+}
+
 void test_main(const char *cmdline)
 {
 	uint64_t rounds = 10, delay_ms = 0, heartbeat_ms = 100;
@@ -252,6 +311,8 @@ void test_main(const char *cmdline)
 		return;
 	}
 	setup(heartbeat_ms);
+	if (cmdline_has(cmdline, "listen"))
+		run_listen();
 	if (cmdline_has(cmdline, "ping"))
 		run_ping(rounds, delay_ms);
 	else

@@ -545,6 +545,8 @@ static void svm_vcpu_apic_mode_changed(struct vcpu *v)
 	avic_mode_changed(v, vmcb_of(v));
 }
 
+static uint64_t svm_vcpu_rip(struct vcpu *v) { return vmcb_of(v)->save.rip; }
+
 /* The next VMRUN flushes the ASID's TLB entries (APM vol. 2, 15.16.1). */
 static void svm_vcpu_flush_nested(struct vcpu *v)
 {
@@ -560,6 +562,7 @@ const struct backend svm_backend = {
 	.hypercall_insn = { 0x0f, 0x01, 0xd9 }, /* VMMCALL */
 	.vcpu_init = svm_vcpu_init,
 	.vcpu_run = svm_vcpu_run,
+	.vcpu_rip = svm_vcpu_rip,
 	.vcpu_skip_instruction = svm_vcpu_skip_instruction,
 	.vcpu_advance_rip = svm_vcpu_advance_rip,
 	.vcpu_inject_exception = svm_vcpu_inject_exception,

@@ -612,6 +612,12 @@ static void vmx_vcpu_set_eoi_exit_bitmap(struct vcpu *v, const uint64_t bitmap[4
 		vmcs_write(VMCS_EOI_EXIT_BITMAP0 + 2 * i, bitmap[i]);
 }
 
+static uint64_t vmx_vcpu_rip(struct vcpu *v)
+{
+	(void)v;
+	return vmcs_read(VMCS_GUEST_RIP);
+}
+
 /* INVEPT drops guest-physical and combined mappings for every VPID (SDM 30.4.3.4). */
 static void vmx_vcpu_flush_nested(struct vcpu *v)
 {
@@ -630,6 +636,7 @@ const struct backend vmx_backend = {
 	.eoi_exit_bitmap = true,
 	.vcpu_init = vmx_vcpu_init,
 	.vcpu_run = vmx_vcpu_run,
+	.vcpu_rip = vmx_vcpu_rip,
 	.vcpu_skip_instruction = vmx_vcpu_skip_instruction,
 	.vcpu_advance_rip = vmx_vcpu_advance_rip,
 	.vcpu_inject_exception = vmx_vcpu_inject_exception,

@@ -1,0 +1,100 @@
+/* Console input: polling the serial port and the Ctrl-A switch between owners. */
+#include "core/console_in.h"
+#include "core/console.h"
+#include "core/fmt.h"
+#include "core/guest_io.h"
+#include "core/log.h"
+#include "core/partition.h"
+#include "core/percpu.h"
+#include "core/shell.h"
+#include "core/string.h"
+#include "core/tsc.h"
+
+#define CTRL_A        0x01
+#define SWITCH_PRESSES 3
+#define POLLER_CPU    0
+
+static uint64_t next_poll;
+static unsigned int owner;     /* 0: the shell, n: partitions[n - 1] */
+static unsigned int ctrl_a_run; /* Ctrl-A pressed this many times in a row */
+static bool started;
+
+static bool is_poller(void) { return started && this_cpu()->index == POLLER_CPU; }
+
+uint64_t console_poll_deadline(void)
+{
+	return is_poller() ? next_poll : 0;
+}
+
+static struct partition *owner_partition(void)
+{
+	return owner ? partitions[owner - 1] : NULL;
+}
+
+static void say(const char *s)
+{
+	console_write(s, strlen(s));
+}
+
+/* The next guest still running, or the shell after the last. */
+static void switch_owner(void)
+{
+	char line[80];
+
+	do
+		owner = (owner + 1) % (nr_partitions + 1);
+	while (owner && owner_partition()->state != PARTITION_RUNNING);
+	if (!owner) {
+		say("\nhv: console input goes to the hypervisor shell (Ctrl-A three times to switch)\n");
+		shell_prompt();
+		return;
+	}
+	fmt_snprintf(line, sizeof(line), "\nhv: console input goes to guest %s (Ctrl-A three times to switch)\n",
+		     owner_partition()->name);
+	say(line);
+}
+
+static void deliver(char c)
+{
+	struct partition *p = owner_partition();
+
+	if (!p)
+		shell_input(c);
+	else if (p->state == PARTITION_RUNNING)
+		vuart_receive(p, c);
+	else
+		switch_owner(); /* its guest has ended: on to the next owner */
+}
+
+/* Ctrl-A that does not make three in a row reaches the owner like any character. */
+static void take(char c)
+{
+	if (c == CTRL_A && ++ctrl_a_run == SWITCH_PRESSES) {
+		ctrl_a_run = 0;
+		switch_owner();
+		return;
+	}
+	if (c == CTRL_A)
+		return;
+	for (; ctrl_a_run; ctrl_a_run--)
+		deliver(CTRL_A);
+	deliver(c);
+}
+
+void console_poll_if_due(void)
+{
+	int c;
+
+	if (!is_poller() || rdtsc() < next_poll)
+		return;
+	next_poll = rdtsc() + tsc_khz() * CONSOLE_POLL_MS;
+	while ((c = console_getc()) >= 0)
+		take((char)c);
+}
+
+void console_in_start(void)
+{
+	next_poll = rdtsc();
+	started = true;
+	log_info("debug shell on the console: press Enter for a prompt, 'help' for the commands");
+}

@@ -1,0 +1,143 @@
+/* The debug shell: line editing, splitting into words, and the dispatch. */
+#include "core/shell.h"
+#include "core/console.h"
+#include "core/fmt.h"
+#include "core/number.h"
+#include "core/string.h"
+
+#define BACKSPACE 0x08
+#define DELETE    0x7f
+#define CTRL_C    0x03
+
+static char line[SHELL_LINE_MAX + 1];
+static unsigned int len;
+
+void shell_printf(const char *fmt, ...)
+{
+	char buf[256];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = fmt_vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	console_write(buf, MIN((size_t)n, sizeof(buf) - 1));
+}
+
+void shell_prompt(void)
+{
+	console_write("hv> ", 4);
+}
+
+static bool is_blank(char c) { return c == ' ' || c == '\t'; }
+
+/* Splits line in place into at most SHELL_ARGS_MAX words; how many there are, or -1. */
+static int split(char *s, char **argv)
+{
+	int argc = 0;
+
+	while (*s) {
+		while (is_blank(*s))
+			*s++ = '\0';
+		if (!*s)
+			break;
+		if (argc == SHELL_ARGS_MAX)
+			return -1;
+		argv[argc++] = s;
+		while (*s && !is_blank(*s))
+			s++;
+	}
+	return argc;
+}
+
+static const struct shell_cmd *find(const char *name)
+{
+	for (unsigned int i = 0; i < nr_shell_cmds; i++)
+		if (!strcmp(shell_cmds[i].name, name))
+			return &shell_cmds[i];
+	return NULL;
+}
+
+static void execute(char *s)
+{
+	char *argv[SHELL_ARGS_MAX];
+	int argc = split(s, argv);
+	const struct shell_cmd *c;
+
+	if (argc == 0)
+		return;
+	c = argc < 0 ? NULL : find(argv[0]);
+	if (argc < 0)
+		shell_printf("too many words (at most %u)\n", SHELL_ARGS_MAX);
+	else if (!c)
+		shell_printf("unknown command '%.32s' (help lists them)\n", argv[0]);
+	else if ((unsigned int)argc - 1 < c->min_args || (unsigned int)argc - 1 > c->max_args)
+		shell_printf("usage: %s %s\n", c->name, c->args);
+	else
+		c->run(argc, argv);
+}
+
+static void end_line(void)
+{
+	console_write("\n", 1);
+	line[len] = '\0';
+	execute(line);
+	len = 0;
+	shell_prompt();
+}
+
+void shell_input(char c)
+{
+	if (c == '\r' || c == '\n') {
+		end_line();
+	} else if (c == BACKSPACE || c == DELETE) {
+		if (len) {
+			len--;
+			console_write("\b \b", 3);
+		}
+	} else if (c == CTRL_C) {
+		len = 0;
+		console_write("^C\n", 3);
+		shell_prompt();
+	} else if (c >= ' ' && c < DELETE && len < SHELL_LINE_MAX) {
+		line[len++] = c;
+		console_write(&c, 1);
+	}
+}
+
+struct partition *shell_guest(const char *arg)
+{
+	for (unsigned int i = 0; i < nr_partitions; i++)
+		if (!strncmp(partitions[i]->name, arg, sizeof(partitions[i]->name)))
+			return partitions[i];
+	shell_printf("no guest '%.32s' (guests lists them)\n", arg);
+	return NULL;
+}
+
+struct vcpu *shell_vcpu(const char *arg)
+{
+	char name[GUEST_NAME_MAX + 1];
+	const char *colon = strchr(arg, ':');
+	size_t n = colon ? (size_t)(colon - arg) : strlen(arg);
+	struct partition *p;
+	uint64_t index = 0;
+
+	if (n > GUEST_NAME_MAX) {
+		shell_printf("no guest '%.32s'\n", arg);
+		return NULL;
+	}
+	memcpy(name, arg, n);
+	name[n] = '\0';
+	p = shell_guest(name);
+	if (!p || (colon && !shell_number(colon + 1, p->nr_vcpus - 1, &index)))
+		return NULL;
+	return p->vcpus[index];
+}
+
+bool shell_number(const char *arg, uint64_t max, uint64_t *out)
+{
+	if (parse_uint(arg, strlen(arg), out) && *out <= max)
+		return true;
+	shell_printf("'%.32s': expected a number from 0 to %lu\n", arg, max);
+	return false;
+}

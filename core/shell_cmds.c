@@ -1,0 +1,39 @@
+/* The debug shell's command table and help. */
+#include "core/shell.h"
+#include "core/shell_cmds.h"
+
+static void cmd_help(int argc, char **argv);
+
+const struct shell_cmd shell_cmds[] = {
+	{ "help", "", "this list", 0, 0, cmd_help },
+	{ "cpus", "", "physical CPUs and what each runs", 0, 0, cmd_cpus },
+	{ "guests", "", "guests: state, vCPUs, memory", 0, 0, cmd_guests },
+	{ "vcpus", "", "every vCPU: its CPU, state, exits", 0, 0, cmd_vcpus },
+	{ "stats", "[VCPU]", "exit counts per reason", 0, 1, cmd_stats },
+	{ "trace", "VCPU", "the last 64 exits: reason, qualification, RIP", 1, 1, cmd_trace },
+	{ "regs", "VCPU", "registers", 1, 1, cmd_regs },
+	{ "vmcs", "VCPU", "the VMCS guest state (VMX)", 1, 1, cmd_vmstate },
+	{ "vmcb", "VCPU", "the VMCB guest state (SVM)", 1, 1, cmd_vmstate },
+	{ "lapic", "VCPU", "the virtual local APIC", 1, 1, cmd_lapic },
+	{ "synic", "VCPU", "SynIC: SINTs, pages, waiting messages, synthetic timers", 1, 1, cmd_synic },
+	{ "post", "VCPU SINT TYPE HEXPAYLOAD", "put a message into a SINT's slot", 4, 4, cmd_post },
+	{ "signal", "VCPU SINT FLAG", "set an event flag", 3, 3, cmd_signal },
+	{ "inject", "VCPU VECTOR", "raise a fixed interrupt", 2, 2, cmd_inject },
+	{ "pause", "GUEST", "stop running the guest's vCPUs", 1, 1, cmd_pause },
+	{ "resume", "GUEST", "run them again", 1, 1, cmd_resume },
+	{ "kill", "GUEST", "end the guest", 1, 1, cmd_kill },
+	{ "loglevel", "N", "0 panic .. 4 debug", 1, 1, cmd_loglevel },
+	{ "reboot", "", "reset the machine", 0, 0, cmd_reboot },
+	{ "panic", "", "panic the hypervisor (only with test-panic=on)", 0, 0, cmd_panic },
+};
+const unsigned int nr_shell_cmds = ARRAY_SIZE(shell_cmds);
+
+static void cmd_help(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	shell_printf("VCPU is GUEST or GUEST:N; numbers are decimal or 0x-hex\n");
+	for (unsigned int i = 0; i < nr_shell_cmds; i++)
+		shell_printf("  %-8s %-26s %s\n", shell_cmds[i].name, shell_cmds[i].args,
+			     shell_cmds[i].help);
+}

@@ -1,0 +1,178 @@
+"""The debug shell over the serial console, driven interactively: QEMU's serial port on a
+Unix socket (tools/run --console-socket), a two-vCPU guest (guest-tests/pingpong.c,
+"listen") waiting for what the shell does to it. Each command's output is checked, bad
+arguments get a usage line, Ctrl-A three times moves input to the guest and back."""
+
+import re
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import GUESTS, HV, LOG_DIR, RUN
+
+TIMEOUT = 60  # seconds for any one answer (QEMU TCG)
+
+
+class Console:
+    """The serial console through a socket: what came so far, and typing."""
+
+    def __init__(self, path):
+        deadline = time.monotonic() + TIMEOUT
+        while True:
+            try:
+                self.sock = socket.socket(socket.AF_UNIX)
+                self.sock.connect(path)
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
+        self.text = ''
+        self.seen = 0  # what expect() has consumed
+        self.lock = threading.Lock()
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self):
+        while True:
+            data = self.sock.recv(4096)
+            if not data:
+                return
+            with self.lock:
+                self.text += data.decode(errors='replace').replace('\r', '')
+
+    def type(self, keys):
+        for key in keys:  # one at a time: the hypervisor polls the UART every 20 ms
+            self.sock.sendall(key.encode())
+            time.sleep(0.005)
+
+    def expect(self, pattern):
+        """Waits for pattern after what was consumed; returns the text up to its end."""
+        deadline = time.monotonic() + TIMEOUT
+        while time.monotonic() < deadline:
+            with self.lock:
+                match = re.search(pattern, self.text[self.seen:], re.M)
+                if match:
+                    start = self.seen
+                    self.seen += match.end()
+                    return self.text[start:self.seen]
+            time.sleep(0.1)
+        pytest.fail(f'no {pattern!r} on the console; it shows:\n{self.text[self.seen:][-3000:]}')
+
+    def command(self, line, pattern):
+        self.type(line + '\r')
+        return self.expect(pattern)
+
+
+def start(log_name, hv_args=''):
+    """The listen guest with 2 vCPUs on QEMU SVM, 2 CPUs; tools/run and the console."""
+    path = str(Path(tempfile.mkdtemp(prefix='hv-shell-')) / 'console')
+    module = f'{GUESTS}/pingpong.elf name=listen cpus=2 -- listen heartbeat-ms=50'
+    run = subprocess.Popen([str(RUN), '--arch', 'svm', '--smp', '2', '--timeout', '240',
+                            '--hv', str(HV), '--hv-args', hv_args, '--console-socket', path,
+                            module],
+                           stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, text=True)
+    con = Console(path)
+    con.expect(r'listen: ready')
+    return run, con
+
+
+def finish(run, log_name):
+    """tools/run's status once it has ended (or been ended); its output kept as a log."""
+    try:
+        out, _ = run.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        run.terminate()
+        out, _ = run.communicate(timeout=30)
+    LOG_DIR.mkdir(parents=True, exist_ok=True)
+    (LOG_DIR / f'{log_name}.log').write_text(out)
+    return run.returncode
+
+
+@pytest.fixture(scope='module')
+def console():
+    """One boot for the commands below, in order."""
+    run, con = start('test_shell')
+    yield con
+    finish(run, 'test_shell')
+
+
+def test_prompt_and_help(console):
+    console.command('', r'^hv> ')
+    text = console.command('help', r'reboot.*\n')
+    for name in ('cpus', 'guests', 'vcpus', 'stats', 'trace', 'regs', 'vmcb', 'lapic', 'synic',
+                 'post', 'signal', 'inject', 'pause', 'resume', 'kill', 'loglevel'):
+        assert re.search(rf'^  {name} ', text, re.M), text
+
+
+def test_what_runs_where(console):
+    console.command('cpus', r'^cpu 1 \(APIC ID \d+\): listen:1, running$')
+    console.command('guests', r'^listen: running, 2 vcpus, 64 MiB at 0x[0-9a-f]+$')
+    console.command('vcpus', r'^listen:1 on cpu 1: running, \d+ exits$')
+
+
+def test_exits(console):
+    console.command('stats listen:0', r'^listen:0: \d+ exits\n(  \S+ +\d+\n)+')
+    console.command('trace listen', r'the last exits, newest first[^\n]*\n  -0 +\S+ +hw 0x')
+
+
+def test_state_of_a_vcpu_on_another_cpu(console):
+    console.command('regs listen:1', r'hv:   rip [0-9a-f]{16}  rsp')
+    console.command('vmcb listen:1', r'hv: .*(cs|CS)')
+    console.command('vmcs listen', r'vmcs: this machine runs svm')
+    console.command('lapic listen', r'^listen:0: APIC ID 0, base 0xfee00900 \(xAPIC\)')
+    console.command('synic listen', r'^  sint 2  0x00000052 vector 0x52, 0 waiting$')
+
+
+def test_bad_arguments(console):
+    console.command('regs nobody', r"^no guest 'nobody' \(guests lists them\)$")
+    console.command('trace', r'^usage: trace VCPU$')
+    console.command('post listen 16 7 00', r"^'16': expected a number from 0 to 15$")
+    console.command('post listen 2 7 xyz', r'^usage: post VCPU SINT TYPE HEXPAYLOAD')
+    console.command('inject listen 3', r'^vector 0x3: fixed interrupts use 16 to 255$')
+    console.command('stats listen:7', r"^'7': expected a number from 0 to 1$")
+    console.command('frobnicate', r"^unknown command 'frobnicate' \(help lists them\)$")
+
+
+def test_pause_and_resume(console):
+    console.command('pause listen', r'^listen paused$')
+    console.command('guests', r'^listen: running \(paused\)')
+    console.command('resume listen', r'^listen resumed$')
+
+
+def test_drive_the_guest(console):
+    console.command('inject listen 0x66', r'^vector 0x66 raised on listen:0$')
+    console.command('post listen 2 7 eeffc000', r'^delivered$')
+    console.type('\x01\x01\x01')
+    console.expect(r'console input goes to guest listen')
+    console.type('hello\r')
+    console.expect(r"listen: got input 'hello'")
+    console.expect(r'PASS listen-injected-vector')
+    console.expect(r'PASS listen-posted-message')
+    console.type('\x01\x01\x01')
+    console.expect(r'console input goes to the hypervisor shell')
+
+
+def test_panic_needs_the_option(console):
+    console.command('panic', r'^panic: only with test-panic=on')
+
+
+def test_kill(console):
+    console.command('kill listen', r'guest listen exited with code 255 \(killed from the console\)')
+    console.expect(r'all guests ended')
+
+
+def test_panic_report():
+    """test-panic=on: the report names each CPU's vCPU and its last exits, then all halt."""
+    run, con = start('test_shell_panic', hv_args='test-panic=on')
+    con.command('panic', r'hv: PANIC on cpu 0: requested from the debug shell')
+    con.expect(r'hv: cpu 1: guest listen vcpu 1, \d+ exits')
+    con.expect(r'hv: cpu 1:   exit -0: ')
+    status = finish(run, 'test_shell_panic')
+    assert status == 125, con.text[-2000:]
+    assert re.search(r'hv: cpu 0: guest listen vcpu 0', con.text), con.text[-2000:]
