@@ -84,6 +84,8 @@ struct backend {
 	void (*describe_exit)(const struct exit_event *e, char *buf, size_t size);
 	/* Logs the VMCB/VMCS guest state the CPU checks at entry (segments, control registers). */
 	void (*vcpu_dump_state)(struct vcpu *v);
+	/* Logs the VMCB/VMCS controls and the last exit's fields (the debug shell), on v's CPU. */
+	void (*vcpu_dump_controls)(struct vcpu *v);
 };
 
 extern const struct backend svm_backend;

@@ -141,6 +141,7 @@ void cmd_regs(int argc, char **argv)
 static void show_vmstate(struct vcpu *v, void *arg)
 {
 	(void)arg;
+	backend->vcpu_dump_controls(v);
 	backend->vcpu_dump_state(v);
 }
 

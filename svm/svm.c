@@ -504,6 +504,20 @@ static void svm_vcpu_dump_state(struct vcpu *v)
 		dump_segment(names[i], segs[i]);
 }
 
+/* The intercepts, interrupt control and the last exit (APM vol. 2, appendix B, table B-1). */
+static void svm_vcpu_dump_controls(struct vcpu *v)
+{
+	const struct vmcb_control *c = &vmcb_of(v)->control;
+
+	log_err("  VMCB intercepts: cr %08x dr %08x exceptions %08x misc %08x %08x %08x",
+		c->intercept_cr, c->intercept_dr, c->intercept_exceptions, c->intercept_misc1,
+		c->intercept_misc2, c->intercept_misc3);
+	log_err("  VMCB asid %u tlb_control %u int_control %08x int_state %lx nested_cr3 %lx",
+		c->guest_asid, c->tlb_control, c->int_control, c->int_state, c->nested_cr3);
+	log_err("  VMCB exit: code %lx info1 %lx info2 %lx exit_int_info %lx event_inj %lx",
+		c->exit_code, c->exit_info1, c->exit_info2, c->exit_int_info, c->event_inj);
+}
+
 static const char *svm_apic_mode(void)
 {
 	return avic_supported() ? "AVIC (xAPIC mode; x2APIC falls back to software delivery)"
@@ -583,4 +597,5 @@ const struct backend svm_backend = {
 	.vcpu_apic_mode_changed = svm_vcpu_apic_mode_changed,
 	.describe_exit = svm_describe_exit,
 	.vcpu_dump_state = svm_vcpu_dump_state,
+	.vcpu_dump_controls = svm_vcpu_dump_controls,
 };

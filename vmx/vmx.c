@@ -612,6 +612,24 @@ static void vmx_vcpu_set_eoi_exit_bitmap(struct vcpu *v, const uint64_t bitmap[4
 		vmcs_write(VMCS_EOI_EXIT_BITMAP0 + 2 * i, bitmap[i]);
 }
 
+/* The execution, exit and entry controls and the last exit (SDM vol. 3, 25.6-25.9). */
+static void vmx_vcpu_dump_controls(struct vcpu *v)
+{
+	(void)v;
+	log_err("  VMCS controls: pin %lx proc %lx proc2 %lx exit %lx entry %lx exceptions %lx",
+		vmcs_read(VMCS_PIN_CONTROLS), vmcs_read(VMCS_PROC_CONTROLS),
+		vmcs_read(VMCS_PROC_CONTROLS2), vmcs_read(VMCS_EXIT_CONTROLS),
+		vmcs_read(VMCS_ENTRY_CONTROLS), vmcs_read(VMCS_EXCEPTION_BITMAP));
+	log_err("  VMCS vpid %lx eptp %lx interruptibility %lx intr status %lx tpr threshold %lx",
+		vmcs_read(VMCS_VPID), vmcs_read(VMCS_EPT_POINTER),
+		vmcs_read(VMCS_GUEST_INTERRUPTIBILITY), vmcs_read(VMCS_GUEST_INTR_STATUS),
+		vmcs_read(VMCS_TPR_THRESHOLD));
+	log_err("  VMCS exit: reason %lx qualification %lx intr info %lx idt vectoring %lx entry intr %lx",
+		vmcs_read(VMCS_EXIT_REASON), vmcs_read(VMCS_EXIT_QUALIFICATION),
+		vmcs_read(VMCS_EXIT_INTR_INFO), vmcs_read(VMCS_IDT_VECTORING_INFO),
+		vmcs_read(VMCS_ENTRY_INTR_INFO));
+}
+
 static uint64_t vmx_vcpu_rip(struct vcpu *v)
 {
 	(void)v;
@@ -657,4 +675,5 @@ const struct backend vmx_backend = {
 	.apic_mode = vmx_apic_mode,
 	.describe_exit = vmx_describe_exit,
 	.vcpu_dump_state = vmx_vcpu_dump_state,
+	.vcpu_dump_controls = vmx_vcpu_dump_controls,
 };

@@ -1,7 +1,8 @@
-"""The debug shell over the serial console, driven interactively: QEMU's serial port on a
-Unix socket (tools/run --console-socket), a two-vCPU guest (guest-tests/pingpong.c,
-"listen") waiting for what the shell does to it. Each command's output is checked, bad
-arguments get a usage line, Ctrl-A three times moves input to the guest and back."""
+"""The debug shell over the serial console, driven interactively through the emulator's
+serial port on a Unix socket (tools/run --console-socket), a two-vCPU guest
+(guest-tests/pingpong.c, "listen") waiting for what the shell does to it; on QEMU SVM and
+on Bochs VMX (skylake, APICv). Each command's output is checked, bad arguments get a usage
+line, Ctrl-A three times moves input to the guest and back."""
 
 import re
 import socket
@@ -68,11 +69,17 @@ class Console:
         return self.expect(pattern)
 
 
-def start(log_name, hv_args=''):
-    """The listen guest with 2 vCPUs on QEMU SVM, 2 CPUs; tools/run and the console."""
+PLATFORMS = {
+    'qemu-svm': ['--arch', 'svm'],
+    'bochs-skylake': ['--arch', 'vmx', '--cpu-model', 'corei7_skylake_x'],
+}
+
+
+def start(platform, hv_args=''):
+    """The listen guest with 2 vCPUs on 2 CPUs; tools/run and the console."""
     path = str(Path(tempfile.mkdtemp(prefix='hv-shell-')) / 'console')
     module = f'{GUESTS}/pingpong.elf name=listen cpus=2 -- listen heartbeat-ms=50'
-    run = subprocess.Popen([str(RUN), '--arch', 'svm', '--smp', '2', '--timeout', '240',
+    run = subprocess.Popen([str(RUN), *PLATFORMS[platform], '--smp', '2', '--timeout', '300',
                             '--hv', str(HV), '--hv-args', hv_args, '--console-socket', path,
                             module],
                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
@@ -94,12 +101,13 @@ def finish(run, log_name):
     return run.returncode
 
 
-@pytest.fixture(scope='module')
-def console():
-    """One boot for the commands below, in order."""
-    run, con = start('test_shell')
+@pytest.fixture(scope='module', params=PLATFORMS)
+def console(request):
+    """One boot per platform for the commands below, in order."""
+    run, con = start(request.param)
+    con.platform = request.param
     yield con
-    finish(run, 'test_shell')
+    finish(run, f'test_shell[{request.param}]')
 
 
 def test_prompt_and_help(console):
@@ -123,8 +131,9 @@ def test_exits(console):
 
 def test_state_of_a_vcpu_on_another_cpu(console):
     console.command('regs listen:1', r'hv:   rip [0-9a-f]{16}  rsp')
-    console.command('vmcb listen:1', r'hv: .*(cs|CS)')
-    console.command('vmcs listen', r'vmcs: this machine runs svm')
+    mine, other = ('vmcb', 'vmcs') if console.platform == 'qemu-svm' else ('vmcs', 'vmcb')
+    console.command(f'{mine} listen:1', rf'hv:   {mine.upper()} exit: .*\n(.*\n)*hv:   cs ')
+    console.command(f'{other} listen', rf'{other}: this machine runs')
     console.command('lapic listen', r'^listen:0: APIC ID 0, base 0xfee00900 \(xAPIC\)')
     console.command('synic listen', r'^  sint 2  0x00000052 vector 0x52, 0 waiting$')
 
@@ -169,7 +178,7 @@ def test_kill(console):
 
 def test_panic_report():
     """test-panic=on: the report names each CPU's vCPU and its last exits, then all halt."""
-    run, con = start('test_shell_panic', hv_args='test-panic=on')
+    run, con = start('qemu-svm', hv_args='test-panic=on')
     con.command('panic', r'hv: PANIC on cpu 0: requested from the debug shell')
     con.expect(r'hv: cpu 1: guest listen vcpu 1, \d+ exits')
     con.expect(r'hv: cpu 1:   exit -0: ')
