@@ -1,4 +1,4 @@
-/* The hypervisor console: whole lines, never interleaved between CPUs. */
+/* The hypervisor console: whole lines, never interleaved between CPUs, buffered. */
 #ifndef HV_CORE_CONSOLE_H
 #define HV_CORE_CONSOLE_H
 
@@ -6,7 +6,12 @@
 
 /* Returns false, staying on COM1, when no UART answers at port. */
 bool console_init(uint16_t port, uint32_t baud);
+/* Queues s (whole: a line is never split between CPUs) and sends a bounded part of the queue. */
 void console_write(const char *s, size_t len);
+/* Sends everything queued (before the machine stops or QEMU exits). */
+void console_flush(void);
+/* Sends a bounded part of what is queued (the console poll). */
+void console_flush_some(void);
 
 /* A character received on the console's port, or -1. */
 int console_getc(void);

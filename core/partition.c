@@ -279,6 +279,7 @@ static void print_exit_stats(const struct partition *p)
 static void guests_finished(uint32_t code)
 {
 	log_info("all guests ended, exit code %u", code);
+	console_flush();
 	outw(0x510, 0);
 	if (inb(0x511) == 'Q' && inb(0x511) == 'E' && inb(0x511) == 'M' && inb(0x511) == 'U')
 		outl(EXIT_PORT, code); /* QEMU's isa-debug-exit, when present */
