@@ -148,6 +148,14 @@ def test_bad_arguments(console):
     console.command('frobnicate', r"^unknown command 'frobnicate' \(help lists them\)$")
 
 
+def test_signal_and_loglevel(console):
+    console.command('signal listen 3 5', r'^status 0x0$')
+    console.command('signal listen:1 3 5', r'^status 0x18$')  # its SynIC is off: INVALID_SYNIC_STATE
+    console.command('signal listen 3 2048', r"^'2048': expected a number from 0 to 2047$")
+    console.command('loglevel 9', r"^'9': expected a number from 0 to 4$")
+    console.command('loglevel 3', r'^loglevel 3$')
+
+
 def test_pause_and_resume(console):
     console.command('pause listen', r'^listen paused$')
     console.command('guests', r'^listen: running \(paused\)')
