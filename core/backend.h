@@ -72,6 +72,11 @@ struct backend {
 	/* With APIC acceleration: notifies v of a new IRR bit while it runs (AVIC doorbell); false if it does not run. */
 	bool (*vcpu_doorbell)(struct vcpu *v);
 	void (*vcpu_sync_posted)(struct vcpu *v);
+	/*
+	 * On v's CPU: turns APIC acceleration off or back on for v alone (the
+	 * interrupt policies of the benchmarks); false if the backend cannot.
+	 */
+	bool (*vcpu_set_apic_accelerated)(struct vcpu *v, bool on);
 	/* With APIC acceleration: the guest's APIC changed mode (xAPIC, x2APIC, off). */
 	void (*vcpu_apic_mode_changed)(struct vcpu *v);
 	/* With APIC acceleration: the vectors whose EOI must exit (256 bits). */

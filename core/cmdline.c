@@ -88,10 +88,26 @@ static const char *parse_test_panic(const char *value, struct hv_config *cfg)
 	return "expected on or off";
 }
 
+const char *const apic_policy_names[] = {
+	[APIC_POLICY_OURS] = "ours", [APIC_POLICY_KVM] = "kvm", [APIC_POLICY_SEED] = "seed",
+	[APIC_POLICY_NONE] = "none",
+};
+
+static const char *parse_apic_policy(const char *value, struct hv_config *cfg)
+{
+	for (unsigned int i = 0; i < ARRAY_SIZE(apic_policy_names); i++)
+		if (str_eq(value, apic_policy_names[i])) {
+			cfg->apic_policy = (enum apic_policy)i;
+			return NULL;
+		}
+	return "expected ours, kvm, seed or none";
+}
+
 static const struct option_desc options[] = {
 	{ "console", parse_console },
 	{ "loglevel", parse_loglevel },
 	{ "test-panic", parse_test_panic },
+	{ "apic-policy", parse_apic_policy },
 };
 
 void cmdline_defaults(struct hv_config *cfg)
@@ -100,6 +116,7 @@ void cmdline_defaults(struct hv_config *cfg)
 	cfg->console_baud = COM_BASE_BAUD;
 	cfg->loglevel = LOG_INFO;
 	cfg->test_panic = false;
+	cfg->apic_policy = APIC_POLICY_OURS;
 }
 
 static void add_error(struct cmdline_result *res, const char *name, const char *why)

@@ -8,11 +8,20 @@
 #define CMDLINE_VALUE_MAX  64
 #define CMDLINE_MAX_ERRORS 8
 
+/* Whether the CPU's APIC acceleration stays on with SynIC (the benchmarks compare them) */
+enum apic_policy {
+	APIC_POLICY_OURS, /* on; auto-EOI vectors injected by the hypervisor */
+	APIC_POLICY_KVM,  /* off for the partition while any SINT uses auto-EOI (KVM today) */
+	APIC_POLICY_SEED, /* off for a vCPU once its SynIC is on (KVM's first SynIC) */
+	APIC_POLICY_NONE, /* off */
+};
+
 struct hv_config {
 	uint16_t console_port;
 	uint32_t console_baud;
 	int loglevel;
 	bool test_panic; /* the debug shell may panic the hypervisor on request */
+	enum apic_policy apic_policy;
 };
 
 struct cmdline_error {
@@ -25,6 +34,8 @@ struct cmdline_result {
 	unsigned int nr_errors;
 	unsigned int nr_dropped; /* errors beyond CMDLINE_MAX_ERRORS */
 };
+
+extern const char *const apic_policy_names[]; /* for the log: "ours", ... */
 
 void cmdline_defaults(struct hv_config *cfg);
 

@@ -7,6 +7,7 @@
 #include "core/frames.h"
 #include "core/guest_mem.h"
 #include "core/lapic.h"
+#include "core/log.h"
 #include "core/mmio_decode.h"
 #include "core/percpu.h"
 #include "core/tsc.h"
@@ -128,13 +129,27 @@ bool vcpu_call(struct vcpu *v, void (*fn)(struct vcpu *v, void *arg), void *arg,
 	return v->call_done;
 }
 
-/* A flush first, then a call, INIT, SIPI (only while waiting for one, SDM 9.4.4), NMI. */
+/* The interrupt policy's answer for v, where the CPU accelerates at all. */
+static void apply_policy(struct vcpu *v)
+{
+	bool want = v->partition->apic_accelerated && hv_wants_apic_acceleration(v);
+
+	if (want == v->apic_accelerated)
+		return;
+	if (backend->vcpu_set_apic_accelerated(v, want))
+		log_info("guest %s vcpu %u: APIC acceleration %s (interrupt policy)",
+			 v->partition->name, v->index, want ? "on" : "off");
+}
+
+/* A flush first, then a call, the policy, INIT, SIPI (only while waiting for one, SDM 9.4.4), NMI. */
 static void take_events(struct vcpu *v)
 {
 	uint32_t ev = __atomic_exchange_n(&v->pending_events, 0, __ATOMIC_ACQUIRE);
 
 	if (ev & VCPU_PENDING_FLUSH)
 		backend->vcpu_flush_nested(v);
+	if (ev & VCPU_PENDING_POLICY)
+		apply_policy(v);
 	if (ev & VCPU_PENDING_CALL)
 		run_call(v);
 	if (ev & VCPU_PENDING_INIT) {

@@ -7,6 +7,7 @@
 #include "core/console.h"
 #include "core/console_in.h"
 #include "core/shell.h"
+#include "synic/hv.h"
 #include "core/frames.h"
 #include "core/lapic.h"
 #include "core/log.h"
@@ -34,6 +35,7 @@ static void setup_console(void)
 	cmdline_parse(boot_info.cmdline, &config, &res);
 	log_set_level(config.loglevel);
 	shell_allow_panic(config.test_panic);
+	hv_set_apic_policy(config.apic_policy);
 	if (!console_init(config.console_port, config.console_baud))
 		log_warn("console: no UART at port 0x%x, staying on COM1", config.console_port);
 	log_info("micro-hypervisor starting, loaded by %s",
@@ -116,6 +118,8 @@ static __noreturn void run_guests(void)
 		log_info("no guest modules, nothing to run");
 		cpu_halt_forever();
 	}
+	if (config.apic_policy != APIC_POLICY_OURS)
+		log_info("interrupt policy: %s (apic-policy=)", apic_policy_names[config.apic_policy]);
 	if (backend_select())
 		partitions_create(&boot_info);
 	if (!nr_partitions) {

@@ -46,6 +46,7 @@ enum vcpu_pending_event {
 	VCPU_PENDING_NMI = BIT(2),
 	VCPU_PENDING_FLUSH = BIT(3), /* the nested page tables changed */
 	VCPU_PENDING_CALL = BIT(4),  /* run call_fn on the vCPU's CPU (the debug shell) */
+	VCPU_PENDING_POLICY = BIT(5), /* look again at whether APIC acceleration stays on */
 };
 
 struct vcpu_stats {

@@ -567,6 +567,16 @@ static void svm_vcpu_flush_nested(struct vcpu *v)
 	vmcb_of(v)->control.tlb_control = TLB_CONTROL_FLUSH_ALL;
 }
 
+/*
+ * AVIC cannot be turned off for one vCPU here: the APIC page is mapped in
+ * the partition's nested page tables, which a software APIC would need
+ * unmapped. Only a change to what the vCPU already has succeeds.
+ */
+static bool svm_vcpu_set_apic_accelerated(struct vcpu *v, bool on)
+{
+	return on == v->apic_accelerated;
+}
+
 const struct backend svm_backend = {
 	.name = "svm",
 	.cpu_enable = svm_cpu_enable,
@@ -595,6 +605,7 @@ const struct backend svm_backend = {
 	.vcpu_sync_posted = svm_vcpu_sync_posted,
 	.vcpu_doorbell = svm_vcpu_doorbell,
 	.vcpu_apic_mode_changed = svm_vcpu_apic_mode_changed,
+	.vcpu_set_apic_accelerated = svm_vcpu_set_apic_accelerated,
 	.describe_exit = svm_describe_exit,
 	.vcpu_dump_state = svm_vcpu_dump_state,
 	.vcpu_dump_controls = svm_vcpu_dump_controls,

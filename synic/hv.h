@@ -6,6 +6,7 @@
 #ifndef HV_SYNIC_HV_H
 #define HV_SYNIC_HV_H
 
+#include "core/cmdline.h"
 #include "core/partition.h"
 #include "core/x86.h"
 
@@ -18,6 +19,16 @@ void hv_vcpu_poll_timers(struct vcpu *v);
 
 /* The 4 KiB page at gpa in the guest's RAM, or NULL when it is not all RAM. */
 void *hv_guest_page(const struct partition *p, uint64_t gpa);
+
+/*
+ * The interrupt policy (apic-policy= on the hypervisor's command line):
+ * whether v's APIC acceleration should be on now, given its SynIC.
+ */
+void hv_set_apic_policy(enum apic_policy policy);
+bool hv_wants_apic_acceleration(const struct vcpu *v);
+/* After a SynIC MSR write: the vCPUs whose answer may have changed look again. */
+void hv_policy_synic_changed(struct vcpu *v, bool used_auto_eoi);
+bool hv_vcpu_uses_auto_eoi(const struct vcpu *v);
 
 /* CPUID 0x40000000-0x4000000f */
 void hv_cpuid(const struct vcpu *v, uint32_t leaf, struct cpuid_regs *r);

@@ -102,21 +102,25 @@ static bool write_partition_msr(struct partition *p, uint32_t msr, uint64_t val)
 	return ok; /* the counter, the frequencies and VP_INDEX are read-only: #GP */
 }
 
-/* Says when a vCPU turns its SynIC on, and that APIC acceleration stays with it. */
+/* Says when a vCPU turns its SynIC on, and whether APIC acceleration stays with it. */
 static void log_synic_enabled(struct vcpu *v, bool was_on)
 {
+	const char *apic = !v->apic_accelerated ? "software APIC"
+			   : hv_wants_apic_acceleration(v) ? "APIC acceleration stays on"
+							  : "APIC acceleration goes (interrupt policy)";
+
 	if (!was_on && (v->hv.synic.scontrol & 1))
-		log_info("guest %s vcpu %u: SynIC enabled, %s", v->partition->name, v->index,
-			 v->apic_accelerated ? "APIC acceleration stays on" : "software APIC");
+		log_info("guest %s vcpu %u: SynIC enabled, %s", v->partition->name, v->index, apic);
 }
 
 static bool write_synic_msr(struct vcpu *v, uint32_t msr, uint64_t val)
 {
-	bool was_on = v->hv.synic.scontrol & 1;
+	bool was_on = v->hv.synic.scontrol & 1, used_auto_eoi = hv_vcpu_uses_auto_eoi(v);
 
 	if (!synic_msr_write(&v->hv.synic, msr, val))
 		return false;
 	log_synic_enabled(v, was_on);
+	hv_policy_synic_changed(v, used_auto_eoi);
 	if (msr == HV_MSR_EOM || msr == HV_MSR_SIMP || msr == HV_MSR_SCONTROL)
 		hv_vcpu_sints_acked(v, (1u << HV_SINT_COUNT) - 1);
 	return true;

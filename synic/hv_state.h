@@ -32,6 +32,7 @@ struct hv_partition {
 	struct hv_ref_clock clock;
 	uint32_t hints;                /* CPUID 0x40000004.EAX, decided when the partition is made */
 	uint32_t privileges;           /* CPUID 0x40000003.EBX: the hypercalls it may make */
+	uint32_t auto_eoi_users;       /* vCPUs with an auto-EOI SINT (apic-policy=kvm) */
 	/* Message buffers in use per connection (config.conns), under the target SynIC's lock */
 	uint32_t conn_buffers[GUEST_MAX_CONNECTIONS];
 };

@@ -141,6 +141,7 @@ bool hv_vcpu_init(struct vcpu *v)
 		return false;
 	synic_init(&v->hv.synic, v->hv.queues, &synic_env, v);
 	stimers_init(&v->hv.stimers, &stimer_env, v);
+	v->pending_events |= VCPU_PENDING_POLICY; /* apic-policy=none: off from the start */
 	return true;
 }
 

@@ -596,13 +596,40 @@ static void vmx_vcpu_apic_update(struct vcpu *v, int highest_irr, int highest_is
  */
 static void vmx_vcpu_apic_mode_changed(struct vcpu *v)
 {
-	bool x2apic = vlapic_x2apic_enabled(&v->apic) &&
+	bool x2apic = v->apic_accelerated && vlapic_x2apic_enabled(&v->apic) &&
 		      cpu_has(&this_cpu()->features, FEAT_X2APIC_VIRT);
 	uint64_t ctl = vmcs_read(VMCS_PROC_CONTROLS2) & ~(uint64_t)(PROC2_VIRT_APIC_ACCESS |
 								  PROC2_VIRT_X2APIC);
 
 	vmcs_write(VMCS_PROC_CONTROLS2, ctl | (x2apic ? PROC2_VIRT_X2APIC : PROC2_VIRT_APIC_ACCESS));
 	vmcs_write(VMCS_MSR_BITMAP, x2apic ? msr_bitmap_x2apic_pa : msr_bitmap_pa);
+}
+
+/*
+ * APICv off for one vCPU: "virtualize APIC accesses" stays, so that every
+ * access to the APIC page (which EPT maps for the partition) exits to the
+ * decoder; without the TPR shadow the other APICv controls must be 0 (SDM
+ * 26.2.1.1) and CR8 must exit. On again: the controls vmcs_setup() gave.
+ */
+static bool vmx_vcpu_set_apic_accelerated(struct vcpu *v, bool on)
+{
+	uint64_t proc = vmcs_read(VMCS_PROC_CONTROLS) &
+			~(uint64_t)(PROC_USE_TPR_SHADOW | PROC_CR8_LOAD_EXITING | PROC_CR8_STORE_EXITING);
+	uint64_t proc2 = vmcs_read(VMCS_PROC_CONTROLS2) & ~(uint64_t)(PROC2_APICV | PROC2_VIRT_X2APIC);
+
+	if (on) {
+		proc |= PROC_USE_TPR_SHADOW;
+		proc2 |= PROC2_APIC_REG_VIRT | PROC2_VIRT_INTR_DELIVERY;
+	} else {
+		backend->vcpu_sync_posted(v);
+		proc |= PROC_CR8_LOAD_EXITING | PROC_CR8_STORE_EXITING;
+		vmcs_write(VMCS_GUEST_INTR_STATUS, 0);
+	}
+	vmcs_write(VMCS_PROC_CONTROLS, proc);
+	vmcs_write(VMCS_PROC_CONTROLS2, proc2);
+	v->apic_accelerated = on;
+	vmx_vcpu_apic_mode_changed(v);
+	return true;
 }
 
 static void vmx_vcpu_set_eoi_exit_bitmap(struct vcpu *v, const uint64_t bitmap[4])
@@ -669,6 +696,7 @@ const struct backend vmx_backend = {
 	.vcpu_apic_update = vmx_vcpu_apic_update,
 	.vcpu_set_eoi_exit_bitmap = vmx_vcpu_set_eoi_exit_bitmap,
 	.vcpu_apic_mode_changed = vmx_vcpu_apic_mode_changed,
+	.vcpu_set_apic_accelerated = vmx_vcpu_set_apic_accelerated,
 	.vcpu_post_interrupt = vmx_vcpu_post_interrupt,
 	.vcpu_sync_posted = vmx_vcpu_sync_posted,
 	.vcpu_doorbell = vmx_vcpu_doorbell,
