@@ -150,6 +150,27 @@ static void test_loglevel(void **state)
 	assert_int_equal(cfg.loglevel, 0);
 }
 
+static void test_apic_policy_and_test_panic(void **state)
+{
+	(void)state;
+	parse("");
+	assert_int_equal(cfg.apic_policy, APIC_POLICY_OURS);
+	assert_false(cfg.test_panic);
+	parse("apic-policy=kvm test-panic=on");
+	assert_int_equal(res.nr_errors, 0);
+	assert_int_equal(cfg.apic_policy, APIC_POLICY_KVM);
+	assert_true(cfg.test_panic);
+	parse("apic-policy=seed");
+	assert_int_equal(cfg.apic_policy, APIC_POLICY_SEED);
+	parse("apic-policy=none");
+	assert_int_equal(cfg.apic_policy, APIC_POLICY_NONE);
+	parse("apic-policy=fast test-panic=maybe");
+	assert_int_equal(res.nr_errors, 2);
+	assert_string_equal(res.errors[0].why, "expected ours, kvm, seed or none");
+	assert_string_equal(res.errors[1].why, "expected on or off");
+	assert_int_equal(cfg.apic_policy, APIC_POLICY_OURS);
+}
+
 static void test_last_option_wins(void **state)
 {
 	(void)state;
@@ -473,6 +494,7 @@ int main(void)
 		cmocka_unit_test(test_console_uppercase_hex_port),
 		cmocka_unit_test(test_console_without_speed_keeps_previous_speed),
 		cmocka_unit_test(test_loglevel),
+		cmocka_unit_test(test_apic_policy_and_test_panic),
 		cmocka_unit_test(test_last_option_wins),
 		cmocka_unit_test(test_spaces_and_tabs_around_and_between),
 		cmocka_unit_test(test_unknown_option_others_applied),
