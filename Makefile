@@ -51,7 +51,7 @@ UNIT_SRCS_test_ref_clock    := synic/ref_clock.c
 
 include guest-tests/guest.mk
 
-.PHONY: all deps unit systest test run clean compile_commands.json
+.PHONY: all deps unit systest test run bench clean compile_commands.json
 all: $(BUILD)/hv.elf guests
 
 $(BUILD)/hv.elf: $(HV_OBJS) linker.ld
@@ -89,6 +89,11 @@ test: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)$(MAKE) --no-print-directory unit
 	$(Q)$(MAKE) --no-print-directory systest
+
+# What each operation costs, in exits and instructions, per backend and interrupt policy.
+bench: all
+	$(Q)tools/deps gnuplot-nox
+	$(Q)$(PYTHON) tools/bench
 
 # The demo: two partitions talking through the hypervisor (guest-tests/pingpong.c).
 DEMO_PING := name=ping msg=0x10:vp=0:sint=2:from=pong event=0x11:vp=0:sint=3:flag=1:from=pong \

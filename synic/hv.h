@@ -29,6 +29,7 @@ bool hv_wants_apic_acceleration(const struct vcpu *v);
 /* After a SynIC MSR write: the vCPUs whose answer may have changed look again. */
 void hv_policy_synic_changed(struct vcpu *v, bool used_auto_eoi);
 bool hv_vcpu_uses_auto_eoi(const struct vcpu *v);
+bool hv_policy_keeps_acceleration(void);
 
 /* CPUID 0x40000000-0x4000000f */
 void hv_cpuid(const struct vcpu *v, uint32_t leaf, struct cpuid_regs *r);

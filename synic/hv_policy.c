@@ -15,6 +15,12 @@ void hv_set_apic_policy(enum apic_policy p)
 	policy = p;
 }
 
+/* Whether a vCPU that uses SynIC without auto-EOI keeps its APIC acceleration. */
+bool hv_policy_keeps_acceleration(void)
+{
+	return policy == APIC_POLICY_OURS || policy == APIC_POLICY_KVM;
+}
+
 bool hv_vcpu_uses_auto_eoi(const struct vcpu *v)
 {
 	const uint64_t *m = v->hv.synic.auto_eoi;

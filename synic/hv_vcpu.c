@@ -19,7 +19,8 @@ void *hv_guest_page(const struct partition *p, uint64_t gpa)
 }
 
 /*
- * 0x40000004.EAX. With APICv or AVIC the CPU delivers interrupts, but an
+ * 0x40000004.EAX. With APICv or AVIC (kept with SynIC by the interrupt
+ * policy, see hv_policy.c) the CPU delivers interrupts, but an
  * auto-EOI vector must be injected by the hypervisor (and held back by
  * priority), so auto-EOI is deprecated there; without them it saves the EOI
  * exit. The EOI/ICR/TPR MSRs are not recommended: x2APIC, which every vCPU
@@ -27,7 +28,8 @@ void *hv_guest_page(const struct partition *p, uint64_t gpa)
  */
 static uint32_t decide_hints(const struct partition *p)
 {
-	uint32_t hints = p->apic_accelerated ? HV_HINT_DEPRECATING_AUTO_EOI : 0;
+	uint32_t hints = p->apic_accelerated && hv_policy_keeps_acceleration()
+				 ? HV_HINT_DEPRECATING_AUTO_EOI : 0;
 
 	log_info("guest %s: Hyper-V: SynIC %s auto-EOI (%s)", p->name,
 		 hints ? "deprecates" : "recommends",

@@ -57,11 +57,10 @@ void hv_synic_enable(struct hv_message *message_page, void *event_page)
 	wrmsr(HV_MSR_SCONTROL, 1);
 }
 
+/* Type first, then the flag: a MessagePending set in between is not missed. */
 void hv_message_done(struct hv_message *slot)
 {
-	bool pending = slot->flags & HV_MESSAGE_PENDING;
-
 	__atomic_store_n(&slot->type, 0, __ATOMIC_SEQ_CST);
-	if (pending)
+	if (__atomic_load_n(&slot->flags, __ATOMIC_SEQ_CST) & HV_MESSAGE_PENDING)
 		wrmsr(HV_MSR_EOM, 0);
 }
