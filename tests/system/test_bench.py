@@ -21,7 +21,7 @@ def load_bench():
 def test_eoi_exit_counts_under_apicv(boot):
     bench = load_bench()
     result = boot('vmx', smp=2, cpu_model='corei7_skylake_x', timeout=300,
-                  modules=[bench.MODULE.format(iterations=20)])
+                  modules=[bench.MODULE.format(iterations=5)])
     assert_no_exception(result)
     assert_guest_passed(result)
     assert_status(result, 0)
