@@ -4,6 +4,7 @@
  * and length read from the file is checked before it is used.
  */
 #include "core/guest_image.h"
+#include "core/guest_bzimage.h"
 #include "core/fmt.h"
 #include "core/string.h"
 
@@ -573,6 +574,8 @@ const char *guest_image_parse(const void *file, size_t size, uint64_t mem_size,
 	uint32_t off;
 
 	memset(img, 0, sizeof(*img));
+	if (bzimage_detect(file, size))
+		return bzimage_parse(file, size, mem_size, img);
 	if (find_mb2_header(&p, &off))
 		why = parse_mb2(&p, off);
 	else if (find_mb1_header(&p, &off))

@@ -1,6 +1,7 @@
 /*
  * Guest kernel images: a multiboot (v1) or multiboot2 kernel, as ELF32, ELF64
- * or a raw image described by the header's load addresses (the "a.out kludge").
+ * or a raw image described by the header's load addresses (the "a.out kludge"),
+ * or a Linux bzImage (guest_bzimage.c).
  * Pure logic: it reads only the file it is given, so it runs in host unit tests.
  */
 #ifndef HV_CORE_GUEST_IMAGE_H
@@ -14,6 +15,7 @@
 enum guest_boot_protocol {
 	GUEST_BOOT_MULTIBOOT1 = 1,
 	GUEST_BOOT_MULTIBOOT2 = 2,
+	GUEST_BOOT_LINUX = 3,     /* a bzImage: core/guest_bzimage.c */
 };
 
 /* Bytes [offset, offset + filesz) of the file go to gpa; the rest up to memsz is zeroed. */

@@ -8,6 +8,7 @@
 #include "core/fmt.h"
 #include "core/frames.h"
 #include "core/guest_apic.h"
+#include "core/guest_bzimage.h"
 #include "core/guest_image.h"
 #include "core/guest_io.h"
 #include "core/guest_mbi.h"
@@ -127,8 +128,27 @@ static const char *load_guest(struct partition *p, const struct boot_module *m,
 		return err;
 	guest_image_load(img, file, p->mem);
 	bp.nr_modules = collect_guest_modules(p->name, mods, ARRAY_SIZE(mods));
-	*mbi = guest_mbi_build(img->protocol, p->mem, MAX(img->end, 1 * MiB), &bp, &err);
+	if (img->protocol == GUEST_BOOT_LINUX)
+		*mbi = bzimage_build_zero_page(p->mem, file, m->end - m->start, img, &bp, &err);
+	else
+		*mbi = guest_mbi_build(img->protocol, p->mem, MAX(img->end, 1 * MiB), &bp, &err);
 	return *mbi ? NULL : err;
+}
+
+/*
+ * Multiboot: EAX the magic, EBX the information. Linux's 32-bit entry:
+ * ESI the zero page, EBX, EBP and EDI zero (boot.rst, "32-bit boot protocol").
+ */
+static void set_boot_registers(struct vcpu *v, const struct guest_image *img, uint32_t info)
+{
+	v->boot_entry = img->entry;
+	if (img->protocol == GUEST_BOOT_LINUX) {
+		v->regs.rsi = info;
+		return;
+	}
+	v->regs.rax = img->protocol == GUEST_BOOT_MULTIBOOT2 ? MB2_BOOTLOADER_MAGIC_GUEST
+							     : MB1_BOOTLOADER_MAGIC;
+	v->regs.rbx = info;
 }
 
 static const char *assign_vcpus(struct partition *p, const struct guest_image *img,
@@ -141,12 +161,8 @@ static const char *assign_vcpus(struct partition *p, const struct guest_image *i
 		*v = (struct vcpu){ .partition = p, .index = i, .cpu = cpu,
 				    .state = i ? VCPU_WAIT_FOR_SIPI : VCPU_RUNNING,
 				    .apic_accelerated = p->apic_accelerated };
-		if (i == 0) {
-			v->boot_entry = img->entry;
-			v->regs.rax = img->protocol == GUEST_BOOT_MULTIBOOT2
-					      ? MB2_BOOTLOADER_MAGIC_GUEST : MB1_BOOTLOADER_MAGIC;
-			v->regs.rbx = mbi;
-		}
+		if (i == 0)
+			set_boot_registers(v, img, mbi);
 		p->vcpus[p->nr_vcpus++] = v;
 		if (!guest_apic_init_vcpu(v) || !hv_vcpu_init(v))
 			return "not enough memory for its local APICs and SynICs";
