@@ -52,7 +52,7 @@ UNIT_SRCS_test_ref_clock    := synic/ref_clock.c
 
 include guest-tests/guest.mk
 
-.PHONY: all deps unit systest test run bench clean compile_commands.json
+.PHONY: all deps unit systest test run bench linux clean compile_commands.json
 all: $(BUILD)/hv.elf guests
 
 $(BUILD)/hv.elf: $(HV_OBJS) linker.ld
@@ -88,8 +88,13 @@ systest: all
 
 test: deps
 	$(Q)$(MAKE) --no-print-directory all
+	$(Q)$(MAKE) --no-print-directory linux
 	$(Q)$(MAKE) --no-print-directory unit
 	$(Q)$(MAKE) --no-print-directory systest
+
+# The Debian kernel the Linux guest test boots (downloaded once into build/linux/).
+linux:
+	$(Q)tools/linux-kernel
 
 # What each operation costs, in exits and instructions, per backend and interrupt policy.
 bench: all

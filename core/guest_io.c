@@ -6,6 +6,10 @@
 #define COM1_PORTS   8
 #define FW_CFG_CTL   0x510
 #define FW_CFG_DATA  0x511
+#define KBD_STATUS   0x64   /* the 8042's status (read) and command (write) port */
+#define KBD_RESET    0xfe   /* its command that pulses the reset line */
+#define RESET_CTL    0xcf9  /* PIIX/ICH reset control: bit 2 starts the reset */
+#define RESET_NOW    BIT(2)
 
 static bool in_range(uint16_t port, uint16_t base, unsigned int count)
 {
@@ -22,6 +26,8 @@ uint32_t guest_io_in(struct vcpu *v, uint16_t port, unsigned int size)
 		value = vuart_read(p, port - COM1_BASE);
 	else if (port == FW_CFG_DATA)
 		value = fw_cfg_read(p);
+	else if (port == KBD_STATUS)
+		value = 0; /* no keyboard controller, never busy: a reset command goes at once */
 	spin_unlock_irqrestore(&p->io_lock, flags);
 	return value;
 }
@@ -33,6 +39,11 @@ void guest_io_out(struct vcpu *v, uint16_t port, unsigned int size, uint32_t val
 
 	if (port == EXIT_PORT) {
 		partition_end(p, value, NULL);
+		return;
+	}
+	if ((port == KBD_STATUS && (uint8_t)value == KBD_RESET) ||
+	    (port == RESET_CTL && (value & RESET_NOW))) {
+		partition_end(p, GUEST_RESET_EXIT_CODE, "the guest asked for a reset");
 		return;
 	}
 	flags = spin_lock_irqsave(&p->io_lock);

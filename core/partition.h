@@ -12,6 +12,7 @@
 #define MSR_LOG_ONCE_MAX   32
 #define GUEST_CRASH_EXIT_CODE  255 /* triple fault, access outside its memory, ... */
 #define GUEST_HALTED_EXIT_CODE 254 /* every vCPU halted with nothing to wake it */
+#define GUEST_RESET_EXIT_CODE  253 /* the guest asked for a reset (keyboard controller, 0xcf9) */
 
 enum partition_state {
 	PARTITION_RUNNING,
