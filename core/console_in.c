@@ -87,7 +87,7 @@ void console_poll_if_due(void)
 
 	if (!is_poller() || rdtsc() < next_poll)
 		return;
-	next_poll = rdtsc() + tsc_khz() * CONSOLE_POLL_MS;
+	next_poll = tsc_deadline_us(CONSOLE_POLL_MS * 1000);
 	console_flush_some();
 	while ((c = console_getc()) >= 0)
 		take((char)c);

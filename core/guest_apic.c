@@ -114,7 +114,7 @@ void vcpu_take_call(struct vcpu *v)
 bool vcpu_call(struct vcpu *v, void (*fn)(struct vcpu *v, void *arg), void *arg,
 	       uint64_t timeout_us)
 {
-	uint64_t end = rdtsc() + tsc_khz() * timeout_us / 1000;
+	uint64_t end = tsc_deadline_us(timeout_us);
 
 	if (v->cpu == this_cpu()) {
 		fn(v, arg);
@@ -124,7 +124,7 @@ bool vcpu_call(struct vcpu *v, void (*fn)(struct vcpu *v, void *arg), void *arg,
 	v->call_arg = arg;
 	__atomic_store_n(&v->call_done, false, __ATOMIC_RELEASE);
 	vcpu_post_event(v, VCPU_PENDING_CALL);
-	while (!__atomic_load_n(&v->call_done, __ATOMIC_ACQUIRE) && rdtsc() < end)
+	while (!__atomic_load_n(&v->call_done, __ATOMIC_ACQUIRE) && !tsc_expired(end))
 		cpu_relax();
 	return v->call_done;
 }

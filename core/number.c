@@ -17,7 +17,7 @@ bool parse_decimal(const char *s, size_t len, uint64_t *out)
 	return true;
 }
 
-static int hex_digit(char c)
+int hex_digit(char c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';

@@ -7,6 +7,9 @@
 /* Decimal digits filling s[0..len); false on none, another character or overflow. */
 bool parse_decimal(const char *s, size_t len, uint64_t *out);
 
+/* The value of a hexadecimal digit (either case), or -1. */
+int hex_digit(char c);
+
 /* Decimal, or hexadecimal after "0x" (or "0X"), filling s[0..len); false as above. */
 bool parse_uint(const char *s, size_t len, uint64_t *out);
 

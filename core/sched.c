@@ -38,6 +38,13 @@ static bool prepare_vcpu(struct percpu *cpu, struct vcpu *v)
 	return true;
 }
 
+void cpu_doze(void)
+{
+	console_poll_if_due();
+	lapic_timer_arm(console_poll_deadline());
+	asm volatile("sti; hlt; cli" ::: "memory");
+}
+
 __noreturn void cpu_idle_loop(void)
 {
 	struct percpu *cpu = this_cpu();
@@ -51,9 +58,7 @@ __noreturn void cpu_idle_loop(void)
 		}
 		if (v)
 			vcpu_take_call(v); /* the debug shell, for a vCPU that does not run */
-		console_poll_if_due();
-		lapic_timer_arm(console_poll_deadline());
-		asm volatile("sti; hlt; cli" ::: "memory");
+		cpu_doze();
 	}
 }
 

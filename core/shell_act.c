@@ -1,6 +1,7 @@
 /* The debug shell's commands that act: SynIC and APIC by hand, guests, the log, the machine. */
 #include "core/guest_apic.h"
 #include "core/log.h"
+#include "core/number.h"
 #include "core/panic.h"
 #include "core/shell.h"
 #include "core/shell_cmds.h"
@@ -11,14 +12,6 @@
 #define RESET_CONTROL   0xcf9
 #define KBD_COMMAND     0x64
 
-static int hex_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c |= 0x20;
-	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
 /* Pairs of hex digits into bytes; the count, or -1. */
 static int parse_hex_bytes(const char *s, uint8_t *out, size_t max)
 {
@@ -27,7 +20,7 @@ static int parse_hex_bytes(const char *s, uint8_t *out, size_t max)
 	if (strlen(s) % 2 || n > max)
 		return -1;
 	for (size_t i = 0; i < n; i++) {
-		int hi = hex_value(s[2 * i]), lo = hex_value(s[2 * i + 1]);
+		int hi = hex_digit(s[2 * i]), lo = hex_digit(s[2 * i + 1]);
 
 		if (hi < 0 || lo < 0)
 			return -1;

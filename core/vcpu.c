@@ -12,6 +12,7 @@
 #include "core/panic.h"
 #include "core/partition.h"
 #include "core/percpu.h"
+#include "core/sched.h"
 #include "core/string_io.h"
 #include "core/vcpu_run.h"
 #include "synic/hv.h"
@@ -253,9 +254,7 @@ static void wait_while_paused(struct vcpu *v)
 	while (__atomic_load_n(&v->partition->paused, __ATOMIC_ACQUIRE) &&
 	       v->state == VCPU_RUNNING) {
 		vcpu_take_call(v);
-		console_poll_if_due();
-		lapic_timer_arm(console_poll_deadline());
-		asm volatile("sti; hlt; cli" ::: "memory");
+		cpu_doze();
 	}
 }
 
