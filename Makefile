@@ -49,6 +49,9 @@ UNIT_SRCS_test_hypercall_abi  := synic/hypercall_abi.c
 UNIT_SRCS_test_synic        := synic/synic.c
 UNIT_SRCS_test_stimer       := synic/stimer.c
 UNIT_SRCS_test_ref_clock    := synic/ref_clock.c
+UNIT_SRCS_test_guest_acpi   := core/guest_acpi.c
+UNIT_SRCS_test_vioapic      := apic/vioapic.c apic/vlapic.c apic/vlapic_irq.c apic/vlapic_ipi.c apic/vlapic_timer.c
+UNIT_SRCS_test_vmbus        := synic/vmbus.c
 
 include guest-tests/guest.mk
 

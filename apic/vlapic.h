@@ -80,6 +80,17 @@ void vlapic_tsc_deadline_write(struct vlapic *a, uint64_t val);
 
 /* Interrupt flow */
 void vlapic_accept_irq(struct vlapic *a, uint8_t vector, bool level);  /* into IRR (any CPU), then hooks->kick; vectors 0-15 set ESR "received illegal vector" and are dropped */
+/*
+ * An interrupt message from the bus (I/O APIC redirection entry or MSI, SDM
+ * 11.11.1 / 82093AA datasheet): delivered to the matching APICs of group g.
+ * dest is 8 bits (matched against the target's APIC ID in physical mode, or
+ * its logical ID in logical mode, in whatever mode - xAPIC or x2APIC - that
+ * target is in); lowest priority goes to the first match (as vlapic_send_ipi
+ * does); fixed/lowest with vector < 16 are dropped; NMI, INIT are delivered
+ * through the hooks; level = trigger mode (sets TMR, see vlapic_accept_irq).
+ */
+void vlapic_deliver_msg(struct vlapic_group *g, uint32_t dest, bool logical,
+			unsigned int delivery_mode, uint8_t vector, bool level);
 int vlapic_pending_vector(struct vlapic *a);  /* highest IRR vector whose class beats the PPR's, or -1 (also when software-disabled) */
 /* For APICv (RVI, SVI): the highest IRR and ISR vectors, -1 when empty. */
 int vlapic_highest_irr(const struct vlapic *a);

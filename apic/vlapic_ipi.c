@@ -49,17 +49,21 @@ static bool vlapic_match_x2apic_logical(const struct vlapic *dst, uint32_t dest)
 	return (ldr >> 16) == (dest >> 16) && (ldr & dest & 0xffff);
 }
 
-/* The sender's mode decides how the destination field is read. */
-static bool vlapic_match_dest(const struct vlapic *src, const struct vlapic *dst,
-			      uint32_t icr_lo, uint32_t dest)
+/* dest read as a physical or logical destination of the xAPIC or the x2APIC format. */
+static bool vlapic_match_addr(const struct vlapic *dst, uint32_t dest, bool logical, bool x2apic)
 {
-	bool x2apic = vlapic_x2apic_enabled(src);
-
-	if (!(icr_lo & APIC_ICR_LOGICAL))
+	if (!logical)
 		return vlapic_match_physical(dst, dest, x2apic);
 	if (x2apic)
 		return vlapic_match_x2apic_logical(dst, dest);
 	return vlapic_match_xapic_logical(dst, dest);
+}
+
+/* The sender's mode decides how the destination field is read. */
+static bool vlapic_match_dest(const struct vlapic *src, const struct vlapic *dst,
+			      uint32_t icr_lo, uint32_t dest)
+{
+	return vlapic_match_addr(dst, dest, icr_lo & APIC_ICR_LOGICAL, vlapic_x2apic_enabled(src));
 }
 
 /* SDM 11.6.1 "destination shorthand". A hardware-disabled APIC receives nothing. */
@@ -80,15 +84,16 @@ static bool vlapic_ipi_targets(const struct vlapic *src, const struct vlapic *ds
 	}
 }
 
-/* IPIs are edge-triggered: the ICR's trigger mode only qualifies INIT de-assert. */
-static void vlapic_deliver_ipi(struct vlapic *dst, uint32_t icr_lo)
+/* One interrupt into dst; level (fixed and lowest priority only) sets its TMR bit. */
+static void vlapic_deliver(struct vlapic *dst, unsigned int delivery_mode, uint8_t vector,
+			   bool level)
 {
 	const struct vlapic_hooks *hooks = dst->group->hooks;
 
-	switch (APIC_ICR_DM(icr_lo)) {
+	switch (delivery_mode) {
 	case APIC_DM_FIXED:
 	case APIC_DM_LOWEST:
-		vlapic_accept_irq(dst, APIC_ICR_VECTOR(icr_lo), false);
+		vlapic_accept_irq(dst, vector, level);
 		break;
 	case APIC_DM_NMI:
 		hooks->deliver_nmi(dst);
@@ -97,9 +102,9 @@ static void vlapic_deliver_ipi(struct vlapic *dst, uint32_t icr_lo)
 		hooks->deliver_init(dst);
 		break;
 	case APIC_DM_SIPI:
-		hooks->deliver_sipi(dst, APIC_ICR_VECTOR(icr_lo));
+		hooks->deliver_sipi(dst, vector);
 		break;
-	default:	/* SMI and the reserved modes 3 and 7 are not modelled */
+	default:	/* SMI, reserved 3, and 7 (ExtINT on the bus) are not modelled */
 		break;
 	}
 }
@@ -138,8 +143,48 @@ void vlapic_send_ipi(struct vlapic *a, uint32_t icr_lo, uint32_t dest)
 	for (unsigned int i = 0; i < g->count; i++) {
 		if (!vlapic_ipi_targets(a, g->members[i], icr_lo, dest))
 			continue;
-		vlapic_deliver_ipi(g->members[i], icr_lo);
+		/* IPIs are edge-triggered: the ICR's trigger mode only qualifies INIT de-assert. */
+		vlapic_deliver(g->members[i], APIC_ICR_DM(icr_lo), APIC_ICR_VECTOR(icr_lo), false);
 		if (APIC_ICR_DM(icr_lo) == APIC_DM_LOWEST)
+			return;
+	}
+}
+
+/*
+ * A bus message names its target in 8 bits, read in the target's own mode
+ * (SDM 11.11.1; interrupt remapping, which would widen it, is not modelled).
+ * For an x2APIC target 0xff still addresses all APICs, physical or logical,
+ * as KVM has it; any other value is an x2APIC ID, or a cluster-0 member
+ * bitmap in logical mode.
+ */
+static bool vlapic_msg_targets(const struct vlapic *dst, uint32_t dest, bool logical)
+{
+	bool x2apic = vlapic_x2apic_enabled(dst);
+
+	if (!vlapic_hw_enabled(dst))
+		return false;
+	if (x2apic && dest == XAPIC_BROADCAST)
+		dest = X2APIC_BROADCAST;
+	return vlapic_match_addr(dst, dest, logical, x2apic);
+}
+
+/*
+ * Lowest priority goes to the first match, as for IPIs. A fixed or
+ * lowest-priority vector below 16 is dropped by vlapic_accept_irq(), which
+ * records the receive error the SDM prescribes (11.5.3). SIPI is no bus
+ * message (a reserved mode in redirection entries and MSIs).
+ */
+void vlapic_deliver_msg(struct vlapic_group *g, uint32_t dest, bool logical,
+			unsigned int delivery_mode, uint8_t vector, bool level)
+{
+	if (delivery_mode == APIC_DM_SIPI)
+		return;
+	dest &= 0xff;
+	for (unsigned int i = 0; i < g->count; i++) {
+		if (!vlapic_msg_targets(g->members[i], dest, logical))
+			continue;
+		vlapic_deliver(g->members[i], delivery_mode, vector, level);
+		if (delivery_mode == APIC_DM_LOWEST)
 			return;
 	}
 }

@@ -1,5 +1,6 @@
 /* Parsing of the hypervisor command line: pure logic, unit-tested on the host. */
 #include "core/cmdline.h"
+#include "core/guest_config.h"
 #include "core/log.h"
 #include "core/number.h"
 #include "core/string.h"
@@ -103,11 +104,21 @@ static const char *parse_apic_policy(const char *value, struct hv_config *cfg)
 	return "expected ours, kvm, seed or none";
 }
 
+/* console-input=NAME: typed characters go to guest NAME from the start, not to the debug shell. */
+static const char *parse_console_input(const char *value, struct hv_config *cfg)
+{
+	if (!value[0] || strlen(value) > GUEST_NAME_MAX)
+		return "expected a guest name";
+	memcpy(cfg->console_input, value, strlen(value) + 1);
+	return NULL;
+}
+
 static const struct option_desc options[] = {
 	{ "console", parse_console },
 	{ "loglevel", parse_loglevel },
 	{ "test-panic", parse_test_panic },
 	{ "apic-policy", parse_apic_policy },
+	{ "console-input", parse_console_input },
 };
 
 void cmdline_defaults(struct hv_config *cfg)
@@ -117,6 +128,7 @@ void cmdline_defaults(struct hv_config *cfg)
 	cfg->loglevel = LOG_INFO;
 	cfg->test_panic = false;
 	cfg->apic_policy = APIC_POLICY_OURS;
+	cfg->console_input[0] = '\0';
 }
 
 static void add_error(struct cmdline_result *res, const char *name, const char *why)

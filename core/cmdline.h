@@ -22,6 +22,7 @@ struct hv_config {
 	int loglevel;
 	bool test_panic; /* the debug shell may panic the hypervisor on request */
 	enum apic_policy apic_policy;
+	char console_input[CMDLINE_VALUE_MAX + 1]; /* the guest console input goes to first; "": the shell */
 };
 
 struct cmdline_error {

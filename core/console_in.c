@@ -88,14 +88,31 @@ void console_poll_if_due(void)
 	if (!is_poller() || rdtsc() < next_poll)
 		return;
 	next_poll = tsc_deadline_us(CONSOLE_POLL_MS * 1000);
+	if (owner_partition())
+		vuart_flush_unfinished(owner_partition());
 	console_flush_some();
 	while ((c = console_getc()) >= 0)
 		take((char)c);
 }
 
-void console_in_start(void)
+static unsigned int find_owner(const char *guest)
 {
+	for (unsigned int i = 0; guest[0] && i < nr_partitions; i++)
+		if (!strncmp(partitions[i]->name, guest, sizeof(partitions[i]->name)))
+			return i + 1;
+	if (guest[0])
+		log_warn("console-input=%s: no such guest, input goes to the debug shell", guest);
+	return 0;
+}
+
+void console_in_start(const char *guest)
+{
+	owner = find_owner(guest);
 	next_poll = rdtsc();
 	started = true;
-	log_info("debug shell on the console: press Enter for a prompt, 'help' for the commands");
+	if (owner)
+		log_info("console input goes to guest %s (Ctrl-A three times for the debug shell)",
+			 owner_partition()->name);
+	else
+		log_info("debug shell on the console: press Enter for a prompt, 'help' for the commands");
 }

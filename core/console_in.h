@@ -11,8 +11,8 @@
 
 #define CONSOLE_POLL_MS 20
 
-/* Input goes to the shell from now on; the first CPU polls. */
-void console_in_start(void);
+/* Input goes to guest (a name; "": the debug shell) from now on; the first CPU polls. */
+void console_in_start(const char *guest);
 
 /* On any CPU, cheaply: polls the port when this CPU polls and the time has come. */
 void console_poll_if_due(void);

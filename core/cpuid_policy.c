@@ -15,22 +15,34 @@
 #define ECX_X2APIC       BIT(21)
 #define ECX_TSC_DEADLINE BIT(24)
 #define ECX_HYPERVISOR   BIT(31)
+#define EDX_MTRR         BIT(12)
 #define EDX_APIC         BIT(9)
+#define EDX_PAT          BIT(16)
+/* CPUID.6 */
+#define EAX6_ARAT        BIT(2)
 /* CPUID.80000001H */
 #define EXT_ECX_SVM      BIT(2)
+#define EXT_EDX_MTRR     BIT(12)
+#define EXT_EDX_PAT      BIT(16)
+#define EXT_EDX_RDTSCP   BIT(27)
 /* CPUID.7.0 */
 #define EBX7_PQM         BIT(12)
 #define EBX7_PQE         BIT(15)
 #define ECX7_WAITPKG     BIT(5)
 #define ECX7_LA57        BIT(16)
+#define ECX7_RDPID       BIT(22)
 
 #define CPUID_HV_TIMING_LEAF 0x40000010
 
-/* Leaf 1: APIC ID and logical-processor count are the vCPU's, not the host's. */
+/*
+ * Leaf 1: APIC ID and logical-processor count are the vCPU's, not the host's.
+ * The MTRR and PAT MSRs are not emulated, so neither is offered.
+ */
 static void adjust_leaf1(const struct vcpu *v, struct cpuid_regs *r)
 {
 	r->ecx &= ~(ECX_VMX | ECX_SMX | ECX_MONITOR);
 	r->ecx |= ECX_HYPERVISOR | ECX_X2APIC | ECX_TSC_DEADLINE; /* the virtual APIC has both */
+	r->edx &= ~(EDX_MTRR | EDX_PAT);
 	r->edx |= EDX_APIC;
 	r->ebx = (r->ebx & 0x0000ffff) | ((uint32_t)v->partition->nr_vcpus << 16) |
 		 ((uint32_t)v->index << 24);
@@ -81,17 +93,20 @@ struct cpuid_regs cpuid_guest(const struct vcpu *v, uint32_t leaf, uint32_t subl
 			r = (struct cpuid_regs){ 0 };
 		break;
 	case 5: /* MONITOR/MWAIT: intercepted, so not offered */
-	case 6: /* thermal and power management: the host's */
 		r = (struct cpuid_regs){ 0 };
+		break;
+	case 6: /* thermal and power management are the host's; the APIC timer never stops */
+		r = (struct cpuid_regs){ .eax = EAX6_ARAT };
 		break;
 	case 7:
 		if (subleaf == 0) {
 			r.ebx &= ~(EBX7_PQM | EBX7_PQE);
-			r.ecx &= ~(ECX7_WAITPKG | ECX7_LA57);
+			r.ecx &= ~(ECX7_WAITPKG | ECX7_LA57 | ECX7_RDPID); /* no TSC_AUX */
 		}
 		break;
 	case 0x80000001:
 		r.ecx &= ~EXT_ECX_SVM;
+		r.edx &= ~(EXT_EDX_MTRR | EXT_EDX_PAT | EXT_EDX_RDTSCP); /* no TSC_AUX */
 		break;
 	case 0x8000000a: /* SVM features */
 		r = (struct cpuid_regs){ 0 };

@@ -22,6 +22,7 @@
 #define E820_TABLE        0x2d0
 #define EXT_RAMDISK_IMAGE 0x0c0
 #define EXT_RAMDISK_SIZE  0x0c4
+#define ACPI_RSDP_ADDR    0x070 /* protocol 2.14 */
 
 #define LOADER_UNDEFINED  0xff
 #define E820_RAM          1
@@ -136,6 +137,7 @@ uint32_t bzimage_build_zero_page(void *mem, const void *file, size_t size,
 	memcpy((char *)mem + LINUX_CMDLINE, cmdline, len);
 	((char *)mem)[LINUX_CMDLINE + len] = '\0';
 	wr(zp, CMD_LINE_PTR, LINUX_CMDLINE, 4);
+	wr(zp, ACPI_RSDP_ADDR, bp->acpi_rsdp, 8);
 	*err = bp->nr_modules ? place_initrd(mem, zp, img, bp->mem_size, &bp->modules[0]) : NULL;
 	return *err ? 0 : (uint32_t)LINUX_ZERO_PAGE;
 }

@@ -1,5 +1,6 @@
 /* Port I/O routing for the guest environment (the contract in DESIGN.md). */
 #include "core/guest_io.h"
+#include "core/guest_acpi.h"
 #include "core/log.h"
 
 #define COM1_BASE    0x3f8
@@ -10,6 +11,9 @@
 #define KBD_RESET    0xfe   /* its command that pulses the reset line */
 #define RESET_CTL    0xcf9  /* PIIX/ICH reset control: bit 2 starts the reset */
 #define RESET_NOW    BIT(2)
+/* ACPI 6.5, 4.8.3.7: the HW-reduced sleep control register: SLP_TYPx in bits 4:2, SLP_EN bit 5 */
+#define SLEEP_TYPE(v) (((v) >> 2) & 7)
+#define SLEEP_ENABLE  BIT(5)
 
 static bool in_range(uint16_t port, uint16_t base, unsigned int count)
 {
@@ -26,8 +30,8 @@ uint32_t guest_io_in(struct vcpu *v, uint16_t port, unsigned int size)
 		value = vuart_read(p, port - COM1_BASE);
 	else if (port == FW_CFG_DATA)
 		value = fw_cfg_read(p);
-	else if (port == KBD_STATUS)
-		value = 0; /* no keyboard controller, never busy: a reset command goes at once */
+	else if (port == KBD_STATUS || port == GUEST_PM_SLEEP_CTL || port == GUEST_PM_SLEEP_STS)
+		value = 0; /* the 8042 never busy (a reset goes at once), the sleep registers idle */
 	spin_unlock_irqrestore(&p->io_lock, flags);
 	return value;
 }
@@ -44,6 +48,11 @@ void guest_io_out(struct vcpu *v, uint16_t port, unsigned int size, uint32_t val
 	if ((port == KBD_STATUS && (uint8_t)value == KBD_RESET) ||
 	    (port == RESET_CTL && (value & RESET_NOW))) {
 		partition_end(p, GUEST_RESET_EXIT_CODE, "the guest asked for a reset");
+		return;
+	}
+	if (port == GUEST_PM_SLEEP_CTL && (value & SLEEP_ENABLE) &&
+	    SLEEP_TYPE(value) == GUEST_PM_SLEEP_TYP_S5) {
+		partition_end(p, 0, "the guest powered off");
 		return;
 	}
 	flags = spin_lock_irqsave(&p->io_lock);

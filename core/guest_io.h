@@ -14,6 +14,8 @@ void guest_io_out(struct vcpu *v, uint16_t port, unsigned int size, uint32_t val
 uint8_t vuart_read(struct partition *p, unsigned int reg);
 void vuart_write(struct partition *p, unsigned int reg, uint8_t value);
 void vuart_flush(struct partition *p);
+/* What the guest wrote since its last newline (a shell prompt) to the console now. */
+void vuart_flush_unfinished(struct partition *p);
 /* A character typed on the console for the guest (any CPU; takes p->io_lock). */
 void vuart_receive(struct partition *p, char c);
 

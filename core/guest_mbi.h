@@ -71,6 +71,7 @@ struct guest_boot_params {
 	uint64_t mem_size;
 	const struct guest_module *modules;
 	unsigned int nr_modules;
+	uint64_t acpi_rsdp;             /* Linux: the RSDP the hypervisor wrote; 0: none */
 };
 
 /*

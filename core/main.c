@@ -126,7 +126,7 @@ static __noreturn void run_guests(void)
 		log_err("no guest could be started");
 		cpu_halt_forever();
 	}
-	console_in_start();
+	console_in_start(config.console_input);
 	sched_start_all();
 	cpu_idle_loop();
 }

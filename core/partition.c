@@ -10,6 +10,8 @@
 #include "core/guest_apic.h"
 #include "core/guest_bzimage.h"
 #include "core/guest_image.h"
+#include "core/guest_acpi.h"
+#include "core/guest_ioapic.h"
 #include "core/guest_io.h"
 #include "core/guest_mbi.h"
 #include "core/lapic.h"
@@ -120,7 +122,8 @@ static const char *load_guest(struct partition *p, const struct boot_module *m,
 			      struct guest_image *img, uint32_t *mbi)
 {
 	struct guest_module mods[BOOT_MAX_MODULES];
-	struct guest_boot_params bp = { p->config.guest_cmdline, p->mem_size, mods, 0 };
+	struct guest_boot_params bp = { .cmdline = p->config.guest_cmdline,
+					.mem_size = p->mem_size, .modules = mods };
 	const void *file = phys_to_virt(m->start);
 	const char *err = guest_image_parse(file, m->end - m->start, p->mem_size, img);
 
@@ -128,8 +131,13 @@ static const char *load_guest(struct partition *p, const struct boot_module *m,
 		return err;
 	guest_image_load(img, file, p->mem);
 	bp.nr_modules = collect_guest_modules(p->name, mods, ARRAY_SIZE(mods));
-	if (img->protocol == GUEST_BOOT_LINUX)
+	if (img->protocol == GUEST_BOOT_LINUX) {
+		bp.acpi_rsdp = GUEST_ACPI_BASE;
+		if (!guest_acpi_build((uint8_t *)p->mem + GUEST_ACPI_BASE, GUEST_ACPI_MAX_SIZE,
+				      GUEST_ACPI_BASE, p->config.cpus))
+			return "its ACPI tables do not fit";
 		*mbi = bzimage_build_zero_page(p->mem, file, m->end - m->start, img, &bp, &err);
+	}
 	else
 		*mbi = guest_mbi_build(img->protocol, p->mem, MAX(img->end, 1 * MiB), &bp, &err);
 	return *mbi ? NULL : err;
@@ -155,6 +163,7 @@ static const char *assign_vcpus(struct partition *p, const struct guest_image *i
 				uint32_t mbi)
 {
 	guest_apic_init_partition(p);
+	guest_ioapic_init(p);
 	for (unsigned int i = 0; i < p->config.cpus; i++) {
 		struct vcpu *v = &vcpu_pool[nr_vcpus_used++];
 		struct percpu *cpu = cpus[next_free_cpu++];
@@ -201,6 +210,8 @@ static const char *build_partition(struct partition *p, const struct module_conf
 		err = "not enough memory for its nested page tables";
 	if (!err && !hv_partition_init(p))
 		err = "not enough memory for its hypercall page";
+	/* A Linux guest has a VMBus device in its DSDT (core/guest_acpi.c). */
+	p->hv.vmbus_host = img.protocol == GUEST_BOOT_LINUX;
 	if (!err)
 		err = assign_vcpus(p, &img, mbi);
 	if (err && p->mem_hpa)

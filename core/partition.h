@@ -5,6 +5,7 @@
 #include "boot/mb2.h"
 #include "core/guest_config.h"
 #include "core/spinlock.h"
+#include "apic/vioapic.h"
 #include "core/vcpu.h"
 
 #define MAX_PARTITIONS     16
@@ -23,9 +24,11 @@ enum partition_state {
 #define VUART_RX_MAX 64
 
 struct vuart {
-	uint8_t ier, lcr, mcr, scr, dll, dlm;
+	uint8_t ier, fcr, lcr, mcr, scr, dll, dlm;
+	bool thre_pending;       /* the THR-empty interrupt, until IIR reports it or THR is written */
 	char line[VUART_LINE_MAX];
 	unsigned int len;
+	bool continued;          /* the console has the line's start already (vuart_flush_unfinished) */
 	char rx[VUART_RX_MAX];   /* what the console typed for the guest, oldest first */
 	unsigned int rx_head, rx_count;
 	unsigned int rx_dropped; /* typed while the buffer was full */
@@ -58,6 +61,7 @@ struct partition {
 
 	struct spinlock io_lock; /* the devices below, shared by the vCPUs */
 	struct vuart uart;
+	struct vioapic ioapic;
 	struct fw_cfg_state fw_cfg;
 	uint32_t msrs_logged[MSR_LOG_ONCE_MAX];
 	unsigned int nr_msrs_logged;

@@ -6,6 +6,7 @@
 #include "core/crash.h"
 #include "core/guest_apic.h"
 #include "core/guest_io.h"
+#include "core/guest_ioapic.h"
 #include "core/lapic.h"
 #include "core/log.h"
 #include "core/msr_policy.h"
@@ -131,6 +132,10 @@ static void handle_npf(struct vcpu *v, const struct exit_event *e)
 {
 	if (guest_apic_is_mmio(v, e->npf.gpa)) {
 		guest_apic_mmio(v, e);
+		return;
+	}
+	if (guest_ioapic_is_mmio(e->npf.gpa)) {
+		guest_ioapic_mmio(v, e);
 		return;
 	}
 	if (e->npf.write && hv_is_overlay(v->partition, e->npf.gpa)) {

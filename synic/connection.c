@@ -1,6 +1,7 @@
 /* HvPostMessage and HvSignalEvent over the declared connections (TLFS 11.10). */
 #include "synic/connection.h"
 #include "core/string.h"
+#include "synic/vmbus.h"
 
 struct hv_target {
 	struct vcpu *vcpu;
@@ -35,6 +36,28 @@ static bool find_target(const struct partition *sender, uint32_t id, bool event,
 	return false;
 }
 
+/*
+ * The partition's VMBus control channel, which the hypervisor answers itself
+ * (synic/vmbus.c) with no channels to offer. A message it ignores still
+ * succeeds: it was delivered to the VMBus host.
+ */
+static enum hv_status post_to_vmbus(struct partition *p, const struct hv_post_message_input *in)
+{
+	struct hv_message msg = { .type = VMBUS_HV_MESSAGE_TYPE };
+	struct vmbus_reply r;
+	bool answer;
+	uint64_t flags = spin_lock_irqsave(&p->hv.lock);
+
+	answer = vmbus_control_message(&p->hv.vmbus, in->connection_id, in->payload,
+				       in->payload_size, p->nr_vcpus, &r);
+	spin_unlock_irqrestore(&p->hv.lock, flags);
+	if (!answer)
+		return HV_STATUS_SUCCESS;
+	msg.payload_size = (uint8_t)r.size;
+	memcpy(msg.payload, r.payload, r.size);
+	return synic_post_message(&p->vcpus[r.vp]->hv.synic, r.sint, &msg, &p->hv.vmbus_buffers);
+}
+
 /* The message types with bit 31 are the hypervisor's own (TLFS 11.9.1). */
 enum hv_status hv_post_message(struct partition *sender, const struct hv_post_message_input *in)
 {
@@ -46,6 +69,8 @@ enum hv_status hv_post_message(struct partition *sender, const struct hv_post_me
 	if (!in->message_type || (in->message_type & HV_MESSAGE_HYPERVISOR) ||
 	    in->payload_size > HV_MESSAGE_PAYLOAD_MAX)
 		return HV_STATUS_INVALID_PARAMETER;
+	if (sender->hv.vmbus_host && vmbus_is_control_connection(in->connection_id))
+		return post_to_vmbus(sender, in);
 	if (!find_target(sender, in->connection_id, false, &t))
 		return HV_STATUS_INVALID_CONNECTION_ID;
 	msg.type = in->message_type;

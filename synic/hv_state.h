@@ -9,6 +9,7 @@
 #include "core/spinlock.h"
 #include "synic/stimer.h"
 #include "synic/synic.h"
+#include "synic/vmbus.h"
 
 /* A page of the hypervisor's that the guest sees over one of its RAM pages, read-only. */
 struct hv_overlay {
@@ -35,6 +36,9 @@ struct hv_partition {
 	uint32_t auto_eoi_users;       /* vCPUs with an auto-EOI SINT (apic-policy=kvm) */
 	/* Message buffers in use per connection (config.conns), under the target SynIC's lock */
 	uint32_t conn_buffers[GUEST_MAX_CONNECTIONS];
+	bool vmbus_host;               /* the hypervisor answers its VMBus control channel */
+	struct vmbus_state vmbus;      /* under lock */
+	uint32_t vmbus_buffers;        /* the control channel's replies queued */
 };
 
 struct hv_vcpu {

@@ -104,7 +104,10 @@ static const struct stimer_env stimer_env = {
 	.raise = timer_raise,
 };
 
-/* Room on each SINT for every buffer of the message connections that target it. */
+/*
+ * Room on each SINT for every buffer of the message connections that target
+ * it, and for the VMBus host's replies, whose SINT the guest chooses.
+ */
 static unsigned int queue_size(const struct vcpu *v, unsigned int sint)
 {
 	const struct guest_config *cfg = &v->partition->config;
@@ -112,7 +115,8 @@ static unsigned int queue_size(const struct vcpu *v, unsigned int sint)
 
 	for (unsigned int i = 0; i < cfg->nr_conns; i++)
 		n += !cfg->conns[i].event && cfg->conns[i].vp == v->index && cfg->conns[i].sint == sint;
-	return n * SYNIC_BUFFERS_PER_CONNECTION;
+	return n * SYNIC_BUFFERS_PER_CONNECTION +
+	       (v->partition->hv.vmbus_host ? VMBUS_REPLIES_QUEUED : 0);
 }
 
 static bool alloc_queues(struct vcpu *v)

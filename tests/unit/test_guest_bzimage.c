@@ -108,7 +108,8 @@ static void test_refusals(void **state)
 static const uint8_t *build(const char *cmdline, const struct guest_module *initrd,
 			    const char **err)
 {
-	struct guest_boot_params bp = { cmdline, MEM_SIZE, initrd, initrd ? 1 : 0 };
+	struct guest_boot_params bp = { .cmdline = cmdline, .mem_size = MEM_SIZE, .modules = initrd,
+					.nr_modules = initrd ? 1 : 0 };
 
 	assert_null(bzimage_parse(file, FILE_SIZE, MEM_SIZE, &img));
 	return bzimage_build_zero_page(mem, file, FILE_SIZE, &img, &bp, err) ? mem + LINUX_ZERO_PAGE

@@ -1262,6 +1262,123 @@ static void test_timer_through_x2apic_msrs(void **state)
 	assert_int_equal(msr_r(1, APIC_TIMER_CCR), 99);
 }
 
+/* ---- bus messages (I/O APIC, MSI) ---- */
+
+static void msg(uint8_t dest, bool logical, unsigned int dm, uint8_t vector, bool level)
+{
+	vlapic_deliver_msg(&group, dest, logical, dm, vector, level);
+}
+
+static void test_msg_physical(void **state)
+{
+	(void)state;
+	msg(1, false, APIC_DM_FIXED, 0x40, false);
+	assert_int_equal(receivers(0x40), 1u << 1);
+	assert_int_equal(seen.kicks[1], 1);
+	msg(7, false, APIC_DM_FIXED, 0x41, false);		/* nobody */
+	assert_int_equal(receivers(0x41), 0);
+	msg(0xff, false, APIC_DM_FIXED, 0x42, false);		/* broadcast */
+	assert_int_equal(receivers(0x42), 0xf);
+	vlapic_deliver_msg(&group, 0x102, false, APIC_DM_FIXED, 0x43, false);	/* 8 bits: APIC 2 */
+	assert_int_equal(receivers(0x43), 1u << 2);
+}
+
+static void test_msg_logical_and_lowest(void **state)
+{
+	(void)state;
+	for (unsigned int i = 0; i < NR_APICS; i++)
+		mmio_w(i, APIC_LDR, 1u << (24 + i));
+	msg(0x05, true, APIC_DM_FIXED, 0x50, false);
+	assert_int_equal(receivers(0x50), 0x5);
+	msg(0x0c, true, APIC_DM_LOWEST, 0x51, false);		/* the first match */
+	assert_int_equal(receivers(0x51), 1u << 2);
+	msg(0xff, false, APIC_DM_LOWEST, 0x52, false);
+	assert_int_equal(receivers(0x52), 1u << 0);
+
+	for (unsigned int i = 0; i < NR_APICS; i++)		/* cluster: 0x11 0x12 0x21 0x22 */
+		mmio_w(i, APIC_DFR, APIC_DFR_CLUSTER);
+	for (unsigned int i = 0; i < NR_APICS; i++)
+		mmio_w(i, APIC_LDR, ((i / 2 + 1) << 4 | 1u << (i % 2)) << 24);
+	msg(0x23, true, APIC_DM_FIXED, 0x53, false);
+	assert_int_equal(receivers(0x53), 0xc);
+}
+
+/* Each target reads the 8 bits in its own mode: APICs 0, 1 xAPIC, 2, 3 x2APIC. */
+static void test_msg_x2apic_targets(void **state)
+{
+	(void)state;
+	enter_x2apic(2);
+	enter_x2apic(3);
+	mmio_w(0, APIC_LDR, 1u << 24);
+	mmio_w(1, APIC_LDR, 1u << 25);
+	msg(2, false, APIC_DM_FIXED, 0x60, false);
+	assert_int_equal(receivers(0x60), 1u << 2);
+	msg(0xff, false, APIC_DM_FIXED, 0x61, false);		/* broadcast for both modes */
+	assert_int_equal(receivers(0x61), 0xf);
+	msg(0x0c, true, APIC_DM_FIXED, 0x62, false);		/* x2APIC cluster 0, IDs 2, 3 */
+	assert_int_equal(receivers(0x62), 0xc);
+	msg(0x03, true, APIC_DM_FIXED, 0x63, false);		/* xAPIC LDRs 1, 2 */
+	assert_int_equal(receivers(0x63), 0x3);
+	msg(0xff, true, APIC_DM_FIXED, 0x64, false);
+	assert_int_equal(receivers(0x64), 0xf);
+}
+
+static void test_msg_level_sets_tmr(void **state)
+{
+	(void)state;
+	msg(3, false, APIC_DM_FIXED, 0x70, true);
+	assert_true(irr_has(3, 0x70));
+	assert_true(in_reg_array(3, APIC_TMR, 0x70));
+	msg(3, false, APIC_DM_FIXED, 0x71, false);
+	assert_true(irr_has(3, 0x71));
+	assert_false(in_reg_array(3, APIC_TMR, 0x71));
+}
+
+static void test_msg_illegal_vector_dropped(void **state)
+{
+	(void)state;
+	msg(1, false, APIC_DM_FIXED, 0x0f, false);
+	msg(0xff, false, APIC_DM_LOWEST, 0x05, true);
+	for (unsigned int i = 0; i < NR_APICS; i++) {
+		assert_int_equal(mmio_r(i, APIC_IRR), 0);
+		assert_int_equal(mmio_r(i, APIC_TMR), 0);
+		assert_int_equal(seen.kicks[i], 0);
+	}
+	assert_int_equal(read_esr(1), APIC_ESR_RECV_ILLEGAL_VECTOR);	/* SDM 11.5.3 */
+	assert_int_equal(read_esr(0), APIC_ESR_RECV_ILLEGAL_VECTOR);	/* the lowest-priority pick */
+	assert_int_equal(read_esr(2), 0);
+}
+
+static void test_msg_nmi_init_via_hooks(void **state)
+{
+	(void)state;
+	msg(2, false, APIC_DM_NMI, 0, false);
+	assert_int_equal(seen.nmis[2], 1);
+	msg(0xff, false, APIC_DM_INIT, 0, true);		/* trigger mode ignored */
+	for (unsigned int i = 0; i < NR_APICS; i++)
+		assert_int_equal(seen.inits[i], 1);
+	msg(1, false, APIC_DM_SIPI, 0x9a, false);		/* no bus message */
+	msg(1, false, APIC_DM_SMI, 0x9b, false);
+	msg(1, false, 7, 0x9c, false);				/* ExtINT */
+	assert_int_equal(seen.sipis[1], 0);
+	assert_int_equal(seen.nmis[1], 0);
+	assert_int_equal(mmio_r(1, APIC_IRR + 0x40), 0);
+	assert_int_equal(seen.kicks[1], 0);
+}
+
+static void test_msg_skips_hardware_disabled(void **state)
+{
+	(void)state;
+	assert_true(vlapic_set_base(&apics[2], BASE));
+	msg(0xff, false, APIC_DM_FIXED, 0x80, false);
+	assert_int_equal(receivers(0x80), 0xb);
+	msg(2, false, APIC_DM_NMI, 0, false);
+	msg(0xff, false, APIC_DM_INIT, 0, false);
+	assert_int_equal(seen.nmis[2], 0);
+	assert_int_equal(seen.inits[2], 0);
+	assert_int_equal(seen.inits[3], 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1319,6 +1436,13 @@ int main(void)
 		cmocka_unit_test_setup(test_timer_divide_change_retimes, setup),
 		cmocka_unit_test_setup(test_timer_tsc_deadline, setup),
 		cmocka_unit_test_setup(test_timer_through_x2apic_msrs, setup),
+		cmocka_unit_test_setup(test_msg_physical, setup),
+		cmocka_unit_test_setup(test_msg_logical_and_lowest, setup),
+		cmocka_unit_test_setup(test_msg_x2apic_targets, setup),
+		cmocka_unit_test_setup(test_msg_level_sets_tmr, setup),
+		cmocka_unit_test_setup(test_msg_illegal_vector_dropped, setup),
+		cmocka_unit_test_setup(test_msg_nmi_init_via_hooks, setup),
+		cmocka_unit_test_setup(test_msg_skips_hardware_disabled, setup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

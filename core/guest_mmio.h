@@ -1,0 +1,27 @@
+/*
+ * Emulated MMIO devices whose registers are 32-bit dwords (the xAPIC, the
+ * I/O APIC): the instruction that faulted is decoded at RIP (core/mmio_decode.c),
+ * its dword read or write applied, RIP moved past it.
+ */
+#ifndef HV_CORE_GUEST_MMIO_H
+#define HV_CORE_GUEST_MMIO_H
+
+#include "core/exit.h"
+#include "core/vcpu.h"
+
+struct mmio_dword_device {
+	const char *name;                                       /* for the crash report */
+	void *dev;
+	uint32_t (*read)(void *dev, uint32_t offset);
+	void (*write)(void *dev, uint32_t offset, uint32_t value);
+};
+
+/*
+ * The access at RIP to offset within the device's page. Accesses of another
+ * size read 0 and write nothing (both devices define only dword accesses).
+ * An instruction that cannot be decoded crashes the guest with its bytes.
+ */
+void guest_mmio_dword(struct vcpu *v, const struct exit_event *e, uint32_t offset,
+		      const struct mmio_dword_device *d);
+
+#endif
