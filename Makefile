@@ -52,6 +52,7 @@ UNIT_SRCS_test_ref_clock    := synic/ref_clock.c
 UNIT_SRCS_test_guest_acpi   := core/guest_acpi.c
 UNIT_SRCS_test_vioapic      := apic/vioapic.c apic/vlapic.c apic/vlapic_irq.c apic/vlapic_ipi.c apic/vlapic_timer.c
 UNIT_SRCS_test_vmbus        := synic/vmbus.c
+UNIT_SRCS_test_rtc_time    := core/rtc_time.c
 
 include guest-tests/guest.mk
 
@@ -87,7 +88,7 @@ unit: $(UNIT_TESTS)
 	$(Q)status=0; for t in $(UNIT_TESTS); do echo "  UNIT    $$t"; $$t || status=1; done; exit $$status
 
 systest: all
-	$(Q)$(PYTHON) -m pytest -q --durations=12 tests/system
+	$(Q)$(PYTHON) -m pytest -q --durations=12 -m "not slow" tests/system
 
 test: deps
 	$(Q)$(MAKE) --no-print-directory all

@@ -4,6 +4,7 @@
  * hidden, the Hyper-V leaves from 0x40000000 (synic/) and a timing leaf.
  */
 #include "core/cpuid_policy.h"
+#include "core/backend.h"
 #include "core/partition.h"
 #include "core/tsc.h"
 #include "synic/hv.h"
@@ -14,6 +15,7 @@
 #define ECX_MONITOR      BIT(3)
 #define ECX_X2APIC       BIT(21)
 #define ECX_TSC_DEADLINE BIT(24)
+#define ECX_OSXSAVE      BIT(27)
 #define ECX_HYPERVISOR   BIT(31)
 #define EDX_MTRR         BIT(12)
 #define EDX_APIC         BIT(9)
@@ -32,18 +34,31 @@
 #define ECX7_LA57        BIT(16)
 #define ECX7_RDPID       BIT(22)
 
+/* CPUID.(EAX=0DH,ECX=1) */
+#define EAXD1_XSAVES     BIT(3)
+#define CR4_OSXSAVE      BIT(18)
 #define CPUID_HV_TIMING_LEAF 0x40000010
+
+/* OSXSAVE reads the guest's CR4.OSXSAVE (SDM vol. 2, CPUID), not the host's. */
+static uint64_t guest_cr4(struct vcpu *v)
+{
+	struct vcpu_control_regs c;
+
+	backend->vcpu_read_control(v, &c);
+	return c.cr4;
+}
 
 /*
  * Leaf 1: APIC ID and logical-processor count are the vCPU's, not the host's.
  * The MTRR and PAT MSRs are not emulated, so neither is offered.
  */
-static void adjust_leaf1(const struct vcpu *v, struct cpuid_regs *r)
+static void adjust_leaf1(struct vcpu *v, struct cpuid_regs *r)
 {
 	r->ecx &= ~(ECX_VMX | ECX_SMX | ECX_MONITOR);
 	r->ecx |= ECX_HYPERVISOR | ECX_X2APIC | ECX_TSC_DEADLINE; /* the virtual APIC has both */
 	r->edx &= ~(EDX_MTRR | EDX_PAT);
 	r->edx |= EDX_APIC;
+	r->ecx = (r->ecx & ~ECX_OSXSAVE) | (guest_cr4(v) & CR4_OSXSAVE ? ECX_OSXSAVE : 0);
 	r->ebx = (r->ebx & 0x0000ffff) | ((uint32_t)v->partition->nr_vcpus << 16) |
 		 ((uint32_t)v->index << 24);
 }
@@ -66,7 +81,7 @@ static void timing_leaf(const struct vcpu *v, struct cpuid_regs *r)
 	r->ebx = (uint32_t)v->partition->apic_group.timer_khz;
 }
 
-struct cpuid_regs cpuid_guest(const struct vcpu *v, uint32_t leaf, uint32_t subleaf)
+struct cpuid_regs cpuid_guest(struct vcpu *v, uint32_t leaf, uint32_t subleaf)
 {
 	struct cpuid_regs r = { 0 };
 
@@ -103,6 +118,10 @@ struct cpuid_regs cpuid_guest(const struct vcpu *v, uint32_t leaf, uint32_t subl
 			r.ebx &= ~(EBX7_PQM | EBX7_PQE);
 			r.ecx &= ~(ECX7_WAITPKG | ECX7_LA57 | ECX7_RDPID); /* no TSC_AUX */
 		}
+		break;
+	case 0xd: /* XSAVES needs IA32_XSS, which is not emulated: only XSAVE(OPT/C) */
+		if (subleaf == 1)
+			r = (struct cpuid_regs){ .eax = r.eax & ~EAXD1_XSAVES };
 		break;
 	case 0x80000001:
 		r.ecx &= ~EXT_ECX_SVM;

@@ -7,6 +7,6 @@
 
 
 /* The guest's view of CPUID leaf/subleaf, built from the host's. */
-struct cpuid_regs cpuid_guest(const struct vcpu *v, uint32_t leaf, uint32_t subleaf);
+struct cpuid_regs cpuid_guest(struct vcpu *v, uint32_t leaf, uint32_t subleaf);
 
 #endif

@@ -24,6 +24,7 @@ static const char *const exit_reason_names[EXIT_REASON_COUNT] = {
 	[EXIT_APIC_EOI] = "eoi",
 	[EXIT_APIC_IPI] = "ipi",
 	[EXIT_UNKNOWN] = "unknown",
+	[EXIT_XSETBV] = "xsetbv",
 };
 
 const char *exit_reason_name(enum exit_reason r)

@@ -1,4 +1,4 @@
-/* The guest environment's port I/O devices: COM1, the exit port, fw_cfg. */
+/* The guest's port I/O devices: COM1, the CMOS clock, reset, ACPI sleep, the exit port, fw_cfg. */
 #ifndef HV_CORE_GUEST_IO_H
 #define HV_CORE_GUEST_IO_H
 

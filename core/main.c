@@ -10,6 +10,7 @@
 #include "synic/hv.h"
 #include "core/frames.h"
 #include "core/lapic.h"
+#include "core/host_rtc.h"
 #include "core/log.h"
 #include "core/paging.h"
 #include "core/panic.h"
@@ -20,6 +21,7 @@
 #include "core/smp.h"
 #include "core/tsc.h"
 #include "core/x86.h"
+#include "core/xcr.h"
 
 extern char _image_start[], _image_end[];
 
@@ -143,7 +145,9 @@ __noreturn void hv_main(paddr_t mbi)
 	if (!acpi_init(boot_info.rsdp, boot_info.rsdp_len, &acpi_info))
 		log_warn("acpi: no MADT found; running on the boot cpu only");
 	tsc_init(&acpi_info.pm_timer);
+	host_rtc_init();
 	cpu_features_detect(&this_cpu()->features);
+	xcr_enable_host();
 	lapic_init();
 	lapic_timer_calibrate();
 	this_cpu()->apic_id = lapic_id();

@@ -7,9 +7,11 @@
 #include "core/guest_apic.h"
 #include "core/log.h"
 #include "core/partition.h"
+#include "core/percpu.h"
 #include "core/x86.h"
 #include "synic/hv.h"
 
+#define MSR_MISC_ENABLE   0x1a0
 #define MSR_TSC_DEADLINE  0x6e0
 #define MSR_X2APIC_FIRST  0x800
 #define MSR_X2APIC_LAST   0x8ff
@@ -18,6 +20,22 @@
 /* EFER bits a guest may set (Intel SDM vol. 3, 2.2.1; AMD APM vol. 2, 3.1.7) */
 #define EFER_SCE BIT(0)
 #define EFER_GUEST_BITS (EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE)
+
+/*
+ * IA32_MISC_ENABLE, Intel's only (SDM vol. 4, table 2-2): fast strings on,
+ * branch trace and PEBS unavailable. Kernels read it before they have an IDT
+ * (Linux's verify_cpu). It stays as it is: the guest cannot change the
+ * processor's features, so writing another value is #GP.
+ */
+#define MISC_ENABLE_FAST_STRINGS BIT(0)
+#define MISC_ENABLE_NO_BTS       BIT(11)
+#define MISC_ENABLE_NO_PEBS      BIT(12)
+#define MISC_ENABLE_GUEST (MISC_ENABLE_FAST_STRINGS | MISC_ENABLE_NO_BTS | MISC_ENABLE_NO_PEBS)
+
+static bool has_misc_enable(void)
+{
+	return this_cpu()->features.vendor == VENDOR_INTEL;
+}
 
 const uint32_t msr_guest_owned[] = {
 	0x00000174, 0x00000175, 0x00000176,             /* SYSENTER_CS/ESP/EIP */
@@ -94,6 +112,11 @@ bool msr_guest_read(struct vcpu *v, uint32_t msr, uint64_t *val)
 		backend->vcpu_read_control(v, &c);
 		*val = c.efer;
 		return true;
+	case MSR_MISC_ENABLE:
+		*val = MISC_ENABLE_GUEST;
+		if (has_misc_enable())
+			return true;
+		break;
 	}
 	log_once(v, msr, false);
 	return false;
@@ -113,6 +136,10 @@ bool msr_guest_write(struct vcpu *v, uint32_t msr, uint64_t val)
 		return true;
 	case MSR_EFER:
 		return write_efer(v, val);
+	case MSR_MISC_ENABLE:
+		if (has_misc_enable())
+			return val == MISC_ENABLE_GUEST;
+		break;
 	}
 	log_once(v, msr, true);
 	return false;

@@ -227,6 +227,7 @@ static void create_partition(const struct module_config *mc)
 	*p = (struct partition){ .id = nr_partitions, .config = mc->cfg,
 				 .mem_size = mc->cfg.mem_size, .io_lock = SPINLOCK_INIT };
 	memcpy(p->name, mc->cfg.name, sizeof(p->name));
+	vrtc_init(&p->rtc);
 	err = build_partition(p, mc);
 	if (err) {
 		log_err("guest %s refused: %s", p->name, err);

@@ -4,6 +4,7 @@
 
 #include "boot/mb2.h"
 #include "core/guest_config.h"
+#include "core/rtc_time.h"
 #include "core/spinlock.h"
 #include "apic/vioapic.h"
 #include "core/vcpu.h"
@@ -62,6 +63,7 @@ struct partition {
 	struct spinlock io_lock; /* the devices below, shared by the vCPUs */
 	struct vuart uart;
 	struct vioapic ioapic;
+	struct vrtc rtc;
 	struct fw_cfg_state fw_cfg;
 	uint32_t msrs_logged[MSR_LOG_ONCE_MAX];
 	unsigned int nr_msrs_logged;

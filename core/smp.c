@@ -13,6 +13,7 @@
 #include "core/string.h"
 #include "core/tsc.h"
 #include "core/x86.h"
+#include "core/xcr.h"
 
 #define AP_ANSWER_TIMEOUT_US 500000
 #define AP_ONLINE_TIMEOUT_US 2000000
@@ -158,6 +159,7 @@ __noreturn void ap_main(struct percpu *p)
 	percpu_activate(p);
 	__atomic_store_n(&p->started, true, __ATOMIC_RELEASE);
 	cpu_features_detect(&p->features);
+	xcr_enable_host();
 	lapic_init();
 	if (lapic_id() != p->apic_id)
 		log_warn("smp: cpu %u has apic id %u, the MADT said %u", p->index, lapic_id(),

@@ -48,7 +48,7 @@
 
 /* The hypervisor's exit counters (core/msr_policy.c, core/exit.h) */
 #define MSR_EXIT_COUNTERS 0x4d480000
-#define NR_EXIT_REASONS   22 /* EXIT_REASON_COUNT */
+#define NR_EXIT_REASONS   23 /* EXIT_REASON_COUNT */
 #define EXIT_RDMSR        1
 #define EXIT_EOI_INDUCED  17
 #define EXIT_APIC_EOI     19

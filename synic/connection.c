@@ -1,5 +1,6 @@
 /* HvPostMessage and HvSignalEvent over the declared connections (TLFS 11.10). */
 #include "synic/connection.h"
+#include "core/log.h"
 #include "core/string.h"
 #include "synic/vmbus.h"
 
@@ -36,6 +37,17 @@ static bool find_target(const struct partition *sender, uint32_t id, bool event,
 	return false;
 }
 
+/* The VMBus connection's changes, on the console: they are rare and tell a lot. */
+static void log_vmbus_change(const struct partition *p, const struct vmbus_state *was,
+			     const struct vmbus_state *now)
+{
+	if (now->version && (now->version != was->version || now->target_vp != was->target_vp))
+		log_info("guest %s: VMBus %u.%u connected, its messages to vp %u SINT %u", p->name,
+			 now->version >> 16, now->version & 0xffff, now->target_vp, now->sint);
+	else if (was->version && !now->version)
+		log_info("guest %s: VMBus unloaded", p->name);
+}
+
 /*
  * The partition's VMBus control channel, which the hypervisor answers itself
  * (synic/vmbus.c) with no channels to offer. A message it ignores still
@@ -44,13 +56,17 @@ static bool find_target(const struct partition *sender, uint32_t id, bool event,
 static enum hv_status post_to_vmbus(struct partition *p, const struct hv_post_message_input *in)
 {
 	struct hv_message msg = { .type = VMBUS_HV_MESSAGE_TYPE };
+	struct vmbus_state was, now;
 	struct vmbus_reply r;
 	bool answer;
 	uint64_t flags = spin_lock_irqsave(&p->hv.lock);
 
+	was = p->hv.vmbus;
 	answer = vmbus_control_message(&p->hv.vmbus, in->connection_id, in->payload,
 				       in->payload_size, p->nr_vcpus, &r);
+	now = p->hv.vmbus;
 	spin_unlock_irqrestore(&p->hv.lock, flags);
+	log_vmbus_change(p, &was, &now);
 	if (!answer)
 		return HV_STATUS_SUCCESS;
 	msg.payload_size = (uint8_t)r.size;

@@ -250,6 +250,7 @@ enum vmx_exit_reason {
 	VMX_EXIT_EPT_MISCONFIG   = 49,
 	VMX_EXIT_INVEPT          = 50,
 	VMX_EXIT_INVVPID         = 53,
+	VMX_EXIT_XSETBV          = 55,
 	VMX_EXIT_APIC_WRITE      = 56,
 	VMX_EXIT_VMFUNC          = 59,
 };

@@ -294,6 +294,13 @@ static uint64_t *cr_access_gpr(struct vcpu *v, unsigned int n)
 	return regs[n & 15];
 }
 
+/* SDM 25.3: the guest reads the shadow's bits where the mask is set, its own elsewhere. */
+static uint64_t guest_visible_cr4(const struct vmx_vcpu *x)
+{
+	return (vmcs_read(VMCS_GUEST_CR4) & ~x->cr4_mask) |
+	       (vmcs_read(VMCS_CR4_READ_SHADOW) & x->cr4_mask);
+}
+
 /* MOV to CR0 with paging changing under EFER.LME switches IA-32e mode (SDM vol. 3, 10.8.5). */
 static void emulate_cr0_write(struct vmx_vcpu *x, uint64_t val)
 {
@@ -303,7 +310,7 @@ static void emulate_cr0_write(struct vmx_vcpu *x, uint64_t val)
 		inject_exception(VECTOR_GP, true, 0);
 		return;
 	}
-	if ((efer & EFER_LME) && (val & CR0_PG) && !(vmcs_read(VMCS_CR4_READ_SHADOW) & CR4_PAE)) {
+	if ((efer & EFER_LME) && (val & CR0_PG) && !(guest_visible_cr4(x) & CR4_PAE)) {
 		inject_exception(VECTOR_GP, true, 0);
 		return;
 	}
@@ -452,7 +459,7 @@ static void vmx_vcpu_start_at_sipi(struct vcpu *v, uint8_t vector)
 static void vmx_vcpu_read_control(struct vcpu *v, struct vcpu_control_regs *r)
 {
 	struct vmx_vcpu *x = v->arch;
-	uint64_t cr0 = vmcs_read(VMCS_GUEST_CR0), cr4 = vmcs_read(VMCS_GUEST_CR4);
+	uint64_t cr0 = vmcs_read(VMCS_GUEST_CR0);
 	uint64_t cs_ar = vmcs_read(VMCS_GUEST_CS_AR);
 
 	*r = (struct vcpu_control_regs){
@@ -463,7 +470,7 @@ static void vmx_vcpu_read_control(struct vcpu *v, struct vcpu_control_regs *r)
 		.cr0 = (cr0 & ~x->cr0_mask) | (vmcs_read(VMCS_CR0_READ_SHADOW) & x->cr0_mask),
 		.cr2 = x->cr2,
 		.cr3 = vmcs_read(VMCS_GUEST_CR3),
-		.cr4 = (cr4 & ~x->cr4_mask) | (vmcs_read(VMCS_CR4_READ_SHADOW) & x->cr4_mask),
+		.cr4 = guest_visible_cr4(x),
 		.efer = vmcs_read(VMCS_GUEST_EFER),
 		.cs_base = vmcs_read(VMCS_GUEST_CS_BASE),
 		.cs_sel = vmcs_read(VMCS_GUEST_CS_SEL),

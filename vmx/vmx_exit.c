@@ -169,6 +169,8 @@ static enum exit_reason decode(uint32_t reason, uint64_t qual, struct exit_event
 		return EXIT_WRMSR;
 	case VMX_EXIT_EPT_VIOLATION:
 		return decode_ept_violation(qual, e);
+	case VMX_EXIT_XSETBV:
+		return EXIT_XSETBV;
 	case VMX_EXIT_CR_ACCESS:
 		return EXIT_CR_ACCESS;
 	case VMX_EXIT_INTR_WINDOW:

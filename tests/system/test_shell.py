@@ -5,69 +5,13 @@ on Bochs VMX (skylake, APICv). Each command's output is checked, bad arguments g
 line, Ctrl-A three times moves input to the guest and back."""
 
 import re
-import socket
-import subprocess
-import tempfile
-import threading
-import time
-from pathlib import Path
 
 import pytest
 
-from conftest import GUESTS, HV, LOG_DIR, RUN
+import interactive
+from conftest import GUESTS
 
 TIMEOUT = 60  # seconds for any one answer (QEMU TCG)
-
-
-class Console:
-    """The serial console through a socket: what came so far, and typing."""
-
-    def __init__(self, path):
-        deadline = time.monotonic() + TIMEOUT
-        while True:
-            try:
-                self.sock = socket.socket(socket.AF_UNIX)
-                self.sock.connect(path)
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.2)
-        self.text = ''
-        self.seen = 0  # what expect() has consumed
-        self.lock = threading.Lock()
-        threading.Thread(target=self._read, daemon=True).start()
-
-    def _read(self):
-        while True:
-            data = self.sock.recv(4096)
-            if not data:
-                return
-            with self.lock:
-                self.text += data.decode(errors='replace').replace('\r', '')
-
-    def type(self, keys):
-        for key in keys:  # one at a time: the hypervisor polls the UART every 20 ms
-            self.sock.sendall(key.encode())
-            time.sleep(0.005)
-
-    def expect(self, pattern):
-        """Waits for pattern after what was consumed; returns the text up to its end."""
-        deadline = time.monotonic() + TIMEOUT
-        while time.monotonic() < deadline:
-            with self.lock:
-                match = re.search(pattern, self.text[self.seen:], re.M)
-                if match:
-                    start = self.seen
-                    self.seen += match.end()
-                    return self.text[start:self.seen]
-            time.sleep(0.1)
-        pytest.fail(f'no {pattern!r} on the console; it shows:\n{self.text[self.seen:][-3000:]}')
-
-    def command(self, line, pattern):
-        self.type(line + '\r')
-        return self.expect(pattern)
-
 
 PLATFORMS = {
     'qemu-svm': ['--arch', 'svm'],
@@ -77,28 +21,11 @@ PLATFORMS = {
 
 def start(platform, hv_args=''):
     """The listen guest with 2 vCPUs on 2 CPUs; tools/run and the console."""
-    path = str(Path(tempfile.mkdtemp(prefix='hv-shell-')) / 'console')
     module = f'{GUESTS}/pingpong.elf name=listen cpus=2 -- listen heartbeat-ms=50'
-    run = subprocess.Popen([str(RUN), *PLATFORMS[platform], '--smp', '2', '--timeout', '300',
-                            '--hv', str(HV), '--hv-args', hv_args, '--console-socket', path,
-                            module],
-                           stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                           stderr=subprocess.STDOUT, text=True)
-    con = Console(path)
+    run, con = interactive.start([*PLATFORMS[platform], '--smp', '2'], [module], hv_args,
+                                 timeout=TIMEOUT)
     con.expect(r'listen: ready')
     return run, con
-
-
-def finish(run, log_name):
-    """tools/run's status once it has ended (or been ended); its output kept as a log."""
-    try:
-        out, _ = run.communicate(timeout=30)
-    except subprocess.TimeoutExpired:
-        run.terminate()
-        out, _ = run.communicate(timeout=30)
-    LOG_DIR.mkdir(parents=True, exist_ok=True)
-    (LOG_DIR / f'{log_name}.log').write_text(out)
-    return run.returncode
 
 
 @pytest.fixture(scope='module', params=PLATFORMS)
@@ -107,7 +34,7 @@ def console(request):
     run, con = start(request.param)
     con.platform = request.param
     yield con
-    finish(run, f'test_shell[{request.param}]')
+    interactive.finish(run, f'test_shell[{request.param}]')
 
 
 def test_prompt_and_help(console):
@@ -190,6 +117,6 @@ def test_panic_report():
     con.command('panic', r'hv: PANIC on cpu 0: requested from the debug shell')
     con.expect(r'hv: cpu 1: guest listen vcpu 1, \d+ exits')
     con.expect(r'hv: cpu 1:   exit -0: ')
-    status = finish(run, 'test_shell_panic')
+    status = interactive.finish(run, 'test_shell_panic')
     assert status == 125, con.text[-2000:]
     assert re.search(r'hv: cpu 0: guest listen vcpu 0', con.text), con.text[-2000:]
