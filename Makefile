@@ -56,7 +56,7 @@ UNIT_SRCS_test_rtc_time    := core/rtc_time.c
 
 include guest-tests/guest.mk
 
-.PHONY: all deps unit systest test run bench linux clean compile_commands.json
+.PHONY: all deps unit systest test test-slow run run-synic-demo bench linux clean compile_commands.json
 all: $(BUILD)/hv.elf guests
 
 $(BUILD)/hv.elf: $(HV_OBJS) linker.ld
@@ -96,7 +96,12 @@ test: deps
 	$(Q)$(MAKE) --no-print-directory unit
 	$(Q)$(MAKE) --no-print-directory systest
 
-# The Debian kernel the Linux guest test boots (downloaded once into build/linux/).
+# The slow tests: Linux under Bochs VMX (about SLOW_MINUTES minutes).
+test-slow: deps
+	$(Q)$(MAKE) --no-print-directory all linux
+	$(Q)$(PYTHON) -m pytest -q --durations=5 -m slow tests/system
+
+# The Linux guest: Debian's kernel and a busybox initramfs (downloaded once into build/linux/).
 linux:
 	$(Q)tools/linux-kernel
 
@@ -105,13 +110,22 @@ bench: all
 	$(Q)tools/deps gnuplot-nox
 	$(Q)$(PYTHON) tools/bench
 
-# The demo: two partitions talking through the hypervisor (guest-tests/pingpong.c).
+# A Debian Linux guest with 2 vCPUs, its shell on this terminal (Ctrl-] ends the emulator,
+# Ctrl-A three times switches to the hypervisor's debug shell). ARCH=vmx runs it under Bochs.
+ARCH       ?= svm
+LINUX_ARGS := console=ttyS0 nokaslr no5lvl reboot=a panic=-1
+run: deps all linux
+	$(Q)tools/run --interactive --arch $(ARCH) --smp 2 --hv-args console-input=linux \
+		'$(BUILD)/linux/vmlinuz name=linux mem=256M cpus=2 -- $(LINUX_ARGS)' \
+		'$(BUILD)/linux/initrd.img for=linux'
+
+# The SynIC demo: two partitions talking through the hypervisor (guest-tests/pingpong.c).
 DEMO_PING := name=ping msg=0x10:vp=0:sint=2:from=pong event=0x11:vp=0:sint=3:flag=1:from=pong \
 	msg=0x12:vp=0:sint=2 -- ping rounds=5 delay-ms=300 heartbeat-ms=250
 DEMO_PONG := name=pong msg=0x20:vp=0:sint=2:from=ping event=0x21:vp=0:sint=3:flag=1 \
 	-- pong heartbeat-ms=250
 
-run: all
+run-synic-demo: all
 	$(Q)tools/run --arch svm --smp 2 '$(BUILD)/guest-tests/pingpong.elf $(DEMO_PING)' \
 		'$(BUILD)/guest-tests/pingpong.elf $(DEMO_PONG)'
 

@@ -70,6 +70,8 @@ const char *bzimage_parse(const void *file, size_t size, uint64_t mem_size,
 		return refuse(img, "truncated: no protected-mode kernel after the setup sectors");
 	if (!rd(file, RELOCATABLE, 1))
 		return refuse(img, "the kernel is not relocatable");
+	if (mem_size > LINUX_MEM_MAX)
+		return refuse(img, "mem= would reach the I/O APIC at 0xfec00000 (at most 4075M)");
 	need = LINUX_LOAD_ADDR + MAX((uint64_t)rd(file, INIT_SIZE, 4), (uint64_t)(size - pm));
 	if (need > mem_size) {
 		fmt_snprintf(img->error, sizeof(img->error),

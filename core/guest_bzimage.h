@@ -14,6 +14,7 @@
 #define LINUX_ZERO_PAGE     0x7000UL
 #define LINUX_CMDLINE       0x20000UL
 #define LINUX_MIN_PROTOCOL  0x020c      /* 2.12: xloadflags, init_size, pref_address */
+#define LINUX_MEM_MAX       0xfec00000UL /* RAM is one range from 0: it ends below the I/O APIC */
 
 /* The setup header's "HdrS" and boot flag: whether file is a bzImage. */
 bool bzimage_detect(const void *file, size_t size);
@@ -22,7 +23,8 @@ bool bzimage_detect(const void *file, size_t size);
  * The protected-mode kernel as img's one segment at LINUX_LOAD_ADDR and its
  * entry (startup_32), protocol GUEST_BOOT_LINUX. Refuses (a message in
  * img->error) a truncated file, a protocol before 2.12, a kernel that is not
- * relocatable, and one whose init_size does not fit in mem_size.
+ * relocatable, memory reaching LINUX_MEM_MAX, and a kernel whose init_size
+ * does not fit in mem_size.
  */
 const char *bzimage_parse(const void *file, size_t size, uint64_t mem_size,
 			  struct guest_image *img);

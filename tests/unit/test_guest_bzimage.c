@@ -97,6 +97,9 @@ static void test_refusals(void **state)
 			    "bzImage: truncated: no protected-mode kernel after the setup sectors");
 	assert_string_equal(bzimage_parse(file, FILE_SIZE, 32 * MiB, &img),
 			    "bzImage: the kernel needs 48 MiB of guest memory, mem= gives 32");
+	assert_null(bzimage_parse(file, FILE_SIZE, LINUX_MEM_MAX, &img));
+	assert_string_equal(bzimage_parse(file, FILE_SIZE, LINUX_MEM_MAX + MiB, &img),
+			    "bzImage: mem= would reach the I/O APIC at 0xfec00000 (at most 4075M)");
 	put(0x234, 0, 1);
 	assert_string_equal(bzimage_parse(file, FILE_SIZE, MEM_SIZE, &img),
 			    "bzImage: the kernel is not relocatable");
