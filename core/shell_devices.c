@@ -1,6 +1,7 @@
-/* The debug shell's views of a vCPU's virtual devices: the local APIC and the SynIC. */
+/* The debug shell's views of the virtual devices: local APIC, SynIC, I/O APIC, COM1. */
 #include "core/shell.h"
 #include "core/shell_cmds.h"
+#include "core/guest_acpi.h"
 
 /* The vectors set in a 256-bit APIC array (ISR, TMR, IRR), as a list. */
 static void print_vectors(const char *name, const struct vlapic *a, uint32_t base)
@@ -75,4 +76,35 @@ void cmd_synic(int argc, char **argv)
 	for (unsigned int n = 0; n < HV_SINT_COUNT; n++)
 		print_sint(s, n);
 	print_stimers(&v->hv.stimers);
+}
+
+/* A pin that is unmasked or asserted: its redirection entry decoded. */
+static void print_pin(const struct vioapic *io, unsigned int pin)
+{
+	uint64_t e = io->redir[pin];
+
+	shell_printf("  pin %-2u 0x%016lx vector 0x%02x dest %u%s%s%s%s, line %s\n", pin, e,
+		     VIOAPIC_RTE_VECTOR(e), VIOAPIC_RTE_DEST(e), e & VIOAPIC_RTE_LOGICAL ? " logical" : "",
+		     e & VIOAPIC_RTE_LEVEL ? " level" : " edge", e & VIOAPIC_RTE_MASKED ? " masked" : "",
+		     e & VIOAPIC_RTE_REMOTE_IRR ? " remote-irr" : "",
+		     io->asserted & (1u << pin) ? "high" : "low");
+}
+
+void cmd_ioapic(int argc, char **argv)
+{
+	struct partition *p = shell_guest(argv[1]);
+	const struct vuart *u;
+
+	(void)argc;
+	if (!p)
+		return;
+	shell_printf("%s: I/O APIC at 0x%lx, ID %u\n", p->name, GUEST_IOAPIC_BASE,
+		     p->ioapic.id);
+	for (unsigned int pin = 0; pin < VIOAPIC_PINS; pin++)
+		if (!(p->ioapic.redir[pin] & VIOAPIC_RTE_MASKED) || (p->ioapic.asserted & (1u << pin)))
+			print_pin(&p->ioapic, pin);
+	u = &p->uart;
+	shell_printf("  COM1 (pin 4): IER 0x%02x MCR 0x%02x, THR-empty interrupt %s, %u received "
+		     "characters waiting\n", u->ier, u->mcr, u->thre_pending ? "pending" : "taken",
+		     u->rx_count);
 }

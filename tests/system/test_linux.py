@@ -120,6 +120,15 @@ def vmbus_at_boot_then_power_off(con):
     later_stimer = interrupt_counts(con, 'HVS')
     assert all(b > a for a, b in zip(stimer, later_stimer)), f'{stimer} -> {later_stimer}'
     assert sum(vmbus) == 2, f'VERSION_RESPONSE and ALLOFFERS_DELIVERED: {vmbus}'
+    # The debug shell's view of the I/O APIC: COM1's pin, unmasked, edge-triggered.
+    con.type('\x01\x01\x01')
+    con.expect(r'console input goes to the hypervisor shell')
+    con.command('ioapic linux', r'^  pin 4  0x[0-9a-f]{16} vector 0x[0-9a-f]{2} dest \d edge, line \w+\n'
+                r'  COM1 \(pin 4\): IER 0x0[0-9a-f] MCR 0x[0-9a-f]{2}')
+    con.type('\x01\x01\x01')
+    con.expect(r'console input goes to guest linux')
+    con.type('\r')
+    con.expect(PROMPT)
     con.command('poweroff -f', r'\] reboot: Power down$')
     con.expect(r'^hv: guest linux exited with code 0 \(the guest powered off\)$')
     con.expect(r'^hv: all guests ended, exit code 0$')
