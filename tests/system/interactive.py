@@ -72,16 +72,22 @@ def start(run_args, modules, hv_args='', timeout=60, run_timeout=300):
                             '--hv-args', hv_args, '--console-socket', path, *modules],
                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                            stderr=subprocess.STDOUT, text=True, errors='replace')
+    # Read tools/run's output as it comes: a full pipe would stop it, and with it the
+    # console proxy it runs for Bochs.
+    run.output = []
+    run.reader = threading.Thread(target=lambda: run.output.extend(run.stdout), daemon=True)
+    run.reader.start()
     return run, Console(path, timeout)
 
 
 def finish(run, log_name, timeout=30):
     """tools/run's status once it has ended (or been ended); its output kept as a log."""
     try:
-        out, _ = run.communicate(timeout=timeout)
+        run.wait(timeout=timeout)
     except subprocess.TimeoutExpired:
         run.terminate()
-        out, _ = run.communicate(timeout=30)
+        run.wait(timeout=30)
+    run.reader.join(timeout=30)
     LOG_DIR.mkdir(parents=True, exist_ok=True)
-    (LOG_DIR / f'{log_name}.log').write_text(out)
+    (LOG_DIR / f'{log_name}.log').write_text(''.join(run.output))
     return run.returncode

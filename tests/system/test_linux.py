@@ -21,7 +21,7 @@ KERNEL = 'build/linux/vmlinuz'
 INITRD = 'build/linux/initrd.img'
 CMDLINE = 'console=ttyS0 nokaslr no5lvl reboot=a panic=-1'
 PROMPT = r'/ # '
-BOOT_SECONDS = {'qemu-svm': 240, 'bochs-skylake': 600}
+BOOT_SECONDS = {'qemu-svm': 240, 'bochs-skylake': 300}
 PLATFORMS = {'qemu-svm': ['--arch', 'svm'],
              'bochs-skylake': ['--arch', 'vmx', '--cpu-model', 'corei7_skylake_x']}
 VMBUS_VERSION = r'\] hv_vmbus: Vmbus version:5\.3$'
