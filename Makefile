@@ -96,7 +96,7 @@ test: deps
 	$(Q)$(MAKE) --no-print-directory unit
 	$(Q)$(MAKE) --no-print-directory systest
 
-# The slow tests: Linux under Bochs VMX with 1 and 2 vCPUs (about 8 minutes).
+# The slow tests: Linux under Bochs VMX with 1 and 2 vCPUs (about 4 minutes).
 test-slow: deps
 	$(Q)$(MAKE) --no-print-directory all linux
 	$(Q)$(PYTHON) -m pytest -q --durations=5 -m slow tests/system
