@@ -38,6 +38,17 @@ void vioapic_set_irq(struct vioapic *io, unsigned int pin, bool asserted);  /* a
  */
 void vioapic_eoi(struct vioapic *io, uint8_t vector);
 
+/* Redirection table entry (datasheet 3.2.4): the fields of redir[] */
+#define VIOAPIC_RTE_VECTOR(e)   ((uint8_t)(e))
+#define VIOAPIC_RTE_DM(e)       ((unsigned int)((e) >> 8) & 7)	/* enum vlapic_delivery_mode; 7 = ExtINT */
+#define VIOAPIC_RTE_LOGICAL     BIT(11)
+#define VIOAPIC_RTE_DELIVS      BIT(12)	/* delivery status, RO */
+#define VIOAPIC_RTE_POLARITY    BIT(13)	/* 1 = active low */
+#define VIOAPIC_RTE_REMOTE_IRR  BIT(14)	/* RO */
+#define VIOAPIC_RTE_LEVEL       BIT(15)
+#define VIOAPIC_RTE_MASKED      BIT(16)
+#define VIOAPIC_RTE_DEST(e)     ((uint8_t)((e) >> 56))
+
 /* ---- Within apic/ (and its tests) only ---- */
 
 /* The two MMIO registers (datasheet 3.1): index, then data, of the indirect register. */
@@ -65,16 +76,6 @@ void vioapic_eoi(struct vioapic *io, uint8_t vector);
 #define VIOAPIC_ID_SHIFT        24
 #define VIOAPIC_ID_MASK         0xfu	/* IOAPICID bits 27:24 */
 
-/* Redirection table entry (datasheet 3.2.4) */
-#define VIOAPIC_RTE_VECTOR(e)   ((uint8_t)(e))
-#define VIOAPIC_RTE_DM(e)       ((unsigned int)((e) >> 8) & 7)	/* enum vlapic_delivery_mode; 7 = ExtINT */
-#define VIOAPIC_RTE_LOGICAL     BIT(11)
-#define VIOAPIC_RTE_DELIVS      BIT(12)	/* delivery status, RO */
-#define VIOAPIC_RTE_POLARITY    BIT(13)	/* 1 = active low */
-#define VIOAPIC_RTE_REMOTE_IRR  BIT(14)	/* RO */
-#define VIOAPIC_RTE_LEVEL       BIT(15)
-#define VIOAPIC_RTE_MASKED      BIT(16)
-#define VIOAPIC_RTE_DEST(e)     ((uint8_t)((e) >> 56))
 /* Software writes bits 63:56, 16, 15, 13 and 11:0; 55:17 are reserved, 14 and 12 read-only. */
 #define VIOAPIC_RTE_WRITABLE    (0xff00000000000000ULL | VIOAPIC_RTE_MASKED | VIOAPIC_RTE_LEVEL | \
 				 VIOAPIC_RTE_POLARITY | 0xfffULL)

@@ -27,8 +27,12 @@ struct vlapic_hooks {
 	/* Optional: queue an edge-triggered vector for target without touching its
 	 * IRR (posted interrupts); false: the model sets IRR and kicks itself. */
 	bool (*post)(struct vlapic *target, uint8_t vector);
-	/* Optional: the guest retired vector, by an EOI write or an EOI-induced exit. */
-	void (*eoi)(struct vlapic *apic, uint8_t vector);
+	/*
+	 * Optional: the guest retired vector, by an EOI write or an EOI-induced
+	 * exit; level: it was accepted level-triggered (TMR set), so an EOI
+	 * message goes to the I/O APICs (SDM 11.8.5).
+	 */
+	void (*eoi)(struct vlapic *apic, uint8_t vector, bool level);
 };
 
 /* The APICs of one partition: IPIs are resolved among them. */

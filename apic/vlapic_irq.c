@@ -129,29 +129,40 @@ void vlapic_ack(struct vlapic *a, uint8_t vector)
  * retired (hardware keeps the bit until the vector's next acceptance
  * rewrites it). No EOI message to I/O APICs is modelled.
  */
-static void vlapic_notify_eoi(struct vlapic *a, uint8_t vector)
+static void vlapic_notify_eoi(struct vlapic *a, uint8_t vector, bool level)
 {
 	if (a->group->hooks->eoi)
-		a->group->hooks->eoi(a, vector);
+		a->group->hooks->eoi(a, vector, level);
+}
+
+/* Clears vector's TMR bit; whether it was set. */
+static bool vlapic_take_tmr(struct vlapic *a, uint8_t vector)
+{
+	uint32_t bit = vlapic_vector_bit(vector);
+
+	return __atomic_fetch_and(vlapic_vector_word(a, APIC_TMR, vector), ~bit,
+				  __ATOMIC_RELEASE) & bit;
 }
 
 void vlapic_eoi(struct vlapic *a)
 {
 	int vector = vlapic_highest_vector(a, APIC_ISR);
+	bool level;
 
 	if (vector < 0)
 		return;
 	vlapic_clear_vector(a, APIC_ISR, vector);
-	vlapic_clear_vector(a, APIC_TMR, vector);
+	level = vlapic_take_tmr(a, (uint8_t)vector);
 	vlapic_update_ppr(a);
-	vlapic_notify_eoi(a, (uint8_t)vector);
+	vlapic_notify_eoi(a, (uint8_t)vector, level);
 }
 
 void vlapic_eoi_induced(struct vlapic *a, uint8_t vector)
 {
-	vlapic_clear_vector(a, APIC_TMR, vector);
+	bool level = vlapic_take_tmr(a, vector);
+
 	vlapic_update_ppr(a);
-	vlapic_notify_eoi(a, vector);
+	vlapic_notify_eoi(a, vector, level);
 }
 
 static uint64_t *auto_eoi_word(struct vlapic *a, uint8_t vector)

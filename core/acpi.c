@@ -8,20 +8,7 @@
 
 #define ACPI_TABLE_MAX_LEN (1024 * 1024)
 
-/* ACPI 6.x, 5.2.12: MADT interrupt controller structures */
-enum madt_type {
-	MADT_LOCAL_APIC = 0,
-	MADT_LOCAL_X2APIC = 9,
-};
-
-struct madt_local_apic {
-	uint8_t type, length;   /* 0x00 */
-	uint8_t processor_uid;  /* 0x02 */
-	uint8_t apic_id;        /* 0x03 */
-	uint32_t flags;         /* 0x04 */
-} __packed;
-_Static_assert(sizeof(struct madt_local_apic) == 8, "madt local apic");
-
+/* ACPI 6.x, 5.2.12.12 */
 struct madt_local_x2apic {
 	uint8_t type, length;   /* 0x00 */
 	uint16_t reserved;      /* 0x02 */
@@ -31,8 +18,6 @@ struct madt_local_x2apic {
 } __packed;
 _Static_assert(sizeof(struct madt_local_x2apic) == 16, "madt local x2apic");
 
-#define MADT_ENABLED        BIT(0)
-#define MADT_ONLINE_CAPABLE BIT(1)
 #define MADT_ENTRIES_OFFSET 44 /* header, local APIC address, flags */
 
 /* ACPI 6.x, 5.2.9: the FADT fields used here */
@@ -41,16 +26,6 @@ _Static_assert(sizeof(struct madt_local_x2apic) == 16, "madt local x2apic");
 #define FADT_TMR_VAL_EXT  BIT(8)
 #define FADT_X_PM_TMR_BLK 208 /* generic address structure, 12 bytes */
 
-static uint8_t checksum(const void *p, size_t n)
-{
-	const uint8_t *b = p;
-	uint8_t sum = 0;
-
-	while (n--)
-		sum += *b++;
-	return sum;
-}
-
 static const struct acpi_sdt_header *map_table(paddr_t pa, const char *sig)
 {
 	const struct acpi_sdt_header *h = phys_to_virt(pa);
@@ -58,7 +33,7 @@ static const struct acpi_sdt_header *map_table(paddr_t pa, const char *sig)
 	if (!pa || !paging_is_mapped(pa, sizeof(*h)) || memcmp(h->signature, sig, 4))
 		return NULL;
 	if (h->length < sizeof(*h) || h->length > ACPI_TABLE_MAX_LEN ||
-	    !paging_is_mapped(pa, h->length) || checksum(h, h->length)) {
+	    !paging_is_mapped(pa, h->length) || acpi_byte_sum(h, h->length)) {
 		log_warn("acpi: table %.4s at 0x%lx has a bad length or checksum, ignored",
 			 h->signature, pa);
 		return NULL;
@@ -75,7 +50,7 @@ static const struct acpi_rsdp *scan_for_rsdp(void)
 	for (int a = 0; a < 2; a++)
 		for (paddr_t pa = areas[a][0]; pa && pa < areas[a][1]; pa += 16) {
 			const struct acpi_rsdp *r = phys_to_virt(pa);
-			if (!memcmp(r->signature, "RSD PTR ", 8) && !checksum(r, ACPI_RSDP_V1_SIZE))
+			if (!memcmp(r->signature, "RSD PTR ", 8) && !acpi_byte_sum(r, ACPI_RSDP_V1_SIZE))
 				return r;
 		}
 	return NULL;

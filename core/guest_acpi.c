@@ -1,5 +1,7 @@
 /* The guest's ACPI tables (section numbers are those of the ACPI 6.5 specification). */
 #include "core/guest_acpi.h"
+#include "boot/multiboot2.h"
+#include "core/acpi.h"
 #include "core/string.h"
 
 #define OEM_ID             "HVMHV "   /* 6 bytes */
@@ -10,7 +12,6 @@
 #define HYPERVISOR_VENDOR  "MHYPERVI" /* FADT Hypervisor Vendor Identity, 8 bytes */
 
 #define RSDP_REVISION      2 /* ACPI 2.0+: XSDT address and extended checksum */
-#define RSDP_V1_LENGTH     20 /* the part the first checksum covers */
 #define XSDT_REVISION      1
 #define FADT_REVISION      6
 #define FADT_MINOR_VERSION 5
@@ -35,41 +36,10 @@
 
 /* MADT, 5.2.12 */
 #define LAPIC_BASE         0xfee00000U
-#define MADT_LAPIC         0
-#define MADT_IOAPIC        1
-#define MADT_LAPIC_ENABLED BIT(0)
-
-/* 5.2.5.3 */
-struct rsdp {
-	char signature[8];          /* 0x00 "RSD PTR " */
-	uint8_t checksum;           /* 0x08 the first 20 bytes sum to 0 */
-	char oem_id[6];             /* 0x09 */
-	uint8_t revision;           /* 0x0f */
-	uint32_t rsdt_address;      /* 0x10 0: there is only an XSDT */
-	uint32_t length;            /* 0x14 */
-	uint64_t xsdt_address;      /* 0x18 */
-	uint8_t extended_checksum;  /* 0x20 all 36 bytes sum to 0 */
-	uint8_t reserved[3];        /* 0x21 */
-} __packed;
-_Static_assert(sizeof(struct rsdp) == 36, "RSDP");
-
-/* 5.2.6: the header of every table but the RSDP */
-struct sdt_header {
-	char signature[4];          /* 0x00 */
-	uint32_t length;            /* 0x04 of the whole table */
-	uint8_t revision;           /* 0x08 */
-	uint8_t checksum;           /* 0x09 the whole table sums to 0 */
-	char oem_id[6];             /* 0x0a */
-	char oem_table_id[8];       /* 0x10 */
-	uint32_t oem_revision;      /* 0x18 */
-	char creator_id[4];         /* 0x1c */
-	uint32_t creator_revision;  /* 0x20 */
-} __packed;
-_Static_assert(sizeof(struct sdt_header) == 36, "SDT header");
 
 /* 5.2.8 */
 struct xsdt {
-	struct sdt_header header;   /* 0x00 "XSDT" */
+	struct acpi_sdt_header header;   /* 0x00 "XSDT" */
 	uint64_t entry[2];          /* 0x24 the FADT, the MADT */
 } __packed;
 _Static_assert(sizeof(struct xsdt) == 52, "XSDT");
@@ -86,7 +56,7 @@ _Static_assert(sizeof(struct gas) == 12, "GAS");
 
 /* 5.2.9 */
 struct fadt {
-	struct sdt_header header;   /* 0x00 "FACP" */
+	struct acpi_sdt_header header;   /* 0x00 "FACP" */
 	uint32_t firmware_ctrl;     /* 0x24 no FACS: HW-reduced */
 	uint32_t dsdt;              /* 0x28 0: X_DSDT is used */
 	uint8_t reserved0;          /* 0x2c */
@@ -112,21 +82,11 @@ _Static_assert(sizeof(struct fadt) == 276, "FADT");
 
 /* 5.2.12 */
 struct madt {
-	struct sdt_header header;   /* 0x00 "APIC" */
+	struct acpi_sdt_header header;   /* 0x00 "APIC" */
 	uint32_t lapic_address;     /* 0x24 */
 	uint32_t flags;             /* 0x28 PCAT_COMPAT (bit 0) clear: there is no 8259 */
 } __packed;
 _Static_assert(sizeof(struct madt) == 44, "MADT");
-
-/* 5.2.12.2 */
-struct madt_lapic {
-	uint8_t type;               /* 0x00 0 */
-	uint8_t length;             /* 0x01 8 */
-	uint8_t processor_uid;      /* 0x02 */
-	uint8_t apic_id;            /* 0x03 */
-	uint32_t flags;             /* 0x04 */
-} __packed;
-_Static_assert(sizeof(struct madt_lapic) == 8, "MADT local APIC");
 
 /* 5.2.12.3 */
 struct madt_ioapic {
@@ -199,30 +159,25 @@ struct layout {
 
 static size_t madt_size(unsigned int cpus)
 {
-	return sizeof(struct madt) + cpus * sizeof(struct madt_lapic) + sizeof(struct madt_ioapic);
+	return sizeof(struct madt) + cpus * sizeof(struct madt_local_apic) + sizeof(struct madt_ioapic);
 }
 
 static void plan(struct layout *l, unsigned int cpus)
 {
-	l->xsdt = ALIGN_UP(sizeof(struct rsdp), TABLE_ALIGN);
+	l->xsdt = ALIGN_UP(sizeof(struct acpi_rsdp), TABLE_ALIGN);
 	l->fadt = ALIGN_UP(l->xsdt + sizeof(struct xsdt), TABLE_ALIGN);
 	l->madt = ALIGN_UP(l->fadt + sizeof(struct fadt), TABLE_ALIGN);
 	l->dsdt = ALIGN_UP(l->madt + madt_size(cpus), TABLE_ALIGN);
-	l->size = l->dsdt + sizeof(struct sdt_header) + sizeof(dsdt_aml);
+	l->size = l->dsdt + sizeof(struct acpi_sdt_header) + sizeof(dsdt_aml);
 }
 
 /* The byte that makes len bytes at p, itself included (still 0), sum to 0 (5.2.6). */
 static uint8_t checksum(const void *p, size_t len)
 {
-	const uint8_t *b = p;
-	uint8_t sum = 0;
-
-	while (len--)
-		sum += *b++;
-	return (uint8_t)-sum;
+	return (uint8_t)-acpi_byte_sum(p, len);
 }
 
-static void header(struct sdt_header *h, const char *signature, size_t length, uint8_t revision)
+static void header(struct acpi_sdt_header *h, const char *signature, size_t length, uint8_t revision)
 {
 	memcpy(h->signature, signature, sizeof(h->signature));
 	h->length = (uint32_t)length;
@@ -230,25 +185,25 @@ static void header(struct sdt_header *h, const char *signature, size_t length, u
 	memcpy(h->oem_id, OEM_ID, sizeof(h->oem_id));
 	memcpy(h->oem_table_id, OEM_TABLE_ID, sizeof(h->oem_table_id));
 	h->oem_revision = OEM_REVISION;
-	memcpy(h->creator_id, CREATOR_ID, sizeof(h->creator_id));
-	h->creator_revision = CREATOR_REVISION;
+	memcpy(&h->creator_id, CREATOR_ID, sizeof(h->creator_id));
+	h->creator_rev = CREATOR_REVISION;
 }
 
 /* Called last, once the table is complete. */
-static void seal(struct sdt_header *h)
+static void seal(struct acpi_sdt_header *h)
 {
 	h->checksum = checksum(h, h->length);
 }
 
-static void build_rsdp(struct rsdp *r, uint64_t xsdt)
+static void build_rsdp(struct acpi_rsdp *r, uint64_t xsdt)
 {
 	memcpy(r->signature, "RSD PTR ", sizeof(r->signature));
 	memcpy(r->oem_id, OEM_ID, sizeof(r->oem_id));
 	r->revision = RSDP_REVISION;
 	r->length = sizeof(*r);
 	r->xsdt_address = xsdt;
-	r->checksum = checksum(r, RSDP_V1_LENGTH);
-	r->extended_checksum = checksum(r, sizeof(*r));
+	r->checksum = checksum(r, ACPI_RSDP_V1_SIZE);
+	r->ext_checksum = checksum(r, sizeof(*r));
 }
 
 static void build_xsdt(struct xsdt *x, uint64_t fadt, uint64_t madt)
@@ -296,23 +251,23 @@ static void build_fadt(struct fadt *f, uint64_t dsdt)
  */
 static void build_madt(struct madt *m, unsigned int cpus)
 {
-	struct madt_lapic *lapic = (struct madt_lapic *)(m + 1);
+	struct madt_local_apic *lapic = (struct madt_local_apic *)(m + 1);
 	struct madt_ioapic *ioapic = (struct madt_ioapic *)(lapic + cpus);
 	unsigned int i;
 
 	header(&m->header, "APIC", madt_size(cpus), MADT_REVISION);
 	m->lapic_address = LAPIC_BASE;
 	for (i = 0; i < cpus; i++)
-		lapic[i] = (struct madt_lapic){
-			MADT_LAPIC, sizeof(*lapic), i, i, MADT_LAPIC_ENABLED,
+		lapic[i] = (struct madt_local_apic){
+			MADT_LOCAL_APIC, sizeof(*lapic), i, i, MADT_ENABLED,
 		};
 	*ioapic = (struct madt_ioapic){
-		MADT_IOAPIC, sizeof(*ioapic), GUEST_IOAPIC_ID, 0, GUEST_IOAPIC_BASE, 0,
+		MADT_IO_APIC, sizeof(*ioapic), GUEST_IOAPIC_ID, 0, GUEST_IOAPIC_BASE, 0,
 	};
 	seal(&m->header);
 }
 
-static void build_dsdt(struct sdt_header *h)
+static void build_dsdt(struct acpi_sdt_header *h)
 {
 	header(h, "DSDT", sizeof(*h) + sizeof(dsdt_aml), DSDT_REVISION);
 	memcpy(h + 1, dsdt_aml, sizeof(dsdt_aml));
@@ -330,10 +285,10 @@ size_t guest_acpi_build(void *buf, size_t cap, uint64_t base, unsigned int cpus)
 	if (l.size > cap)
 		return 0;
 	memset(p, 0, l.size);
-	build_rsdp((struct rsdp *)p, base + l.xsdt);
+	build_rsdp((struct acpi_rsdp *)p, base + l.xsdt);
 	build_xsdt((struct xsdt *)(p + l.xsdt), base + l.fadt, base + l.madt);
 	build_fadt((struct fadt *)(p + l.fadt), base + l.dsdt);
 	build_madt((struct madt *)(p + l.madt), cpus);
-	build_dsdt((struct sdt_header *)(p + l.dsdt));
+	build_dsdt((struct acpi_sdt_header *)(p + l.dsdt));
 	return l.size;
 }

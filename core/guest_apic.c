@@ -36,10 +36,11 @@ void vcpu_post_event(struct vcpu *v, uint32_t event)
 static void hook_kick(struct vlapic *target) { vcpu_kick(apic_vcpu(target)); }
 static void hook_init(struct vlapic *target) { vcpu_post_event(apic_vcpu(target), VCPU_PENDING_INIT); }
 static void hook_nmi(struct vlapic *target) { vcpu_post_event(apic_vcpu(target), VCPU_PENDING_NMI); }
-static void hook_eoi(struct vlapic *a, uint8_t vector)
+static void hook_eoi(struct vlapic *a, uint8_t vector, bool level)
 {
 	hv_vcpu_eoi(apic_vcpu(a), vector);
-	guest_ioapic_eoi(apic_vcpu(a)->partition, vector);
+	if (level)
+		guest_ioapic_eoi(apic_vcpu(a)->partition, vector);
 }
 static uint64_t hook_now(void) { return rdtsc(); }
 

@@ -113,10 +113,10 @@ bool msr_guest_read(struct vcpu *v, uint32_t msr, uint64_t *val)
 		*val = c.efer;
 		return true;
 	case MSR_MISC_ENABLE:
+		if (!has_misc_enable())
+			break;
 		*val = MISC_ENABLE_GUEST;
-		if (has_misc_enable())
-			return true;
-		break;
+		return true;
 	}
 	log_once(v, msr, false);
 	return false;

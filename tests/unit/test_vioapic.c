@@ -35,9 +35,10 @@ static uint64_t fake_now(void) { return 0; }
 static void fake_timer_changed(struct vlapic *a) { (void)a; }
 
 /* The wiring the hypervisor is expected to do: every vLAPIC EOI reaches the I/O APIC. */
-static void forward_eoi(struct vlapic *a, uint8_t vector)
+static void forward_eoi(struct vlapic *a, uint8_t vector, bool level)
 {
 	(void)a;
+	(void)level;
 	vioapic_eoi(&io, vector);
 }
 

@@ -31,6 +31,7 @@ static struct {
 	unsigned int timer_changes;
 	unsigned int eois[NR_APICS];	/* hooks->eoi calls per APIC */
 	int eoi_vector;			/* the vector of the last one, -1: none */
+	bool eoi_level;			/* whether it was level-triggered */
 } seen;
 static uint64_t fake_tsc;
 
@@ -47,9 +48,10 @@ static void fake_sipi(struct vlapic *a, uint8_t vector)
 	seen.sipi_vector = vector;
 }
 
-static void fake_eoi(struct vlapic *a, uint8_t vector)
+static void fake_eoi(struct vlapic *a, uint8_t vector, bool level)
 {
 	seen.eois[index_of(a)]++;
+	seen.eoi_level = level;
 	seen.eoi_vector = vector;
 }
 
@@ -871,9 +873,11 @@ static void test_eoi_hook_on_eoi_write(void **state)
 	mmio_w(1, APIC_EOI, 0);
 	assert_int_equal(seen.eois[1], 1);
 	assert_int_equal(seen.eoi_vector, 0x81);
+	assert_true(seen.eoi_level);
 	vlapic_eoi(a);
 	assert_int_equal(seen.eois[1], 2);
 	assert_int_equal(seen.eoi_vector, 0x61);
+	assert_false(seen.eoi_level);
 	mmio_w(1, APIC_EOI, 0);			/* nothing in service: no call */
 	vlapic_eoi(a);
 	assert_int_equal(seen.eois[1], 2);
@@ -912,12 +916,14 @@ static void test_eoi_hook_on_eoi_induced(void **state)
 	vlapic_eoi_induced(a, 0x77);
 	assert_int_equal(seen.eois[2], 1);
 	assert_int_equal(seen.eoi_vector, 0x77);
+	assert_true(seen.eoi_level);
 	assert_false(in_reg_array(2, APIC_TMR, 0x77));
 	assert_int_equal(vlapic_ppr(a), 0);
 
 	vlapic_eoi_induced(a, 0x35);		/* whatever the CPU reports */
 	assert_int_equal(seen.eois[2], 2);
 	assert_int_equal(seen.eoi_vector, 0x35);
+	assert_false(seen.eoi_level);
 	assert_int_equal(seen.eois[0] + seen.eois[1] + seen.eois[3], 0);
 }
 
