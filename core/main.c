@@ -11,6 +11,7 @@
 #include "core/frames.h"
 #include "core/lapic.h"
 #include "core/host_rtc.h"
+#include "core/integrity.h"
 #include "core/log.h"
 #include "core/paging.h"
 #include "core/panic.h"
@@ -142,6 +143,8 @@ __noreturn void hv_main(paddr_t mbi)
 	setup_console();
 	report_boot_info();
 	setup_memory(mbi);
+	integrity_init();
+	percpu_watch_stacks(this_cpu(), false);
 	if (!acpi_init(boot_info.rsdp, boot_info.rsdp_len, &acpi_info))
 		log_warn("acpi: no MADT found; running on the boot cpu only");
 	tsc_init(&acpi_info.pm_timer);

@@ -15,6 +15,7 @@
 #include "core/guest_io.h"
 #include "core/guest_mbi.h"
 #include "core/lapic.h"
+#include "core/integrity.h"
 #include "core/log.h"
 #include "core/percpu.h"
 #include "core/string.h"
@@ -103,9 +104,10 @@ static unsigned int collect_guest_modules(const char *name, struct guest_module 
 	return n;
 }
 
+/* The guest's RAM and, after it, a guard frame (core/integrity.c). */
 static const char *allocate_memory(struct partition *p)
 {
-	size_t frames = p->mem_size / PAGE_SIZE;
+	size_t frames = p->mem_size / PAGE_SIZE + 1;
 
 	p->mem_hpa = frames_alloc(frames, 2 * MiB / PAGE_SIZE, FRAMES_NO_LIMIT);
 	if (!p->mem_hpa)
@@ -114,6 +116,7 @@ static const char *allocate_memory(struct partition *p)
 		return "not enough free memory";
 	p->mem = phys_to_virt(p->mem_hpa);
 	memset(p->mem, 0, p->mem_size);
+	integrity_add_guard(p->mem_hpa + p->mem_size);
 	return NULL;
 }
 
@@ -215,7 +218,7 @@ static const char *build_partition(struct partition *p, const struct module_conf
 	if (!err)
 		err = assign_vcpus(p, &img, mbi);
 	if (err && p->mem_hpa)
-		frames_free(p->mem_hpa, p->mem_size / PAGE_SIZE);
+		frames_free(p->mem_hpa, p->mem_size / PAGE_SIZE + 1);
 	return err;
 }
 
@@ -306,6 +309,7 @@ static void print_exit_stats(const struct partition *p)
 /* The last guest has ended: say so, and leave the emulator if there is one. */
 static void guests_finished(uint32_t code)
 {
+	integrity_report_log();
 	log_info("all guests ended, exit code %u", code);
 	console_flush();
 	outw(0x510, 0);

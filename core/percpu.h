@@ -40,5 +40,6 @@ static inline struct percpu *this_cpu(void)
 void percpu_activate(struct percpu *p);
 
 struct percpu *percpu_bsp(void);
+void percpu_watch_stacks(struct percpu *p, bool with_stack);
 
 #endif

@@ -53,6 +53,7 @@ static struct percpu *percpu_alloc(unsigned int index, uint32_t apic_id)
 	p->apic_id = apic_id;
 	p->stack_bottom = (uintptr_t)p + area;
 	p->stack_top = p->stack_bottom + CPU_STACK_SIZE;
+	percpu_watch_stacks(p, true);
 	return p;
 }
 
