@@ -79,14 +79,25 @@ static const char *parse_loglevel(const char *value, struct hv_config *cfg)
 	return NULL;
 }
 
-/* test-panic=on: the debug shell's `panic` command works (to test the panic report). */
-static const char *parse_test_panic(const char *value, struct hv_config *cfg)
+static const char *parse_on_off(const char *value, bool *out)
 {
 	if (str_eq(value, "on") || str_eq(value, "off")) {
-		cfg->test_panic = str_eq(value, "on");
+		*out = str_eq(value, "on");
 		return NULL;
 	}
 	return "expected on or off";
+}
+
+/* test-panic=on: the debug shell's `panic` command works (to test the panic report). */
+static const char *parse_test_panic(const char *value, struct hv_config *cfg)
+{
+	return parse_on_off(value, &cfg->test_panic);
+}
+
+/* vid-window=on: the workaround for Bochs's virtual-interrupt delivery (core/guest_apic.c). */
+static const char *parse_vid_window(const char *value, struct hv_config *cfg)
+{
+	return parse_on_off(value, &cfg->vid_window);
 }
 
 const char *const apic_policy_names[] = {
@@ -119,6 +130,7 @@ static const struct option_desc options[] = {
 	{ "test-panic", parse_test_panic },
 	{ "apic-policy", parse_apic_policy },
 	{ "console-input", parse_console_input },
+	{ "vid-window", parse_vid_window },
 };
 
 void cmdline_defaults(struct hv_config *cfg)
@@ -127,6 +139,7 @@ void cmdline_defaults(struct hv_config *cfg)
 	cfg->console_baud = COM_BASE_BAUD;
 	cfg->loglevel = LOG_INFO;
 	cfg->test_panic = false;
+	cfg->vid_window = false;
 	cfg->apic_policy = APIC_POLICY_OURS;
 	cfg->console_input[0] = '\0';
 }

@@ -158,17 +158,23 @@ static void take_events(struct vcpu *v)
 		apply_policy(v);
 	if (ev & VCPU_PENDING_CALL)
 		run_call(v);
+	if (ev & (VCPU_PENDING_INIT | VCPU_PENDING_SIPI | VCPU_PENDING_NMI))
+		log_info("DBG vcpu %u state %d ev %x", v->index, v->state, ev);
 	if (ev & VCPU_PENDING_INIT) {
 		vlapic_reset(&v->apic);
 		v->state = VCPU_WAIT_FOR_SIPI;
 	}
 	if ((ev & VCPU_PENDING_SIPI) && v->state == VCPU_WAIT_FOR_SIPI) {
-		backend->vcpu_start_at_sipi(v, v->sipi_vector);
+		backend->vcpu_start_at_sipi(v, vcpu_events_sipi_vector(ev));
 		v->state = VCPU_RUNNING;
 	}
-	if ((ev & VCPU_PENDING_NMI) && v->state == VCPU_RUNNING)
+	if (nmi) {
+		v->state = VCPU_RUNNING; /* a parked vCPU's HLT ends */
 		backend->vcpu_inject_nmi(v);
+	}
 }
+
+static bool vid_waits_for_window;
 
 static void set_interrupt_window(struct vcpu *v, bool on)
 {
@@ -265,10 +271,30 @@ static void sync_eoi_exit_bitmap(struct vcpu *v)
  */
 static void update_accelerated(struct vcpu *v)
 {
+	int irr;
+
 	backend->vcpu_sync_posted(v);
-	backend->vcpu_apic_update(v, vlapic_highest_irr(&v->apic), vlapic_highest_isr(&v->apic));
+	irr = vlapic_highest_irr(&v->apic);
+	backend->vcpu_apic_update(v, irr, vlapic_highest_isr(&v->apic));
 	inject_vector(v, vlapic_pending_auto_eoi(&v->apic), true);
+	if (vid_waits_for_window && irr >= 0 && !backend->vcpu_interrupt_allowed(v))
+		set_interrupt_window(v, true);
 	sync_eoi_exit_bitmap(v);
+}
+
+/*
+ * vid-window=on. Bochs 2.7 delivers a requested virtual interrupt (RVI) while the
+ * guest's RFLAGS.IF is 0 when a host interrupt arrives during the guest's run, instead
+ * of the VM exit the SDM orders (26.2.1.1 external-interrupt exiting; 30.2.1: virtual-
+ * interrupt delivery needs RFLAGS.IF = 1): a Linux guest then takes an interrupt inside
+ * a spin_lock_irqsave() section and deadlocks on its own lock. With interrupt-window
+ * exiting on, Bochs holds the virtual interrupt back, so a vector the guest cannot take
+ * yet waits for the window exit: one more exit per such interrupt, never needed on a
+ * real CPU.
+ */
+void guest_apic_set_vid_window(bool on)
+{
+	vid_waits_for_window = on;
 }
 
 void guest_apic_eoi_induced(struct vcpu *v, const struct exit_event *e)

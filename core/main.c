@@ -9,6 +9,7 @@
 #include "core/shell.h"
 #include "synic/hv.h"
 #include "core/frames.h"
+#include "core/guest_apic.h"
 #include "core/lapic.h"
 #include "core/host_rtc.h"
 #include "core/integrity.h"
@@ -39,6 +40,7 @@ static void setup_console(void)
 	log_set_level(config.loglevel);
 	shell_allow_panic(config.test_panic);
 	hv_set_apic_policy(config.apic_policy);
+	guest_apic_set_vid_window(config.vid_window);
 	if (!console_init(config.console_port, config.console_baud))
 		log_warn("console: no UART at port 0x%x, staying on COM1", config.console_port);
 	log_info("micro-hypervisor starting, loaded by %s",

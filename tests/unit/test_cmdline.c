@@ -150,6 +150,20 @@ static void test_loglevel(void **state)
 	assert_int_equal(cfg.loglevel, 0);
 }
 
+static void test_vid_window(void **state)
+{
+	(void)state;
+	parse("");
+	assert_false(cfg.vid_window);
+	parse("vid-window=on");
+	assert_int_equal(res.nr_errors, 0);
+	assert_true(cfg.vid_window);
+	parse("vid-window=yes");
+	assert_int_equal(res.nr_errors, 1);
+	assert_string_equal(res.errors[0].why, "expected on or off");
+	assert_false(cfg.vid_window);
+}
+
 static void test_apic_policy_and_test_panic(void **state)
 {
 	(void)state;
@@ -495,6 +509,7 @@ int main(void)
 		cmocka_unit_test(test_console_without_speed_keeps_previous_speed),
 		cmocka_unit_test(test_loglevel),
 		cmocka_unit_test(test_apic_policy_and_test_panic),
+		cmocka_unit_test(test_vid_window),
 		cmocka_unit_test(test_last_option_wins),
 		cmocka_unit_test(test_spaces_and_tabs_around_and_between),
 		cmocka_unit_test(test_unknown_option_others_applied),
