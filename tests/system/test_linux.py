@@ -151,8 +151,6 @@ def test_linux_one_vcpu_bochs_vmx():
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=False, reason='known bug: with 2 vCPUs under Bochs the whole console '
-                   'sometimes stops after /init starts (4 boots of 11)')
 def test_linux_two_vcpus_bochs_vmx():
     run, con = boot_linux('bochs-skylake', 2)
     run_test(run, con, 'test_linux[bochs-skylake-2]', vmbus_at_boot_then_power_off, 0)
