@@ -53,6 +53,7 @@ UNIT_SRCS_test_guest_acpi   := core/guest_acpi.c
 UNIT_SRCS_test_vioapic      := apic/vioapic.c apic/vlapic.c apic/vlapic_irq.c apic/vlapic_ipi.c apic/vlapic_timer.c
 UNIT_SRCS_test_vmbus        := synic/vmbus.c
 UNIT_SRCS_test_rtc_time    := core/rtc_time.c
+UNIT_SRCS_test_shell_parse  := core/shell_parse.c core/number.c
 
 include guest-tests/guest.mk
 
@@ -138,21 +139,51 @@ clean:
 
 -include $(HV_OBJS:.o=.d)
 
-# Fuzzing of the MMIO instruction decoder with libFuzzer (clang, ASan, UBSan),
-# for FUZZ_TIME seconds; not part of `make test`.
-FUZZ_CC   ?= clang
-FUZZ_TIME ?= 30
-FUZZ_BIN  := $(BUILD)/fuzz/fuzz_mmio_decode
+# Host fuzzing with libFuzzer (clang, ASan, UBSan): each tests/fuzz/fuzz_NAME.c with the
+# hypervisor sources of its FUZZ_SRCS_ line, as build/fuzz/fuzz_NAME; not part of `make test`.
+FUZZ_CC      ?= clang
+FUZZ_TIME    ?= 60
+# The SynIC's atomics on the message slots (members of a packed structure, naturally
+# aligned) are inline with gcc, the hypervisor's compiler; clang warns and calls libatomic.
+FUZZ_CFLAGS  := -std=gnu11 -O1 -g -Wall -Wextra -Werror -I. \
+	-Wno-address-of-packed-member -Wno-atomic-alignment \
+	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_LDLIBS  := -latomic
+FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BINS    := $(addprefix $(BUILD)/fuzz/,$(FUZZ_TARGETS))
+FUZZ_SRCS_fuzz_mmio_decode    := core/mmio_decode.c
+FUZZ_SRCS_fuzz_mb2            := boot/mb2.c
+FUZZ_SRCS_fuzz_guest_image    := core/guest_image.c core/guest_bzimage.c core/fmt.c
+FUZZ_SRCS_fuzz_guest_mbi      := core/guest_mbi.c boot/mb2.c
+FUZZ_SRCS_fuzz_synic_msr      := synic/synic.c
+FUZZ_SRCS_fuzz_hypercall_input := synic/hypercall_abi.c
+FUZZ_SRCS_fuzz_vmbus          := synic/vmbus.c
+FUZZ_SRCS_fuzz_guest_config   := core/guest_config.c core/cmdline.c core/fmt.c core/number.c
+FUZZ_SRCS_fuzz_shell_parse    := core/shell_parse.c core/number.c
+FUZZ_ARGS_fuzz_mmio_decode    := -max_len=32
 
-.PHONY: fuzz
-fuzz: $(FUZZ_BIN)
-	@mkdir -p $(BUILD)/fuzz/corpus
-	$(Q)$(FUZZ_BIN) -max_total_time=$(FUZZ_TIME) -max_len=32 \
-		-artifact_prefix=$(BUILD)/fuzz/ $(BUILD)/fuzz/corpus
+# The target's sources and the headers beside them (expanded with the target's stem $*).
+fuzz_deps     = $(FUZZ_SRCS_$*) $(wildcard $(FUZZ_SRCS_$*:.c=.h))
 
-$(FUZZ_BIN): tests/fuzz/fuzz_mmio_decode.c core/mmio_decode.c core/mmio_decode.h
+$(BUILD)/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz.h $$(fuzz_deps)
 	$(say) "  FUZZCC  $@"
 	@mkdir -p $(dir $@)
-	$(Q)$(FUZZ_CC) -std=gnu11 -O1 -g -Wall -Wextra -Werror -I. \
-		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-		-o $@ tests/fuzz/fuzz_mmio_decode.c core/mmio_decode.c
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_SRCS_$*) $(FUZZ_LDLIBS)
+
+# One target for FUZZ_TIME seconds on its own copy of the seeds (the repository's stay as
+# they are), crashes into build/fuzz/NAME-*; one line: runs, runs per second, corpus.
+define fuzz_run
+mkdir -p $(BUILD)/fuzz/corpus/$(1) && cp tests/fuzz/corpus/$(1)/* $(BUILD)/fuzz/corpus/$(1)/; \
+if $(BUILD)/fuzz/$(1) -max_total_time=$(FUZZ_TIME) -print_final_stats=1 $(FUZZ_ARGS_$(1)) \
+	-artifact_prefix=$(BUILD)/fuzz/$(1)- $(BUILD)/fuzz/corpus/$(1) >$(BUILD)/fuzz/$(1).log 2>&1; \
+then result=ok; else result="FAILED, see $(BUILD)/fuzz/$(1).log"; status=1; fi; \
+awk -v name=$(1) -v result="$$result" '/^stat::number_of_executed_units:/ { runs = $$2 } \
+	/^stat::average_exec_per_sec:/ { rate = $$2 } \
+	/ corp: / { for (i = 1; i < NF; i++) if ($$i == "corp:") corp = $$(i + 1) } \
+	END { printf "  FUZZ    %-22s %10s runs %7s/s  corpus %-12s %s\n", name, runs, rate, corp, result }' \
+	$(BUILD)/fuzz/$(1).log;
+endef
+
+.PHONY: fuzz-host
+fuzz-host: $(FUZZ_BINS)
+	$(Q)status=0; $(foreach t,$(FUZZ_TARGETS),$(call fuzz_run,$(t))) exit $$status

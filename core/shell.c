@@ -2,7 +2,7 @@
 #include "core/shell.h"
 #include "core/console.h"
 #include "core/fmt.h"
-#include "core/number.h"
+#include "core/shell_parse.h"
 #include "core/string.h"
 
 #define BACKSPACE 0x08
@@ -29,27 +29,6 @@ void shell_prompt(void)
 	console_write("hv> ", 4);
 }
 
-static bool is_blank(char c) { return c == ' ' || c == '\t'; }
-
-/* Splits line in place into at most SHELL_ARGS_MAX words; how many there are, or -1. */
-static int split(char *s, char **argv)
-{
-	int argc = 0;
-
-	while (*s) {
-		while (is_blank(*s))
-			*s++ = '\0';
-		if (!*s)
-			break;
-		if (argc == SHELL_ARGS_MAX)
-			return -1;
-		argv[argc++] = s;
-		while (*s && !is_blank(*s))
-			s++;
-	}
-	return argc;
-}
-
 static const struct shell_cmd *find(const char *name)
 {
 	for (unsigned int i = 0; i < nr_shell_cmds; i++)
@@ -61,7 +40,7 @@ static const struct shell_cmd *find(const char *name)
 static void execute(char *s)
 {
 	char *argv[SHELL_ARGS_MAX];
-	int argc = split(s, argv);
+	int argc = shell_split_words(s, argv, SHELL_ARGS_MAX);
 	const struct shell_cmd *c;
 
 	if (argc == 0)
@@ -116,27 +95,23 @@ struct partition *shell_guest(const char *arg)
 
 struct vcpu *shell_vcpu(const char *arg)
 {
-	char name[GUEST_NAME_MAX + 1];
-	const char *colon = strchr(arg, ':');
-	size_t n = colon ? (size_t)(colon - arg) : strlen(arg);
+	struct shell_vcpu_arg a;
 	struct partition *p;
 	uint64_t index = 0;
 
-	if (n > GUEST_NAME_MAX) {
+	if (!shell_parse_vcpu_arg(arg, &a)) {
 		shell_printf("no guest '%.32s'\n", arg);
 		return NULL;
 	}
-	memcpy(name, arg, n);
-	name[n] = '\0';
-	p = shell_guest(name);
-	if (!p || (colon && !shell_number(colon + 1, p->nr_vcpus - 1, &index)))
+	p = shell_guest(a.guest);
+	if (!p || (a.index && !shell_number(a.index, p->nr_vcpus - 1, &index)))
 		return NULL;
 	return p->vcpus[index];
 }
 
 bool shell_number(const char *arg, uint64_t max, uint64_t *out)
 {
-	if (parse_uint(arg, strlen(arg), out) && *out <= max)
+	if (shell_parse_number(arg, max, out))
 		return true;
 	shell_printf("'%.32s': expected a number from 0 to %lu\n", arg, max);
 	return false;

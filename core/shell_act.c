@@ -1,33 +1,15 @@
 /* The debug shell's commands that act: SynIC and APIC by hand, guests, the log, the machine. */
 #include "core/guest_apic.h"
 #include "core/log.h"
-#include "core/number.h"
 #include "core/panic.h"
 #include "core/shell.h"
 #include "core/shell_cmds.h"
-#include "core/string.h"
+#include "core/shell_parse.h"
 #include "core/x86.h"
 
 #define CALL_TIMEOUT_US 100000
 #define RESET_CONTROL   0xcf9
 #define KBD_COMMAND     0x64
-
-/* Pairs of hex digits into bytes; the count, or -1. */
-static int parse_hex_bytes(const char *s, uint8_t *out, size_t max)
-{
-	size_t n = strlen(s) / 2;
-
-	if (strlen(s) % 2 || n > max)
-		return -1;
-	for (size_t i = 0; i < n; i++) {
-		int hi = hex_digit(s[2 * i]), lo = hex_digit(s[2 * i + 1]);
-
-		if (hi < 0 || lo < 0)
-			return -1;
-		out[i] = (uint8_t)(hi << 4 | lo);
-	}
-	return (int)n;
-}
 
 struct post_request {
 	unsigned int sint;
@@ -54,7 +36,7 @@ void cmd_post(int argc, char **argv)
 	if (!v || !shell_number(argv[2], HV_SINT_COUNT - 1, &sint) ||
 	    !shell_number(argv[3], UINT32_MAX, &type))
 		return;
-	size = parse_hex_bytes(argv[4], r.msg.payload, HV_MESSAGE_PAYLOAD_MAX);
+	size = shell_parse_hex_bytes(argv[4], r.msg.payload, HV_MESSAGE_PAYLOAD_MAX);
 	if (size < 0 || !type) {
 		shell_printf("usage: post VCPU SINT TYPE HEXPAYLOAD (type not 0, up to 240 bytes)\n");
 		return;
