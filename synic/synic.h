@@ -77,7 +77,7 @@ bool synic_msr_write(struct synic *s, uint32_t msr, uint64_t val);
  * INVALID_SYNIC_STATE when the SynIC or its message page is disabled,
  * INSUFFICIENT_BUFFERS when the connection has none left, else SUCCESS (also
  * into a busy slot: the message waits). The message's type is never 0
- * (HvMessageTypeNone marks a free slot, TLFS 11.9): every caller refuses it first.
+ * (HvMessageTypeNone, in the TLFS a free slot): every caller refuses it first.
  */
 enum hv_status synic_post_message(struct synic *s, unsigned int sint,
 				  const struct hv_message *msg, uint32_t *buffers);
