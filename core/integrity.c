@@ -76,6 +76,15 @@ void integrity_add_guard(paddr_t pa)
 	spin_unlock(&integrity_lock);
 }
 
+/* For the debug shell's test: one byte of the first guard frame changed. */
+bool integrity_corrupt_guard(void)
+{
+	if (!nr_guards)
+		return false;
+	*(volatile uint8_t *)phys_to_virt(guards[0] + 100) ^= 0x5a;
+	return true;
+}
+
 static size_t count_changed_bytes(const uint8_t *a, const uint8_t *b, size_t n)
 {
 	size_t changed = 0;

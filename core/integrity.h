@@ -28,6 +28,8 @@ void integrity_add_stack(uintptr_t bottom, uintptr_t top);
 void integrity_add_guard(paddr_t pa);
 
 void integrity_check(struct integrity_report *r);
+/* The debug shell's test (test-panic=on): a byte of the first guard frame changed. */
+bool integrity_corrupt_guard(void);
 /* Checks and logs the result; true if nothing changed. */
 bool integrity_report_log(void);
 

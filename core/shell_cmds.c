@@ -25,6 +25,7 @@ const struct shell_cmd shell_cmds[] = {
 	{ "kill", "GUEST", "end the guest", 1, 1, cmd_kill },
 	{ "loglevel", "N", "0 panic .. 4 debug", 1, 1, cmd_loglevel },
 	{ "reboot", "", "reset the machine", 0, 0, cmd_reboot },
+	{ "integrity", "[corrupt]", "text, stacks and guard frames checked now", 0, 1, cmd_integrity },
 	{ "panic", "", "panic the hypervisor (only with test-panic=on)", 0, 0, cmd_panic },
 };
 const unsigned int nr_shell_cmds = ARRAY_SIZE(shell_cmds);

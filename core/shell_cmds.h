@@ -21,5 +21,6 @@ void cmd_kill(int argc, char **argv);
 void cmd_loglevel(int argc, char **argv);
 void cmd_reboot(int argc, char **argv);
 void cmd_panic(int argc, char **argv);
+void cmd_integrity(int argc, char **argv);
 
 #endif

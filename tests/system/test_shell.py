@@ -106,14 +106,25 @@ def test_panic_needs_the_option(console):
     console.command('panic', r'^panic: only with test-panic=on')
 
 
+def test_integrity(console):
+    """Nothing changed in the hypervisor's code, stacks or guard frames; corrupting one
+    for the test needs test-panic=on."""
+    console.command('integrity', r'^text\+rodata: 0 of \d+ bytes changed')
+    console.expect(r'^stacks: \d+, 0 canary zones reached, deepest use \d+ bytes')
+    console.expect(r'^guard frames: 1, 0 bytes changed')
+    console.command('integrity corrupt', r'^integrity: .corrupt. only, and only with test-panic=on')
+
+
 def test_kill(console):
     console.command('kill listen', r'guest listen exited with code 255 \(killed from the console\)')
     console.expect(r'all guests ended')
 
 
 def test_panic_report():
-    """test-panic=on: the report names each CPU's vCPU and its last exits, then all halt."""
+    """test-panic=on: the integrity check sees a guard frame changed on purpose; the panic
+    report names each CPU's vCPU and its last exits, then all halt."""
     run, con = start('qemu-svm', hv_args='test-panic=on')
+    con.command('integrity corrupt', r'^guard frames: 1, 1 bytes changed')
     con.command('panic', r'hv: PANIC on cpu 0: requested from the debug shell')
     con.expect(r'hv: cpu 1: guest listen vcpu 1, \d+ exits')
     con.expect(r'hv: cpu 1:   exit -0: ')
