@@ -75,11 +75,18 @@ void vlapic_timer_write_lvt(struct vlapic *a, uint32_t val)
 	vlapic_timer_reset(a);
 }
 
-/* SDM 11.5.4: a write starts the count-down; 0 stops it. Ignored in TSC-deadline mode. */
+/*
+ * SDM 11.5.4: a write starts the count-down; 0 stops it. Ignored in
+ * TSC-deadline mode (11.5.4.1), where the register keeps the 0 the switch
+ * to that mode left: under APIC-register virtualization the CPU has already
+ * stored the value (an APIC-write trap, SDM 29.4.3.3), so the 0 goes back.
+ */
 void vlapic_timer_write_initial_count(struct vlapic *a, uint32_t count)
 {
-	if (vlapic_timer_mode(a) == APIC_TIMER_TSC_DEADLINE)
+	if (vlapic_timer_mode(a) == APIC_TIMER_TSC_DEADLINE) {
+		vlapic_set_reg(a, APIC_TIMER_ICR, 0);
 		return;
+	}
 	vlapic_set_reg(a, APIC_TIMER_ICR, count);
 	a->timer_start = vlapic_now(a);
 	vlapic_timer_set_deadline(a, count ? vlapic_timer_next_expiry(a, a->timer_start) : 0);

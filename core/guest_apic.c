@@ -12,10 +12,12 @@
 #include "core/guest_mmio.h"
 #include "core/percpu.h"
 #include "core/tsc.h"
+#include "core/vcpu_events.h"
 #include "core/x86.h"
 #include "synic/hv.h"
 
 #define XAPIC_PAGE 0xfffUL
+#define MIN_GUEST_RUN_US 10
 
 static struct vcpu *apic_vcpu(struct vlapic *a) { return a->owner; }
 
@@ -33,8 +35,20 @@ void vcpu_post_event(struct vcpu *v, uint32_t event)
 	vcpu_kick(v);
 }
 
+/* INIT and SIPI in their order (core/vcpu_events.h) */
+static void post_init_sipi(struct vcpu *v, bool init, uint8_t vector)
+{
+	uint32_t old = __atomic_load_n(&v->pending_events, __ATOMIC_RELAXED), new;
+
+	do {
+		new = init ? vcpu_events_with_init(old) : vcpu_events_with_sipi(old, vector);
+	} while (new != old && !__atomic_compare_exchange_n(&v->pending_events, &old, new, false,
+							     __ATOMIC_RELEASE, __ATOMIC_RELAXED));
+	vcpu_kick(v);
+}
+
 static void hook_kick(struct vlapic *target) { vcpu_kick(apic_vcpu(target)); }
-static void hook_init(struct vlapic *target) { vcpu_post_event(apic_vcpu(target), VCPU_PENDING_INIT); }
+static void hook_init(struct vlapic *target) { post_init_sipi(apic_vcpu(target), true, 0); }
 static void hook_nmi(struct vlapic *target) { vcpu_post_event(apic_vcpu(target), VCPU_PENDING_NMI); }
 static void hook_eoi(struct vlapic *a, uint8_t vector, bool level)
 {
@@ -46,8 +60,7 @@ static uint64_t hook_now(void) { return rdtsc(); }
 
 static void hook_sipi(struct vlapic *target, uint8_t vector)
 {
-	apic_vcpu(target)->sipi_vector = vector;
-	vcpu_post_event(apic_vcpu(target), VCPU_PENDING_SIPI);
+	post_init_sipi(apic_vcpu(target), false, vector);
 }
 
 static bool hook_post(struct vlapic *target, uint8_t vector)
@@ -94,10 +107,17 @@ bool guest_apic_init_vcpu(struct vcpu *v)
 	return true;
 }
 
+/*
+ * A vCPU parked in HLT with interrupts off still takes INIT and NMI (SDM
+ * vol. 2, HLT: an NMI or INIT resumes execution, whatever IF says).
+ */
 bool guest_apic_vcpu_wants_cpu(const struct vcpu *v)
 {
+	uint32_t ev = __atomic_load_n(&v->pending_events, __ATOMIC_ACQUIRE);
+
 	return v->state == VCPU_RUNNING ||
-	       (v->state == VCPU_WAIT_FOR_SIPI && (v->pending_events & VCPU_PENDING_SIPI));
+	       (v->state == VCPU_WAIT_FOR_SIPI && (ev & VCPU_PENDING_SIPI)) ||
+	       (v->state == VCPU_PARKED && (ev & (VCPU_PENDING_INIT | VCPU_PENDING_NMI)));
 }
 
 static void run_call(struct vcpu *v)
@@ -151,6 +171,7 @@ static void apply_policy(struct vcpu *v)
 static void take_events(struct vcpu *v)
 {
 	uint32_t ev = __atomic_exchange_n(&v->pending_events, 0, __ATOMIC_ACQUIRE);
+	bool nmi = vcpu_events_nmi_taken(v->state, ev);
 
 	if (ev & VCPU_PENDING_FLUSH)
 		backend->vcpu_flush_nested(v);
@@ -158,8 +179,6 @@ static void take_events(struct vcpu *v)
 		apply_policy(v);
 	if (ev & VCPU_PENDING_CALL)
 		run_call(v);
-	if (ev & (VCPU_PENDING_INIT | VCPU_PENDING_SIPI | VCPU_PENDING_NMI))
-		log_info("DBG vcpu %u state %d ev %x", v->index, v->state, ev);
 	if (ev & VCPU_PENDING_INIT) {
 		vlapic_reset(&v->apic);
 		v->state = VCPU_WAIT_FOR_SIPI;
@@ -317,9 +336,18 @@ static uint64_t host_deadline(struct vcpu *v)
 		       console_poll_deadline());
 }
 
+/*
+ * The guest runs at least MIN_GUEST_RUN_US before a timer takes it out
+ * again: a guest timer due at every entry (a periodic one of 100 ns) had
+ * the host timer fire as the vCPU entered, and the guest never ran another
+ * instruction, not even the one to stop the timer. A timer may be late,
+ * never early (TLFS 12.3.1, SDM 11.5.4).
+ */
 static void arm_host_timer(struct vcpu *v)
 {
-	lapic_timer_arm(host_deadline(v));
+	uint64_t deadline = host_deadline(v), soonest = tsc_deadline_us(MIN_GUEST_RUN_US);
+
+	lapic_timer_arm(deadline && deadline < soonest ? soonest : deadline);
 }
 
 void guest_apic_before_entry(struct vcpu *v)

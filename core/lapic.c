@@ -98,8 +98,9 @@ void lapic_timer_arm(uint64_t deadline)
 		lapic_write(LAPIC_TIMER_INITIAL, 0);
 		return;
 	}
-	if (deadline > now)
-		count = MAX(1, MIN(0xffffffffUL, (deadline - now) * timer_khz / tsc_khz()));
+	if (deadline > now) /* a far deadline: the longest count, not a product that wrapped */
+		count = MAX(1, MIN(0xffffffffUL, MIN(deadline - now, UINT64_MAX / timer_khz) *
+					       timer_khz / tsc_khz()));
 	lapic_write(LAPIC_TIMER_DIVIDE, TIMER_DIVIDE_BY_1);
 	lapic_write(LAPIC_LVT_TIMER, HOST_TIMER_VECTOR);
 	lapic_write(LAPIC_TIMER_INITIAL, (uint32_t)count);

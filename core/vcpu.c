@@ -100,8 +100,8 @@ static void handle_io(struct vcpu *v, const struct exit_event *e)
 
 /*
  * HLT with interrupts enabled waits for one; with interrupts disabled only
- * an NMI or INIT could wake the vCPU, and the guests here get neither
- * unasked, so the vCPU is parked.
+ * an NMI or INIT wakes the vCPU, so it is parked until one comes (another
+ * vCPU's IPI; guest_apic_vcpu_wants_cpu()).
  */
 static void handle_hlt(struct vcpu *v, const struct exit_event *e)
 {
@@ -113,7 +113,7 @@ static void handle_hlt(struct vcpu *v, const struct exit_event *e)
 		guest_apic_wait_for_interrupt(v);
 		return;
 	}
-	log_info("guest %s: vcpu %u halted with interrupts disabled; nothing can wake it",
+	log_info("guest %s: vcpu %u halted with interrupts disabled; only INIT or NMI wakes it",
 		 v->partition->name, v->index);
 	v->state = VCPU_PARKED;
 	partition_vcpu_parked(v->partition);

@@ -24,7 +24,7 @@ _Static_assert(__builtin_offsetof(struct guest_regs, r15) == GUEST_R15, "guest r
 enum vcpu_state {
 	VCPU_WAIT_FOR_SIPI, /* an application processor before its start-up IPI */
 	VCPU_RUNNING,
-	VCPU_PARKED,        /* halted with interrupts off: nothing can wake it */
+	VCPU_PARKED,        /* halted with interrupts off: only INIT or NMI wakes it */
 	VCPU_STOPPED,       /* its partition has ended */
 };
 
@@ -48,6 +48,8 @@ enum vcpu_pending_event {
 	VCPU_PENDING_CALL = BIT(4),  /* run call_fn on the vCPU's CPU (the debug shell) */
 	VCPU_PENDING_POLICY = BIT(5), /* look again at whether APIC acceleration stays on */
 };
+#define VCPU_SIPI_VECTOR_SHIFT 8 /* with VCPU_PENDING_SIPI: its vector, in bits 15:8 */
+#define VCPU_SIPI_MASK (VCPU_PENDING_SIPI | 0xffu << VCPU_SIPI_VECTOR_SHIFT)
 
 struct vcpu_stats {
 	uint64_t exits[EXIT_REASON_COUNT];
@@ -60,8 +62,7 @@ struct vcpu {
 	struct percpu *cpu;     /* the physical CPU it is pinned to */
 	volatile enum vcpu_state state;
 	uint32_t boot_entry;    /* where the boot vCPU starts */
-	volatile uint32_t pending_events; /* enum vcpu_pending_event */
-	volatile uint8_t sipi_vector;
+	volatile uint32_t pending_events; /* enum vcpu_pending_event, and a SIPI's vector */
 	bool window_requested;  /* an interrupt-window exit is armed */
 	bool apic_accelerated;  /* the CPU delivers this vCPU's interrupts (APICv, AVIC) */
 	uint64_t eoi_exit_bitmap[4];/* as last given to the backend */

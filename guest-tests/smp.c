@@ -3,7 +3,9 @@
  * INIT/SIPI, then fixed IPIs go between the CPUs with physical and logical
  * destinations and the all-excluding-self shorthand, in xAPIC mode, then in
  * x2APIC mode (where CPUID.1:ECX[21] offers it) with a cluster-logical one.
- * The APIC mode is per CPU: the AP switches its own.
+ * The APIC mode is per CPU: the AP switches its own. Between the two the AP
+ * halts with interrupts off, is sent INIT and an NMI while it waits for its
+ * SIPI, and must start again with INIT/SIPI.
  *
  * The AP does what the BSP asks through smp_call().
  */
@@ -14,6 +16,8 @@
 #define AP           1
 #define IPI_WAIT_US  2000000 /* generous: only a failure waits this long */
 #define SETTLE_US    2000 /* for a duplicate delivery to show */
+#define PARK_WAIT_US 10000 /* the AP's call never returns: it halts */
+#define APIC_DM_NMI  (4U << 8)
 
 /* xAPIC flat model (Intel SDM vol. 3, 11.6.2.2): LDR[31:24] is a bit per CPU */
 #define DFR_FLAT     0xffffffff
@@ -23,6 +27,7 @@ static volatile unsigned int ipi_count[GUEST_MAX_CPUS];
 static uint32_t bsp_apic_id;
 static volatile uint32_t ap_apic_id;
 static volatile uint32_t ap_ldr;
+static volatile bool ap_parking;
 
 static void count_ipi(uint8_t vector)
 {
@@ -93,6 +98,46 @@ static bool check_ap_start(uint32_t target)
 	check("ap-apic-id", ap_apic_id == target && ap_apic_id != bsp_apic_id,
 	      "the AP reads APIC ID %u, expected %u, BSP %u", ap_apic_id, target, bsp_apic_id);
 	return true;
+}
+
+/* With interrupts off, HLT waits for INIT or NMI only (Intel SDM vol. 3, 9.4.4). */
+static void ap_park(void)
+{
+	ap_parking = true;
+	for (;;) {
+		cli();
+		hlt();
+	}
+}
+
+static void ap_restarted(unsigned int cpu)
+{
+	(void)cpu;
+	apic_enable();
+	ap_apic_id = apic_id();
+}
+
+static void ap_nothing(void) {}
+
+/*
+ * Regression checks (both found by guest-tests/fuzz): the hypervisor lost
+ * the INIT to a vCPU halted so, and injected an NMI that came while the
+ * vCPU waited for its SIPI into the real-mode code the SIPI started.
+ */
+static void check_ap_restart_after_hlt(void)
+{
+	uint32_t id = ap_apic_id;
+	bool restarted, answers;
+
+	smp_call(id, ap_park, PARK_WAIT_US);
+	apic_send_ipi(id, APIC_DM_INIT | APIC_LEVEL_ASSERT);
+	udelay(PARK_WAIT_US);
+	apic_send_ipi(id, APIC_DM_NMI);
+	restarted = ap_parking && smp_restart_ap(AP, id, ap_restarted) == 0;
+	answers = restarted && run_on_ap(ap_nothing);
+	check("ap-restart-after-hlt-with-interrupts-off", restarted && answers && ap_apic_id == id,
+	      "halted %d, restarted %d, answers %d, APIC ID %u (was %u)", ap_parking, restarted,
+	      answers, ap_apic_id, id);
 }
 
 /* One fixed IPI from the BSP to dest (icr_low: mode and shorthand); it reaches bsp and ap times */
@@ -181,6 +226,7 @@ void test_main(const char *cmdline)
 	if (!check_ap_start(ap_target(cmdline)))
 		return;
 	check_xapic_ipis();
+	check_ap_restart_after_hlt();
 	if (cpuid(1, 0).ecx & CPUID_1_ECX_X2APIC)
 		check_x2apic_ipis();
 	else

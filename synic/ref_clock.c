@@ -37,14 +37,22 @@ uint64_t ref_clock_at(const struct hv_ref_clock *c, uint64_t tsc)
 /*
  * The inverse through the TSC rate, split so that nothing overflows: units
  * of 10000 ticks-per-kHz whole, then the rest; one unit more makes up for the
- * scale's rounding down, so the clock has surely reached ref there.
+ * scale's rounding down, so the clock has surely reached ref there. A ref
+ * whose TSC lies beyond 2^64 - 1 (a timer set for the far future) gives
+ * 2^64 - 1, never a wrapped TSC in the past. The offset is never positive:
+ * the clock starts at a TSC of 0 or later.
  */
 uint64_t ref_clock_tsc_for(const struct hv_ref_clock *c, uint64_t tsc_khz, uint64_t ref)
 {
-	uint64_t x = ref - (uint64_t)c->offset;
-	uint64_t tsc = x / KHZ_PER_REF_HZ * tsc_khz + x % KHZ_PER_REF_HZ * tsc_khz / KHZ_PER_REF_HZ;
+	uint64_t x = ref - (uint64_t)c->offset, whole, rest;
 
-	return tsc + tsc_khz / KHZ_PER_REF_HZ + 1;
+	if (x < ref)
+		return UINT64_MAX;
+	whole = x / KHZ_PER_REF_HZ;
+	rest = x % KHZ_PER_REF_HZ * tsc_khz / KHZ_PER_REF_HZ + tsc_khz / KHZ_PER_REF_HZ + 1;
+	if (tsc_khz && whole > (UINT64_MAX - rest) / tsc_khz)
+		return UINT64_MAX;
+	return whole * tsc_khz + rest;
 }
 
 void ref_clock_fill_page(const struct hv_ref_clock *c, struct hv_ref_tsc_page *page)

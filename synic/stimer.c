@@ -30,6 +30,15 @@ bool stimer_msr_read(const struct stimers *s, uint32_t msr, uint64_t *val)
 }
 
 /*
+ * A time that would pass 2^64 - 1 (a period of up to 2^64 - 1 units) stays
+ * there: never due, rather than wrapped into the past and due at once.
+ */
+static uint64_t later(uint64_t time, uint64_t units)
+{
+	return time + units < time ? UINT64_MAX : time + units;
+}
+
+/*
  * A one-shot's COUNT is the absolute time it is due (in the past: at once);
  * a periodic one's is the period, the first counted from now.
  */
@@ -39,9 +48,7 @@ static void arm(struct stimer *t, uint64_t now)
 	t->due = 0;
 	if (!t->config.enable || !t->count)
 		return;
-	t->expiration = t->config.periodic ? now + t->count : t->count;
-	if (!t->expiration) /* a periodic count that wrapped to 0 */
-		t->expiration = 1;
+	t->expiration = t->config.periodic ? later(now, t->count) : t->count;
 }
 
 /* In message mode SINT 0 cannot be the target: Enable stays clear (TLFS 12.3.2). */
@@ -111,8 +118,8 @@ static uint64_t next_period(const struct stimer *t, uint64_t due, uint64_t now)
 	uint64_t missed = now > due ? (now - due) / t->count : 0;
 
 	if (!t->config.lazy && missed <= MAX_CATCH_UP)
-		return due + t->count;
-	return due + (missed + 1) * t->count;
+		return later(due, t->count);
+	return later(due + missed * t->count, t->count); /* due + missed periods <= now */
 }
 
 /*

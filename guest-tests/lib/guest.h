@@ -70,6 +70,7 @@ bool cmdline_uint(const char *cmdline, const char *key, uint64_t *val);
 #define NO_EXCEPTION (-1)
 
 enum x86_vector {
+	X86_NMI = 2,
 	X86_UD = 6,
 	X86_DF = 8,
 	X86_GP = 13,
@@ -83,6 +84,11 @@ struct exception {
 };
 
 struct exception guest_try(void (*fn)(void *), void *arg);
+/*
+ * NMIs (vector 2) go to fn, on any CPU, which returns to the interrupted
+ * code; without one an NMI is an unexpected exception like the others.
+ */
+void nmi_set_handler(void (*fn)(void));
 int rdmsr_safe(uint32_t msr, uint64_t *val); /* the vector raised, or NO_EXCEPTION */
 int wrmsr_safe(uint32_t msr, uint64_t val);
 const char *exception_name(int vector);
@@ -274,6 +280,11 @@ void udelay(uint64_t us);
 #define GUEST_MAX_CPUS 8
 
 int smp_start_ap(uint32_t apic_id, void (*fn)(unsigned int cpu));
+/*
+ * Starts the AP of CPU index cpu (started before, since reset by an INIT or
+ * stopped) again with INIT/SIPI on the same index and stack, to run fn.
+ */
+int smp_restart_ap(unsigned int cpu, uint32_t apic_id, void (*fn)(unsigned int cpu));
 unsigned int this_cpu_index(void);
 
 /*

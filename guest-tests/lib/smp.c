@@ -55,6 +55,7 @@ unsigned int this_cpu_index(void)
 /* Called by ap_boot.S in long mode, on the AP's stack */
 void ap_main(unsigned int cpu)
 {
+	traps_cpu_reset(cpu); /* a restarted AP left its old catches behind */
 	__atomic_store_n(&ap_reported[cpu], true, __ATOMIC_RELEASE);
 	ap_fn[cpu](cpu);
 	for (;;) {
@@ -107,27 +108,42 @@ static bool ap_wait_report(unsigned int cpu, uint64_t us)
 /*
  * Intel SDM vol. 3, 9.4.4.1: INIT, 10 ms, SIPI, 200 us, and a second SIPI
  * for a processor that missed the first (one that has started ignores it).
+ * The first SIPI always goes: a report before it came from what ran on the
+ * CPU before the INIT (a restarted AP's old code).
  */
-int smp_start_ap(uint32_t apic_id, void (*fn)(unsigned int cpu))
+static int start_ap(unsigned int cpu, uint32_t apic_id, void (*fn)(unsigned int cpu))
 {
-	unsigned int cpu = nr_cpus;
 	uint32_t sipi = APIC_DM_STARTUP | (AP_TRAMPOLINE >> 12);
 
-	if (cpu >= GUEST_MAX_CPUS)
-		return -1;
 	ap_boot_prepare(cpu, fn);
 	if (apic_send_ipi(apic_id, APIC_DM_INIT | APIC_LEVEL_ASSERT))
 		return -1;
 	udelay(INIT_DELAY_US);
-	for (int i = 0; i < 2 && !ap_has_reported(cpu); i++) {
+	__atomic_store_n(&ap_reported[cpu], false, __ATOMIC_RELEASE);
+	for (int i = 0; i < 2 && (i == 0 || !ap_has_reported(cpu)); i++) {
 		if (apic_send_ipi(apic_id, sipi))
 			return -1;
 		udelay(SIPI_DELAY_US);
 	}
-	if (!ap_wait_report(cpu, REPORT_TIMEOUT_US))
+	return ap_wait_report(cpu, REPORT_TIMEOUT_US) ? 0 : -1;
+}
+
+int smp_start_ap(uint32_t apic_id, void (*fn)(unsigned int cpu))
+{
+	unsigned int cpu = nr_cpus;
+
+	if (cpu >= GUEST_MAX_CPUS || start_ap(cpu, apic_id, fn))
 		return -1;
 	nr_cpus++;
 	return 0;
+}
+
+/* The same CPU index and stack as before: whatever the AP ran there is abandoned. */
+int smp_restart_ap(unsigned int cpu, uint32_t apic_id, void (*fn)(unsigned int cpu))
+{
+	if (cpu == 0 || cpu >= nr_cpus)
+		return -1;
+	return start_ap(cpu, apic_id, fn);
 }
 
 static void (*volatile call_fn)(void);

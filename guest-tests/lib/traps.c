@@ -47,6 +47,7 @@ void trap_handler(struct trap_frame *f);
 
 static struct idt_gate idt[NR_VECTORS] __attribute__((aligned(16)));
 static struct catch *armed[GUEST_MAX_CPUS]; /* per CPU: each catches its own */
+static void (*nmi_handler)(void);
 
 static const char *const exception_names[NR_EXCEPTIONS] = {
 	"#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM",
@@ -104,6 +105,15 @@ static __attribute__((noreturn)) void report_unexpected(const struct trap_frame 
 	guest_exit(3);
 }
 
+static bool take_nmi(void)
+{
+	void (*fn)(void) = __atomic_load_n(&nmi_handler, __ATOMIC_ACQUIRE);
+
+	if (fn)
+		fn();
+	return fn;
+}
+
 void trap_handler(struct trap_frame *f)
 {
 	unsigned int cpu = this_cpu_index();
@@ -113,6 +123,8 @@ void trap_handler(struct trap_frame *f)
 		irq_dispatch((uint8_t)f->vector);
 		return;
 	}
+	if (f->vector == X86_NMI && take_nmi())
+		return;
 	if (!c)
 		report_unexpected(f);
 	c->exception = (struct exception){
@@ -123,6 +135,17 @@ void trap_handler(struct trap_frame *f)
 	armed[cpu] = c->outer;
 	f->rip = (uint64_t)try_resume;
 	f->rsp = c->saved_rsp;
+}
+
+void traps_cpu_reset(unsigned int cpu)
+{
+	armed[cpu] = NULL;
+}
+
+/* An NMI is an interrupt, not a fault: the handler returns to where it came. */
+void nmi_set_handler(void (*fn)(void))
+{
+	__atomic_store_n(&nmi_handler, fn, __ATOMIC_RELEASE);
 }
 
 struct exception guest_try(void (*fn)(void *), void *arg)

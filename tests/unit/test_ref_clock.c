@@ -191,6 +191,29 @@ static void test_tsc_for_start_zero(void **state)
 	check_tsc_for(2500000, DAY_UNITS * 30);
 }
 
+/*
+ * A timer set for the far future (COUNT 2^63, 2^64 - 1) once got a TSC that
+ * wrapped into the past: the host timer then fired at every entry and a
+ * halted vCPU spun. It gets 2^64 - 1, or a TSC that has truly reached ref.
+ */
+static void test_tsc_for_far_future_never_in_the_past(void **state)
+{
+	static const uint64_t refs[] = { 1ULL << 62, 1ULL << 63, UINT64_MAX - 1, UINT64_MAX,
+					 UINT64_MAX / 10000, UINT64_MAX / 2500 };
+
+	(void)state;
+	for (unsigned int i = 0; i < ARRAY_SIZE(rates); i++) {
+		ref_clock_init(&clk, rates[i], START, true);
+		for (unsigned int j = 0; j < ARRAY_SIZE(refs); j++) {
+			uint64_t tsc = ref_clock_tsc_for(&clk, rates[i], refs[j]);
+
+			assert_true(tsc > START);
+			assert_true(tsc == UINT64_MAX || ref_clock_at(&clk, tsc) >= refs[j]);
+		}
+		assert_int_equal(ref_clock_tsc_for(&clk, rates[i], UINT64_MAX), UINT64_MAX);
+	}
+}
+
 /* ---- a TSC too slow to scale ---- */
 
 static void test_slow_tsc_unreliable_scale_zero(void **state)
@@ -270,6 +293,7 @@ int main(void)
 		cmocka_unit_test_setup(test_tsc_for_reaches_ref_not_far_past, setup),
 		cmocka_unit_test_setup(test_tsc_for_many_refs, setup),
 		cmocka_unit_test_setup(test_tsc_for_start_zero, setup),
+		cmocka_unit_test_setup(test_tsc_for_far_future_never_in_the_past, setup),
 		cmocka_unit_test_setup(test_slow_tsc_unreliable_scale_zero, setup),
 		cmocka_unit_test_setup(test_10001_khz_scalable, setup),
 		cmocka_unit_test_setup(test_fill_page_reliable_sequence_1, setup),

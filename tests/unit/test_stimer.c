@@ -392,6 +392,45 @@ static void test_periodic_non_lazy_more_than_three_missed_skips(void **state)
 	assert_int_equal(stimer_next_expiration(&st), start + 6 * period);
 }
 
+/*
+ * Found by the guest fuzzer (seed=1): a period near 2^64 made now + COUNT
+ * wrap into the past, and the timer fired at every poll with expirations
+ * going backwards. It is never due now.
+ */
+static void test_periodic_huge_period_never_due(void **state)
+{
+	static const uint64_t periods[] = { UINT64_MAX, UINT64_MAX - 1, UINT64_MAX - 999,
+					    1ULL << 63 };
+
+	(void)state;
+	for (unsigned int i = 0; i < ARRAY_SIZE(periods); i++) {
+		reset();
+		start_periodic(0, CFG_SINT(2), periods[i], 1000);
+		assert_true(stimer_next_expiration(&st) > 1000);
+		stimer_poll(&st, 1001);
+		stimer_poll(&st, 1ULL << 62);
+		assert_int_equal(seen.attempts, 0);
+	}
+}
+
+/* Expirations that would pass 2^64 - 1 stay there instead of wrapping to the past. */
+static void test_periodic_next_expiration_saturates(void **state)
+{
+	const uint64_t period = 1ULL << 62;
+
+	(void)state;
+	for (unsigned int lazy = 0; lazy < 2; lazy++) {
+		reset();
+		start_periodic(0, (lazy ? CFG_LAZY : 0) | CFG_SINT(2), period, 0);
+		for (uint64_t k = 1; k <= 3; k++)
+			stimer_poll(&st, k * period);
+		assert_int_equal(seen.delivers, 3);
+		assert_int_equal(stimer_next_expiration(&st), UINT64_MAX);
+		stimer_poll(&st, UINT64_MAX - 1);
+		assert_int_equal(seen.delivers, 3);
+	}
+}
+
 static void test_periodic_lazy_skips_to_next_future_period(void **state)
 {
 	static const uint64_t late[] = { 2 * 100, 2 * 100 + 1, 3 * 100 - 1, 3 * 100, 3 * 100 + 50,
@@ -708,6 +747,8 @@ int main(void)
 		cmocka_unit_test_setup(test_periodic_non_lazy_makes_up_three_missed, setup),
 		cmocka_unit_test_setup(test_periodic_non_lazy_more_than_three_missed_skips, setup),
 		cmocka_unit_test_setup(test_periodic_lazy_skips_to_next_future_period, setup),
+		cmocka_unit_test_setup(test_periodic_huge_period_never_due, setup),
+		cmocka_unit_test_setup(test_periodic_next_expiration_saturates, setup),
 		cmocka_unit_test_setup(test_never_delivers_before_expiration, setup),
 		cmocka_unit_test_setup(test_auto_enable_nonzero_count_enables_and_arms, setup),
 		cmocka_unit_test_setup(test_auto_enable_periodic_first_period_from_count_write, setup),

@@ -1256,6 +1256,26 @@ static void test_timer_tsc_deadline(void **state)
 	assert_int_equal(vlapic_tsc_deadline_read(a), 0);
 }
 
+/*
+ * Found by the guest fuzzer under Bochs APICv (seed=1): an initial-count
+ * write in TSC-deadline mode reaches the model as an APIC-write trap, after
+ * the CPU stored the value; the register read the value back instead of the
+ * 0 an ignored write leaves (SDM 11.5.4.1).
+ */
+static void test_timer_tsc_deadline_initial_count_trap_ignored(void **state)
+{
+	(void)state;
+	struct vlapic *a = &apics[1];
+
+	mmio_w(1, APIC_LVT_TIMER, 0x33 | APIC_TIMER_TSC_DEADLINE << 17);
+	vlapic_tsc_deadline_write(a, T0 + 5000);
+	a->regs[APIC_TIMER_ICR >> 2] = 0x1fffff;	/* what the CPU stored */
+	vlapic_apic_write_trap(a, APIC_TIMER_ICR);
+	assert_int_equal(mmio_r(1, APIC_TIMER_ICR), 0);
+	assert_int_equal(mmio_r(1, APIC_TIMER_CCR), 0);
+	assert_int_equal(vlapic_timer_deadline(a), T0 + 5000);	/* the deadline stays armed */
+}
+
 static void test_timer_through_x2apic_msrs(void **state)
 {
 	(void)state;
@@ -1441,6 +1461,7 @@ int main(void)
 		cmocka_unit_test_setup(test_timer_masked_does_not_fire, setup),
 		cmocka_unit_test_setup(test_timer_divide_change_retimes, setup),
 		cmocka_unit_test_setup(test_timer_tsc_deadline, setup),
+		cmocka_unit_test_setup(test_timer_tsc_deadline_initial_count_trap_ignored, setup),
 		cmocka_unit_test_setup(test_timer_through_x2apic_msrs, setup),
 		cmocka_unit_test_setup(test_msg_physical, setup),
 		cmocka_unit_test_setup(test_msg_logical_and_lowest, setup),
