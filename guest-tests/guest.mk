@@ -2,7 +2,8 @@
 # freestanding x86-64 ELF with a multiboot (v1) header, linked at 1 MiB with the
 # library in guest-tests/lib/ (and core/fmt.c and core/number.c, the hypervisor's pure
 # formatter and number parser).
-# hello is also built with a multiboot2 header, as hello-mb2.elf.
+# hello is also built with a multiboot2 header, as hello-mb2.elf. The files of
+# guest-tests/fuzz/ make one program, $(BUILD)/guest-tests/fuzz.elf.
 #
 # Included by the top-level Makefile above its `all` rule, which stays the default goal.
 .DEFAULT_GOAL := all
@@ -23,10 +24,11 @@ GUEST_LIB_OBJS := $(patsubst guest-tests/lib/%.c,$(GUEST_BUILD)/lib/%.o,$(wildca
 GUEST_ENTRY     := $(GUEST_BUILD)/lib/entry.o
 GUEST_ENTRY_MB2 := $(GUEST_BUILD)/lib/entry-mb2.o
 GUEST_PROG_OBJS := $(patsubst guest-tests/%.c,$(GUEST_BUILD)/%.o,$(wildcard guest-tests/*.c))
-GUEST_ELFS      := $(GUEST_PROG_OBJS:.o=.elf) $(GUEST_BUILD)/hello-mb2.elf
+GUEST_FUZZ_OBJS := $(patsubst guest-tests/%.c,$(GUEST_BUILD)/%.o,$(wildcard guest-tests/fuzz/*.c))
+GUEST_ELFS      := $(GUEST_PROG_OBJS:.o=.elf) $(GUEST_BUILD)/hello-mb2.elf $(GUEST_BUILD)/fuzz.elf
 
 .PHONY: guests
-.SECONDARY: $(GUEST_PROG_OBJS) $(GUEST_ENTRY)
+.SECONDARY: $(GUEST_PROG_OBJS) $(GUEST_FUZZ_OBJS) $(GUEST_ENTRY)
 guests: $(GUEST_ELFS)
 
 $(GUEST_BUILD)/%.o: guest-tests/%.c
@@ -63,4 +65,7 @@ $(GUEST_BUILD)/%.elf: $(GUEST_BUILD)/%.o $(GUEST_ENTRY) $(GUEST_LIB_OBJS) guest-
 $(GUEST_BUILD)/hello-mb2.elf: $(GUEST_BUILD)/hello.o $(GUEST_ENTRY_MB2) $(GUEST_LIB_OBJS) guest-tests/lib/guest.ld
 	$(call guest_link,$@,--is-x86-multiboot2)
 
--include $(GUEST_PROG_OBJS:.o=.d) $(GUEST_LIB_OBJS:.o=.d) $(GUEST_ENTRY:.o=.d) $(GUEST_ENTRY_MB2:.o=.d)
+$(GUEST_BUILD)/fuzz.elf: $(GUEST_FUZZ_OBJS) $(GUEST_ENTRY) $(GUEST_LIB_OBJS) guest-tests/lib/guest.ld
+	$(call guest_link,$@,--is-x86-multiboot)
+
+-include $(GUEST_PROG_OBJS:.o=.d) $(GUEST_FUZZ_OBJS:.o=.d) $(GUEST_LIB_OBJS:.o=.d) $(GUEST_ENTRY:.o=.d) $(GUEST_ENTRY_MB2:.o=.d)

@@ -1,0 +1,213 @@
+/*
+ * MSRs: every synthetic MSR (the TLFS appendix C set this hypervisor has,
+ * and neighbours it has not: VP_ASSIST_PAGE, the EOI/ICR/TPR MSRs,
+ * VP_RUNTIME, RESET, the crash MSRs - all #GP), the x2APIC range, and random
+ * MSR numbers with random values. A synthetic MSR reads what the model
+ * holds; a write #GPs where the TLFS says (read-only MSRs, an unmasked SINT
+ * below vector 16, a page outside RAM) and reads back as written otherwise.
+ * An MSR the hypervisor does not implement #GPs both ways (core/msr_policy.c).
+ */
+#include "guest-tests/fuzz/fuzz.h"
+
+#define MSR_TSC          0x10
+#define MSR_MISC_ENABLE  0x1a0
+#define MSR_STAR         0xc0000081
+#define HV_FIRST         0x40000000
+#define HV_SPAN          0x200
+
+static const uint32_t hv_msrs[] = {
+	0x40000000, 0x40000001, 0x40000002, 0x40000003, 0x40000010, 0x40000020, 0x40000021,
+	0x40000022, 0x40000023, 0x40000070, 0x40000071, 0x40000072, HV_MSR_VP_ASSIST,
+	0x40000080, 0x40000081, 0x40000082, 0x40000083, 0x40000084, 0x40000090, 0x40000092,
+	0x40000093, 0x4000009f, 0x400000b0, 0x400000b1, 0x400000b2, 0x400000b7, 0x400000f0,
+	0x40000100, 0x40000105, 0x40000106, 0x40000118,
+};
+
+/* The MSRs core/msr_policy.c serves outside the Hyper-V and x2APIC ranges, and those the
+ * CPU switches for the guest (the backend's guest-owned list) */
+static bool other_known_msr(uint32_t msr)
+{
+	switch (msr) {
+	case MSR_TSC:
+	case MSR_IA32_APIC_BASE:
+	case MSR_IA32_TSC_DEADLINE:
+	case MSR_EFER:
+	case 0x174: case 0x175: case 0x176:
+	case 0xc0000081: case 0xc0000082: case 0xc0000083: case 0xc0000084:
+	case 0xc0000100: case 0xc0000101: case 0xc0000102:
+		return true;
+	case MSR_MISC_ENABLE:
+		return fz.intel;
+	}
+	return false;
+}
+
+static uint32_t pick_hv_msr(void)
+{
+	if (rng_percent(70))
+		return RNG_PICK(hv_msrs) + (rng_percent(20) ? (uint32_t)rng_below(16) : 0);
+	return HV_FIRST + (uint32_t)rng_below(HV_SPAN);
+}
+
+/* What a synthetic MSR must read: the model's value, or the architecture's */
+static void check_hv_read(unsigned int vp, uint32_t msr, uint64_t val)
+{
+	const struct vp_model *m = &hv.vp[vp];
+	uint64_t want = val;
+
+	if (msr == HV_MSR_VP_INDEX) want = vp;
+	else if (msr == HV_MSR_SVERSION) want = 1;
+	else if (msr == HV_MSR_EOM) want = 0;
+	else if (msr == HV_MSR_TSC_FREQUENCY) want = hv.tsc_hz;
+	else if (msr == HV_MSR_APIC_FREQUENCY) want = hv.apic_hz;
+	else if (msr == HV_MSR_GUEST_OS_ID) want = hv.guest_os_id;
+	else if (msr == HV_MSR_HYPERCALL) want = hv.hypercall;
+	else if (msr == HV_MSR_REFERENCE_TSC) want = hv.ref_tsc;
+	else if (msr == HV_MSR_SCONTROL) want = m->scontrol;
+	else if (msr == HV_MSR_SIMP) want = m->simp;
+	else if (msr == HV_MSR_SIEFP) want = m->siefp;
+	else if (msr >= HV_MSR_SINT(0) && msr <= HV_MSR_SINT(15)) want = m->sint[msr - HV_MSR_SINT(0)];
+	else if (msr >= HV_MSR_STIMER_COUNT(0) && msr <= HV_MSR_STIMER_COUNT(3) && (msr & 1))
+		want = m->epoch[(msr - HV_MSR_STIMER_COUNT(0)) / 2].count;
+	if (msr == HV_MSR_TIME_REF_COUNT && val < hv.last_ref)
+		mismatch("vp %u TIME_REF_COUNT 0x%lx after 0x%lx was read", vp, val, hv.last_ref);
+	else if (msr == HV_MSR_TIME_REF_COUNT)
+		hv.last_ref = val;
+	if (val != want)
+		mismatch("vp %u rdmsr 0x%x: 0x%lx, expected 0x%lx", vp, msr, val, want);
+}
+
+static void hv_read(unsigned int vp, uint32_t msr)
+{
+	uint64_t val = 0;
+	int want = model_read_vector(msr), v = msr_read_on(vp, msr, &val);
+
+	if (v == NOT_RUN)
+		return;
+	if (v != want)
+		mismatch("vp %u rdmsr 0x%x raised %s, expected %s", vp, msr, exception_name(v),
+			 exception_name(want));
+	else if (v == NO_EXCEPTION)
+		check_hv_read(vp, msr, val);
+}
+
+/* A random value, with the vector of a SINT kept off the denied ones */
+static uint64_t hv_value(uint32_t msr)
+{
+	uint64_t val = rng_percent(50) ? rng_value() : rng_u64() & 0x7ffff;
+
+	if (msr >= HV_MSR_SINT(0) && msr <= HV_MSR_SINT(15))
+		val = (val & ~0xffULL) | deny_fix_vector((uint8_t)val);
+	if (msr == HV_MSR_GUEST_OS_ID && !val && rng_percent(80))
+		val = HV_GUEST_OS_ID;
+	return val;
+}
+
+static void hv_write(unsigned int vp, uint32_t msr)
+{
+	uint64_t val = hv_value(msr);
+
+	if (pages_is_page_msr(msr))
+		pages_write(vp, msr, val);
+	else if (msr >= HV_MSR_STIMER_CONFIG(0) && msr <= HV_MSR_STIMER_COUNT(3))
+		timer_write(vp, msr, val);
+	else if (deny_msr_write(msr))
+		hv_msr_write_checked(vp, msr, 0); /* not offered: #GP even for 0 */
+	else
+		hv_msr_write_checked(vp, msr, val);
+}
+
+static void hv_msr_op(void)
+{
+	unsigned int vp = fz.ap_alive && rng_percent(25) ? AP : BSP;
+	uint32_t msr = pick_hv_msr();
+
+	if (rng_percent(50))
+		hv_read(vp, msr);
+	else
+		hv_write(vp, msr);
+}
+
+/* ---- anything else ---- */
+
+static uint32_t pick_any_msr(void)
+{
+	switch (rng_below(5)) {
+	case 0:
+		return (uint32_t)rng_u64();
+	case 1:
+		return 0xc0000000 + (uint32_t)rng_below(0x12000);
+	case 2:
+		return (uint32_t)rng_below(0x2000);
+	case 3:
+		return HV_FIRST + (uint32_t)rng_below(HV_SPAN);
+	default:
+		return RNG_PICK(((const uint32_t[]){ MSR_TSC, MSR_IA32_APIC_BASE, MSR_IA32_TSC_DEADLINE,
+			MSR_EFER, MSR_MISC_ENABLE, 0x277 /* PAT */, 0xfe /* MTRRCAP */, 0x2ff,
+			0x8b /* microcode */, 0x48 /* SPEC_CTRL */, 0xda0 /* XSS */, 0xc0000103, MSR_STAR }));
+	}
+}
+
+static void any_msr_op(void)
+{
+	uint32_t msr = pick_any_msr();
+	bool write = rng_percent(50) && !deny_msr_write(msr);
+	uint64_t val = rng_value();
+	int v;
+
+	if (msr >= 0x800 && msr <= 0x8ff) {
+		apic_msr_access(BSP, msr);
+		return;
+	}
+	if (model_is_hv_msr(msr) || (msr >= HV_FIRST && msr < HV_FIRST + HV_SPAN)) {
+		write ? hv_write(BSP, msr) : hv_read(BSP, msr);
+		return;
+	}
+	v = write ? wrmsr_safe(msr, val) : rdmsr_safe(msr, &val);
+	if (!other_known_msr(msr) && v != X86_GP)
+		mismatch("%s of MSR 0x%x (not implemented) raised %s, expected #GP",
+			 write ? "wrmsr" : "rdmsr", msr, exception_name(v));
+}
+
+/*
+ * EFER (SDM vol. 4, table 2-2, and vol. 3, 2.2.1): reserved bits and a
+ * change of LME while paging is on #GP; its own value writes back.
+ */
+static void efer_op(void)
+{
+	uint64_t efer = rdmsr(MSR_EFER), bad;
+	int v;
+
+	switch (rng_below(3)) {
+	case 0:
+		bad = efer | 1ULL << RNG_PICK(((const uint8_t[]){ 1, 2, 3, 4, 5, 6, 7, 9, 16, 31, 63 }));
+		break;
+	case 1:
+		bad = efer & ~EFER_LME;
+		break;
+	default:
+		v = wrmsr_safe(MSR_EFER, efer);
+		if (v != NO_EXCEPTION || rdmsr(MSR_EFER) != efer)
+			mismatch("EFER 0x%lx written back raised %s, reads 0x%lx", efer,
+				 exception_name(v), rdmsr(MSR_EFER));
+		return;
+	}
+	v = wrmsr_safe(MSR_EFER, bad);
+	if (v != X86_GP || rdmsr(MSR_EFER) != efer)
+		mismatch("EFER 0x%lx -> 0x%lx raised %s, reads 0x%lx", efer, bad, exception_name(v),
+			 rdmsr(MSR_EFER));
+}
+
+void op_msr(void)
+{
+	switch (rng_below(20)) {
+	case 0:
+		efer_op();
+		break;
+	case 1 ... 11:
+		hv_msr_op();
+		break;
+	default:
+		any_msr_op();
+	}
+}
