@@ -95,6 +95,7 @@ test: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)$(MAKE) --no-print-directory linux
 	$(Q)$(MAKE) --no-print-directory unit
+	$(Q)$(MAKE) --no-print-directory fuzz-host FUZZ_TIME=5
 	$(Q)$(MAKE) --no-print-directory systest
 
 # The slow tests: Linux under Bochs VMX with 1 and 2 vCPUs (about 4 minutes).
@@ -140,7 +141,7 @@ clean:
 -include $(HV_OBJS:.o=.d)
 
 # Host fuzzing with libFuzzer (clang, ASan, UBSan): each tests/fuzz/fuzz_NAME.c with the
-# hypervisor sources of its FUZZ_SRCS_ line, as build/fuzz/fuzz_NAME; not part of `make test`.
+# hypervisor sources of its FUZZ_SRCS_ line, as build/fuzz/fuzz_NAME (`make test`: 5 s each).
 FUZZ_CC      ?= clang
 FUZZ_TIME    ?= 60
 # The SynIC's atomics on the message slots (members of a packed structure, naturally
@@ -184,6 +185,20 @@ awk -v name=$(1) -v result="$$result" '/^stat::number_of_executed_units:/ { runs
 	$(BUILD)/fuzz/$(1).log;
 endef
 
-.PHONY: fuzz-host
+# The long campaign: FUZZ_OPS_SVM hostile-guest operations on QEMU SVM (about 200 a second
+# here) and FUZZ_OPS_VMX on Bochs VMX (about 20 a second), tools/fuzz-campaign with seeds from
+# FUZZ_SEED on, then every libFuzzer target for FUZZ_TIME seconds. `make test` runs a
+# bounded one (tests/system/test_fuzz.py, and each libFuzzer target for 5 s).
+FUZZ_OPS_SVM ?= 1000000
+FUZZ_OPS_VMX ?= 100000
+FUZZ_SEED    ?= 1
+.PHONY: fuzz fuzz-host
+fuzz: deps all
+	$(Q)tools/fuzz-campaign --arch svm --ops $(FUZZ_OPS_SVM) --ops-per-boot 100000 \
+		--seed $(FUZZ_SEED) --timeout 900
+	$(Q)tools/fuzz-campaign --arch vmx --cpu-model corei7_skylake_x --ops $(FUZZ_OPS_VMX) \
+		--ops-per-boot 10000 --seed $(FUZZ_SEED) --timeout 3600
+	$(Q)$(MAKE) --no-print-directory fuzz-host
+
 fuzz-host: $(FUZZ_BINS)
 	$(Q)status=0; $(foreach t,$(FUZZ_TARGETS),$(call fuzz_run,$(t))) exit $$status

@@ -1,5 +1,5 @@
-"""The hostile-guest fuzzer (guest-tests/fuzz/): short runs on QEMU SVM, with 1 and 2
-vCPUs, end with no mismatch and no hypervisor exception; with `unmapped` its last read of
+"""The hostile-guest fuzzer (guest-tests/fuzz/): short runs on QEMU SVM, with 1 vCPU
+(2 vCPUs beside the sentinel: test_fuzz.py), end with no mismatch and no hypervisor exception; with `unmapped` its last read of
 memory the partition does not have is the one crash it expects (the hypervisor ends such
 a guest, exit code 255). Longer runs and other seeds: see the fuzzer's main.c."""
 
@@ -20,7 +20,7 @@ def fuzz_module(cpus, args):
             f'{CONNECTIONS[cpus]} -- {args}')
 
 
-@pytest.mark.parametrize('cpus', [1, 2])
+@pytest.mark.parametrize('cpus', [1])  # 2 vCPUs: the campaign of test_fuzz.py
 def test_fuzzer_finds_no_mismatch(boot, cpus):
     result = boot('svm', smp=2, timeout=TIMEOUT, modules=[fuzz_module(cpus, f'seed=1 ops={OPS}')])
     assert_no_exception(result)
