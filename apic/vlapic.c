@@ -300,9 +300,20 @@ void vlapic_mmio_write(struct vlapic *a, uint32_t offset, uint32_t val)
 		d->write(a, offset, val & d->writable);
 }
 
+/*
+ * APIC-register virtualization has already stored the guest's value in the
+ * virtual-APIC page (SDM 29.4.3.3, APIC-write emulation): the model takes it as
+ * a write, and the ID, the one register of that list it keeps read-only, gets
+ * its own value back (or the page would show the guest's).
+ */
 void vlapic_apic_write_trap(struct vlapic *a, uint32_t offset)
 {
-	vlapic_mmio_write(a, offset & ~0xfu, vlapic_get_reg(a, offset & ~0xfu));
+	uint32_t reg = offset & ~0xfu;
+
+	if (reg == APIC_ID)
+		vlapic_set_id_regs(a);
+	else
+		vlapic_mmio_write(a, reg, vlapic_get_reg(a, reg));
 }
 
 /* SDM 11.12.1.2: MSR 0x800 + n is the register at offset n * 16. */

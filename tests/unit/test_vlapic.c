@@ -1276,6 +1276,18 @@ static void test_timer_tsc_deadline_initial_count_trap_ignored(void **state)
 	assert_int_equal(vlapic_timer_deadline(a), T0 + 5000);	/* the deadline stays armed */
 }
 
+/* Found by the fuzzer under APICv: an xAPIC ID write the CPU stored stayed in the page. */
+static void test_id_write_trap_keeps_the_id(void **state)
+{
+	(void)state;
+	struct vlapic *a = &apics[1];
+	uint32_t id = mmio_r(1, APIC_ID);
+
+	a->regs[APIC_ID >> 2] = 0xd50c2186;	/* what the CPU stored */
+	vlapic_apic_write_trap(a, APIC_ID);
+	assert_int_equal(mmio_r(1, APIC_ID), id);
+}
+
 static void test_timer_through_x2apic_msrs(void **state)
 {
 	(void)state;
@@ -1462,6 +1474,7 @@ int main(void)
 		cmocka_unit_test_setup(test_timer_divide_change_retimes, setup),
 		cmocka_unit_test_setup(test_timer_tsc_deadline, setup),
 		cmocka_unit_test_setup(test_timer_tsc_deadline_initial_count_trap_ignored, setup),
+		cmocka_unit_test_setup(test_id_write_trap_keeps_the_id, setup),
 		cmocka_unit_test_setup(test_timer_through_x2apic_msrs, setup),
 		cmocka_unit_test_setup(test_msg_physical, setup),
 		cmocka_unit_test_setup(test_msg_logical_and_lowest, setup),
