@@ -44,20 +44,29 @@ const uint32_t msr_guest_owned[] = {
 };
 const unsigned int nr_msr_guest_owned = ARRAY_SIZE(msr_guest_owned);
 
+/*
+ * Each MSR said once; past MSR_LOG_ONCE_MAX of them one last line, then silence
+ * (nr_msrs_logged = MAX + 1), so that a guest cannot flood the console.
+ */
 static void log_once(struct vcpu *v, uint32_t msr, bool write)
 {
 	struct partition *p = v->partition;
 	uint64_t flags = spin_lock_irqsave(&p->io_lock);
-	bool seen = false;
+	unsigned int n = p->nr_msrs_logged;
+	bool seen = n > MSR_LOG_ONCE_MAX;
 
-	for (unsigned int i = 0; i < p->nr_msrs_logged && !seen; i++)
+	for (unsigned int i = 0; i < MIN(n, MSR_LOG_ONCE_MAX) && !seen; i++)
 		seen = p->msrs_logged[i] == msr;
-	if (!seen && p->nr_msrs_logged < MSR_LOG_ONCE_MAX)
-		p->msrs_logged[p->nr_msrs_logged++] = msr;
-	spin_unlock_irqrestore(&p->io_lock, flags);
+	if (!seen && n < MSR_LOG_ONCE_MAX)
+		p->msrs_logged[n] = msr;
 	if (!seen)
+		p->nr_msrs_logged = n + 1;
+	spin_unlock_irqrestore(&p->io_lock, flags);
+	if (!seen && n < MSR_LOG_ONCE_MAX)
 		log_info("guest %s: %s of MSR 0x%x is not handled: #GP (said once per MSR)",
 			 p->name, write ? "wrmsr" : "rdmsr", msr);
+	else if (!seen)
+		log_info("guest %s: more unhandled MSRs; they raise #GP without a word", p->name);
 }
 
 static bool is_x2apic_msr(uint32_t msr) { return msr >= MSR_X2APIC_FIRST && msr <= MSR_X2APIC_LAST; }

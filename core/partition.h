@@ -66,7 +66,7 @@ struct partition {
 	struct vrtc rtc;
 	struct fw_cfg_state fw_cfg;
 	uint32_t msrs_logged[MSR_LOG_ONCE_MAX];
-	unsigned int nr_msrs_logged;
+	unsigned int nr_msrs_logged;  /* MSR_LOG_ONCE_MAX + 1: the rest go unsaid */
 };
 
 extern struct partition *partitions[MAX_PARTITIONS];
