@@ -7,10 +7,11 @@
 #include "guest-tests/fuzz/fuzz.h"
 
 #define AP_INDEX      1       /* the library's CPU index of the first AP */
-#define CALL_US       500000
 #define BURST_CALLS   32
 
-#define READY_US      2000000 /* generous: an emulator's vCPU thread may wait for a host CPU */
+/* Generous: an emulator's vCPU thread may wait long for a host CPU on a loaded machine. */
+#define CALL_US       2000000
+#define READY_US      2000000
 
 static void (*volatile task)(void);
 static volatile bool task_done = true;
