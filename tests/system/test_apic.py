@@ -11,9 +11,12 @@ from conftest import GUESTS, assert_console, assert_guest_passed, assert_no_exce
 
 SOFTWARE = 'software delivery'
 APICV = 'APICv'
+# Under Bochs without vid-window (which tools/run sets there): the exit counts are then
+# APICv's own, as on a real CPU; the workaround adds interrupt-window exits.
 PLATFORMS = {
     'qemu-svm': (dict(arch='svm'), SOFTWARE),
-    'bochs-skylake': (dict(arch='vmx', cpu_model='corei7_skylake_x'), APICV),
+    'bochs-skylake': (dict(arch='vmx', cpu_model='corei7_skylake_x', hv_args='vid-window=off'),
+                      APICV),
     'bochs-sandy-bridge': (dict(arch='vmx', cpu_model='corei7_sandy_bridge_2600k'), SOFTWARE),
 }
 PROGRAMS = {
