@@ -304,8 +304,9 @@ static void update_accelerated(struct vcpu *v)
 /*
  * vid-window=on. Bochs 2.7 delivers a requested virtual interrupt (RVI) while the
  * guest's RFLAGS.IF is 0 when a host interrupt arrives during the guest's run, instead
- * of the VM exit the SDM orders (26.2.1.1 external-interrupt exiting; 30.2.1: virtual-
- * interrupt delivery needs RFLAGS.IF = 1): a Linux guest then takes an interrupt inside
+ * of the VM exit the SDM orders (25.2: with external-interrupt exiting the interrupt
+ * exits whatever RFLAGS.IF says; 29.2.2: virtual-interrupt delivery waits for
+ * RFLAGS.IF = 1): a Linux guest then takes an interrupt inside
  * a spin_lock_irqsave() section and deadlocks on its own lock. With interrupt-window
  * exiting on, Bochs holds the virtual interrupt back, so a vector the guest cannot take
  * yet waits for the window exit: one more exit per such interrupt, never needed on a
