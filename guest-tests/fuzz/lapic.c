@@ -51,8 +51,10 @@ static void nothing_in_service(void)
 
 	if (vector >= 0 && this_cpu_index() == 0)
 		mismatch("vector 0x%x in service outside any handler", vector);
-	for (int i = 0; i < MAX_EOIS && highest_isr() >= 0; i++)
+	for (int i = 0; i < MAX_EOIS && vector >= 0; i++) {
 		apic_eoi();
+		vector = highest_isr();
+	}
 }
 
 void lapic_sane(void)

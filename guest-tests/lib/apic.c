@@ -1,15 +1,43 @@
 /*
  * The local APIC of the calling CPU, in xAPIC mode (MMIO at the IA32_APIC_BASE
- * address) or x2APIC mode (MSRs 0x800-0x8ff). The mode is read from
- * IA32_APIC_BASE each time: it is per CPU, and tests change it.
+ * address) or x2APIC mode (MSRs 0x800-0x8ff). The mode is per CPU and tests
+ * change it: each CPU keeps its IA32_APIC_BASE (apic_base()) until it writes
+ * the MSR or is restarted by an INIT.
  */
 #include "guest-tests/lib/internal.h"
 
 #define ICR_BUSY_POLLS 1000000
+#define BASE_KEPT      1ULL /* a reserved bit of IA32_APIC_BASE (SDM 11.4.4) marks a kept value */
+
+static uint64_t kept_base[GUEST_MAX_CPUS];
+
+uint64_t apic_base(void)
+{
+	uint64_t *kept = &kept_base[this_cpu_index()];
+
+	if (!(*kept & BASE_KEPT))
+		*kept = rdmsr(MSR_IA32_APIC_BASE) | BASE_KEPT;
+	return *kept & ~BASE_KEPT;
+}
+
+void apic_base_forget(void)
+{
+	kept_base[this_cpu_index()] = 0;
+}
+
+/* Interrupts off: a handler between the write and the forget would use the old mode. */
+void apic_base_write(uint64_t val)
+{
+	uint64_t rflags = irq_save();
+
+	wrmsr_raw(MSR_IA32_APIC_BASE, val);
+	apic_base_forget();
+	irq_restore(rflags);
+}
 
 bool apic_is_x2apic(void)
 {
-	return rdmsr(MSR_IA32_APIC_BASE) & APIC_BASE_X2APIC;
+	return apic_base() & APIC_BASE_X2APIC;
 }
 
 /*
@@ -18,7 +46,7 @@ bool apic_is_x2apic(void)
  */
 void apic_mode_xapic(void)
 {
-	uint64_t base = rdmsr(MSR_IA32_APIC_BASE);
+	uint64_t base = apic_base();
 
 	if (base & APIC_BASE_X2APIC)
 		wrmsr(MSR_IA32_APIC_BASE, base & ~(APIC_BASE_X2APIC | APIC_BASE_ENABLE));
@@ -28,7 +56,7 @@ void apic_mode_xapic(void)
 /* Intel SDM vol. 3, 11.12.5: xAPIC -> x2APIC is legal; disabled -> x2APIC is not. */
 void apic_mode_x2apic(void)
 {
-	uint64_t base = rdmsr(MSR_IA32_APIC_BASE);
+	uint64_t base = apic_base();
 
 	if (!(base & APIC_BASE_ENABLE))
 		wrmsr(MSR_IA32_APIC_BASE, base | APIC_BASE_ENABLE);

@@ -11,7 +11,6 @@
 #define LSR_THRE       0x20 /* transmit holding register empty */
 #define THRE_POLLS     100000
 #define EXIT_PORT      0xf4
-#define RFLAGS_IF      (1UL << 9)
 
 static bool console_locked;
 
@@ -29,10 +28,8 @@ static void serial_putc(char c)
 /* Interrupts stay off while the lock is held: a handler that prints must not spin on it. */
 static uint64_t console_lock(void)
 {
-	uint64_t rflags;
+	uint64_t rflags = irq_save();
 
-	asm volatile("pushfq; pop %0" : "=r"(rflags));
-	cli();
 	while (__atomic_exchange_n(&console_locked, true, __ATOMIC_ACQUIRE))
 		asm volatile("pause");
 	return rflags;
@@ -41,8 +38,7 @@ static uint64_t console_lock(void)
 static void console_unlock(uint64_t rflags)
 {
 	__atomic_store_n(&console_locked, false, __ATOMIC_RELEASE);
-	if (rflags & RFLAGS_IF)
-		sti();
+	irq_restore(rflags);
 }
 
 void guest_vprintf(const char *fmt, va_list ap)

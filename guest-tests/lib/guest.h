@@ -135,9 +135,20 @@ static inline uint64_t rdmsr(uint32_t msr)
 	return ((uint64_t)hi << 32) | lo;
 }
 
-static inline void wrmsr(uint32_t msr, uint64_t val)
+void apic_base_write(uint64_t val);
+
+static inline void wrmsr_raw(uint32_t msr, uint64_t val)
 {
 	asm volatile("wrmsr" ::"c"(msr), "a"((uint32_t)val), "d"((uint32_t)(val >> 32)) : "memory");
+}
+
+/* IA32_APIC_BASE goes through apic_base_write(), which keeps apic_base() true */
+static inline void wrmsr(uint32_t msr, uint64_t val)
+{
+	if (msr == MSR_IA32_APIC_BASE)
+		apic_base_write(val);
+	else
+		wrmsr_raw(msr, val);
 }
 
 static inline uint64_t rdtsc(void)
@@ -178,6 +189,23 @@ static inline uint32_t inl(uint16_t port)
 
 static inline void cli(void) { asm volatile("cli" ::: "memory"); }
 static inline void sti(void) { asm volatile("sti" ::: "memory"); }
+
+#define RFLAGS_IF (1UL << 9)
+
+/* Interrupts off; irq_restore() turns them on again if they were on */
+static inline uint64_t irq_save(void)
+{
+	uint64_t rflags;
+
+	asm volatile("pushfq; pop %0; cli" : "=r"(rflags) :: "memory");
+	return rflags;
+}
+
+static inline void irq_restore(uint64_t rflags)
+{
+	if (rflags & RFLAGS_IF)
+		sti();
+}
 static inline void hlt(void) { asm volatile("hlt" ::: "memory"); }
 
 /* The local APIC: xAPIC registers in MMIO at IA32_APIC_BASE, x2APIC ones as MSRs. */
@@ -227,9 +255,18 @@ static inline void hlt(void) { asm volatile("hlt" ::: "memory"); }
 #define CPUID_1_ECX_TSC_DEADLINE (1U << 24)
 #define MSR_IA32_TSC_DEADLINE    0x000006e0
 
+/*
+ * The calling CPU's IA32_APIC_BASE, read once and kept: only its writes
+ * through wrmsr()/wrmsr_safe() and an INIT (ap_main()) change it, and each
+ * of those forgets the kept value. The APIC's mode and address then cost
+ * no RDMSR exit per register access.
+ */
+uint64_t apic_base(void);
+void apic_base_forget(void);
+
 static inline volatile uint32_t *xapic_reg(uint32_t reg)
 {
-	return (volatile uint32_t *)((rdmsr(MSR_IA32_APIC_BASE) & APIC_BASE_ADDR_MASK) + reg);
+	return (volatile uint32_t *)((apic_base() & APIC_BASE_ADDR_MASK) + reg);
 }
 
 static inline uint32_t xapic_read(uint32_t reg) { return *xapic_reg(reg); }

@@ -56,6 +56,7 @@ unsigned int this_cpu_index(void)
 void ap_main(unsigned int cpu)
 {
 	traps_cpu_reset(cpu); /* a restarted AP left its old catches behind */
+	apic_base_forget();   /* and the APIC mode the INIT reset (SDM 11.4.7.3) */
 	__atomic_store_n(&ap_reported[cpu], true, __ATOMIC_RELEASE);
 	ap_fn[cpu](cpu);
 	for (;;) {

@@ -175,7 +175,7 @@ static void do_wrmsr(void *arg)
 {
 	const struct msr_access *a = arg;
 
-	wrmsr(a->msr, a->val);
+	wrmsr_raw(a->msr, a->val);
 }
 
 int rdmsr_safe(uint32_t msr, uint64_t *val)
@@ -188,9 +188,18 @@ int rdmsr_safe(uint32_t msr, uint64_t *val)
 	return e.vector;
 }
 
+/* IA32_APIC_BASE: the kept value forgotten, interrupts off until then (see apic_base_write()) */
 int wrmsr_safe(uint32_t msr, uint64_t val)
 {
 	struct msr_access a = { .msr = msr, .val = val };
+	uint64_t rflags;
+	int vector;
 
-	return guest_try(do_wrmsr, &a).vector;
+	if (msr != MSR_IA32_APIC_BASE)
+		return guest_try(do_wrmsr, &a).vector;
+	rflags = irq_save();
+	vector = guest_try(do_wrmsr, &a).vector;
+	apic_base_forget();
+	irq_restore(rflags);
+	return vector;
 }
