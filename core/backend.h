@@ -55,9 +55,16 @@ struct backend {
 	/* The guest can take an external interrupt now: IF set, no shadow, nothing queued. */
 	bool (*vcpu_interrupt_allowed)(struct vcpu *v);
 	void (*vcpu_inject_interrupt)(struct vcpu *v, uint8_t vector);
-	void (*vcpu_inject_nmi)(struct vcpu *v);
 	/* Exit with EXIT_INTERRUPT_WINDOW as soon as the guest can take an interrupt. */
 	void (*vcpu_request_interrupt_window)(struct vcpu *v, bool on);
+	/*
+	 * The guest can take an NMI now: it is not in an NMI handler (from the
+	 * NMI's delivery to the next IRET, SDM 6.7.1) and nothing is queued.
+	 */
+	bool (*vcpu_nmi_allowed)(struct vcpu *v);
+	void (*vcpu_inject_nmi)(struct vcpu *v);
+	/* Exit with EXIT_NMI_WINDOW once the guest can take an NMI (may be late, never early). */
+	void (*vcpu_request_nmi_window)(struct vcpu *v, bool on);
 	/*
 	 * With APIC acceleration (vcpu->apic_accelerated): the highest
 	 * requested and in-service vectors (-1: none), for the CPU to deliver.

@@ -25,6 +25,7 @@ static const char *const exit_reason_names[EXIT_REASON_COUNT] = {
 	[EXIT_APIC_IPI] = "ipi",
 	[EXIT_UNKNOWN] = "unknown",
 	[EXIT_XSETBV] = "xsetbv",
+	[EXIT_NMI_WINDOW] = "nmi-window",
 };
 
 const char *exit_reason_name(enum exit_reason r)

@@ -37,6 +37,7 @@ enum exit_reason {
 	EXIT_APIC_IPI = 20,        /* an ICR or SELF_IPI write: an IPI sent */
 	EXIT_UNKNOWN = 21,
 	EXIT_XSETBV = 22,          /* the guest set an XCR (VMX always exits) */
+	EXIT_NMI_WINDOW = 23,      /* the guest can take the NMI that is waiting */
 	EXIT_REASON_COUNT,
 };
 

@@ -182,6 +182,7 @@ static void take_events(struct vcpu *v)
 	if (ev & VCPU_PENDING_INIT) {
 		vlapic_reset(&v->apic);
 		v->state = VCPU_WAIT_FOR_SIPI;
+		v->nmi_pending = false;
 	}
 	if ((ev & VCPU_PENDING_SIPI) && v->state == VCPU_WAIT_FOR_SIPI) {
 		backend->vcpu_start_at_sipi(v, vcpu_events_sipi_vector(ev));
@@ -189,8 +190,36 @@ static void take_events(struct vcpu *v)
 	}
 	if (nmi) {
 		v->state = VCPU_RUNNING; /* a parked vCPU's HLT ends */
-		backend->vcpu_inject_nmi(v);
+		v->nmi_pending = true;
 	}
+}
+
+static void set_nmi_window(struct vcpu *v, bool on)
+{
+	if (v->nmi_window_requested == on)
+		return;
+	backend->vcpu_request_nmi_window(v, on);
+	v->nmi_window_requested = on;
+}
+
+/*
+ * An NMI waits while the guest's NMI handler runs (SDM 6.7.1: NMIs are
+ * blocked until the next IRET) or another event is queued; those that come
+ * meanwhile merge into it (an NMI is an edge: one is held, not a count).
+ */
+static void deliver_nmi(struct vcpu *v)
+{
+	if (!v->nmi_pending) {
+		set_nmi_window(v, false);
+		return;
+	}
+	if (!backend->vcpu_nmi_allowed(v)) {
+		set_nmi_window(v, true);
+		return;
+	}
+	backend->vcpu_inject_nmi(v);
+	v->nmi_pending = false;
+	set_nmi_window(v, false);
 }
 
 static bool vid_waits_for_window;
@@ -357,6 +386,7 @@ void guest_apic_before_entry(struct vcpu *v)
 		take_events(v);
 	if (v->state != VCPU_RUNNING)
 		return;
+	deliver_nmi(v);
 	expire_timer(&v->apic);
 	if (v->apic_accelerated)
 		update_accelerated(v);

@@ -239,6 +239,7 @@ static const exit_handler_t exit_handlers[EXIT_REASON_COUNT] = {
 	[EXIT_EOI_INDUCED] = handle_eoi_induced,
 	[EXIT_UNKNOWN] = handle_unknown,
 	[EXIT_XSETBV] = handle_xsetbv,
+	[EXIT_NMI_WINDOW] = handle_ignored, /* the next entry injects */
 };
 
 /* What a write to an APIC register does (SDM vol. 3, 11.4.1 and 11.12.1.2). */

@@ -64,6 +64,8 @@ struct vcpu {
 	uint32_t boot_entry;    /* where the boot vCPU starts */
 	volatile uint32_t pending_events; /* enum vcpu_pending_event, and a SIPI's vector */
 	bool window_requested;  /* an interrupt-window exit is armed */
+	bool nmi_pending;       /* an NMI the guest cannot take yet (its handler runs) */
+	bool nmi_window_requested; /* an NMI-window exit is armed */
 	bool apic_accelerated;  /* the CPU delivers this vCPU's interrupts (APICv, AVIC) */
 	uint64_t eoi_exit_bitmap[4];/* as last given to the backend */
 	struct vlapic apic;

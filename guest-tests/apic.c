@@ -17,6 +17,9 @@
 #define VEC_HIGH     0xe3 /* class 14 */
 #define VEC_SELF     0x80
 
+#define NMI_HOLD_US  2000 /* the first NMI handler's wait for one that must not come in */
+#define NMI_SENT     2    /* NMIs that handler sends itself */
+
 #define MAX_LOG      8
 #define IRQ_WAIT_US  50000
 #define TIMER_MS     100 /* long enough for an emulator's interrupt latency to stay within 10% */
@@ -342,6 +345,47 @@ static void check_eoi_delivers_next(void)
 	      nr_irqs);
 }
 
+static volatile unsigned int nmi_count, nmi_depth, nmi_max_depth, nmi_count_inside;
+
+/* The first NMI's handler sends itself NMI_SENT more and waits before its IRET. */
+static void nmi_handler(void)
+{
+	unsigned int depth = ++nmi_depth;
+
+	if (depth > nmi_max_depth)
+		nmi_max_depth = depth;
+	if (++nmi_count == 1) {
+		for (unsigned int i = 0; i < NMI_SENT; i++)
+			apic_send_ipi(apic_id(), APIC_DM_NMI);
+		udelay(NMI_HOLD_US);
+		nmi_count_inside = nmi_count;
+	}
+	nmi_depth--;
+}
+
+/*
+ * Intel SDM vol. 3, 6.7.1: while an NMI handler runs, NMIs are blocked until
+ * its IRET; the processor holds one that comes meanwhile (an edge: those
+ * that come together make one), delivered after the IRET.
+ */
+static void check_nmi_blocking(void)
+{
+	uint64_t end = tsc_after_us(IRQ_WAIT_US);
+
+	nmi_count = nmi_depth = nmi_max_depth = nmi_count_inside = 0;
+	nmi_set_handler(nmi_handler);
+	apic_send_ipi(apic_id(), APIC_DM_NMI);
+	while (nmi_count < 2 && rdtsc() < end)
+		asm volatile("pause");
+	udelay(NMI_HOLD_US);
+	check(test_name("nmi-blocked-until-iret"), nmi_max_depth == 1 && nmi_count_inside == 1 &&
+						   nmi_count >= 2,
+	      "NMIs nested %u deep, %u taken before the first one's IRET, %u in all",
+	      nmi_max_depth, nmi_count_inside, nmi_count);
+	check(test_name("nmi-held-as-one"), nmi_count == 2,
+	      "%u NMIs sent during the first one's handler gave %u more", NMI_SENT, nmi_count - 1);
+}
+
 /* Starts the timer in LVT mode lvt with the divider dcr; returns the TSC at the start. */
 static uint64_t timer_start(uint32_t lvt, uint32_t dcr, uint32_t count)
 {
@@ -480,6 +524,7 @@ static void run_suite(void)
 	else
 		skip(test_name("cr8-tpr"), "no 'cr8' on the command line");
 	check_eoi_delivers_next();
+	check_nmi_blocking();
 	check_timer();
 }
 

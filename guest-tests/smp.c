@@ -17,7 +17,6 @@
 #define IPI_WAIT_US  2000000 /* generous: only a failure waits this long */
 #define SETTLE_US    2000 /* for a duplicate delivery to show */
 #define PARK_WAIT_US 10000 /* the AP's call never returns: it halts */
-#define APIC_DM_NMI  (4U << 8)
 
 /* xAPIC flat model (Intel SDM vol. 3, 11.6.2.2): LDR[31:24] is a bit per CPU */
 #define DFR_FLAT     0xffffffff

@@ -15,6 +15,7 @@
 #include "svm/avic.h"
 #include "svm/avic_table.h"
 #include "svm/npt.h"
+#include "svm/svm_nmi.h"
 #include "svm/vmcb.h"
 
 #define MSR_VM_HSAVE_PA 0xc0010117
@@ -44,6 +45,7 @@ struct svm_vcpu {
 	struct vmcb *vmcb;
 	paddr_t vmcb_pa;
 	bool avic_logical_dirty; /* an LDR or DFR write: rebuild the logical table */
+	struct svm_nmi nmi;
 };
 
 void svm_vmrun(struct guest_regs *regs, paddr_t vmcb, paddr_t host_save);
@@ -351,7 +353,7 @@ static void svm_vcpu_run(struct vcpu *v, struct exit_event *e)
 	e->hw_reason = c->exit_code;
 	e->hw_info1 = c->exit_info1;
 	e->hw_info2 = c->exit_info2;
-	e->reason = decode_exit(s->vmcb, e);
+	e->reason = svm_nmi_after_exit(&s->nmi, s->vmcb) ? EXIT_NMI_WINDOW : decode_exit(s->vmcb, e);
 	if (e->reason == EXIT_APIC_WRITE && (e->apic_offset == 0xd0 || e->apic_offset == 0xe0))
 		s->avic_logical_dirty = true;
 }
@@ -421,9 +423,25 @@ static void svm_vcpu_inject_interrupt(struct vcpu *v, uint8_t vector)
 	vmcb_of(v)->control.event_inj = vector | EVENT_TYPE_INTR | EVENT_VALID;
 }
 
+static bool svm_vcpu_nmi_allowed(struct vcpu *v)
+{
+	struct svm_vcpu *s = v->arch;
+
+	return svm_nmi_allowed(&s->nmi, s->vmcb);
+}
+
 static void svm_vcpu_inject_nmi(struct vcpu *v)
 {
-	vmcb_of(v)->control.event_inj = 2 | EVENT_TYPE_NMI | EVENT_VALID;
+	struct svm_vcpu *s = v->arch;
+
+	svm_nmi_inject(&s->nmi, s->vmcb);
+}
+
+static void svm_vcpu_request_nmi_window(struct vcpu *v, bool on)
+{
+	struct svm_vcpu *s = v->arch;
+
+	svm_nmi_request_window(&s->nmi, s->vmcb, on);
 }
 
 /* A virtual interrupt nobody will take: its only use is the VINTR exit (APM 15.21.4). */
@@ -461,6 +479,7 @@ static void svm_vcpu_start_at_sipi(struct vcpu *v, uint8_t vector)
 	s->cpl = 0;
 	vmcb_of(v)->control.event_inj = 0;
 	vmcb_of(v)->control.int_state = 0;
+	svm_nmi_reset(&((struct svm_vcpu *)v->arch)->nmi, vmcb_of(v));
 }
 
 /* The guest's VMCB must keep EFER.SVME set, whatever the guest thinks (APM 15.5.1). */
@@ -595,7 +614,9 @@ const struct backend svm_backend = {
 	.vcpu_cr_access = svm_vcpu_cr_access,
 	.vcpu_interrupt_allowed = svm_vcpu_interrupt_allowed,
 	.vcpu_inject_interrupt = svm_vcpu_inject_interrupt,
+	.vcpu_nmi_allowed = svm_vcpu_nmi_allowed,
 	.vcpu_inject_nmi = svm_vcpu_inject_nmi,
+	.vcpu_request_nmi_window = svm_vcpu_request_nmi_window,
 	.vcpu_request_interrupt_window = svm_vcpu_request_interrupt_window,
 	.vcpu_start_at_sipi = svm_vcpu_start_at_sipi,
 	.apic_mode = svm_apic_mode,

@@ -11,6 +11,7 @@
 #define INTERCEPT_SMI       BIT(2)
 #define INTERCEPT_INIT      BIT(3)
 #define INTERCEPT_CPUID     BIT(18)
+#define INTERCEPT_IRET      BIT(20)
 #define INTERCEPT_HLT       BIT(24)
 #define INTERCEPT_INVLPGA   BIT(26)
 #define INTERCEPT_IOIO_PROT BIT(27)
@@ -56,6 +57,7 @@ enum svm_exit_code {
 	SVM_EXIT_INIT = 0x63,
 	SVM_EXIT_VINTR = 0x64,
 	SVM_EXIT_CPUID = 0x72,
+	SVM_EXIT_IRET = 0x74,
 	SVM_EXIT_HLT = 0x78,
 	SVM_EXIT_INVLPGA = 0x7a,
 	SVM_EXIT_IOIO = 0x7b,

@@ -150,11 +150,13 @@ enum vmcs_field {
 /* Pin-based controls (24.6.1) */
 #define PIN_EXT_INTR_EXITING     BIT(0)
 #define PIN_NMI_EXITING          BIT(3)
+#define PIN_VIRTUAL_NMIS         BIT(5)
 #define PIN_POSTED_INTR          BIT(7)
 
 /* Primary processor-based controls (24.6.2, table 24-6) */
 #define PROC_INTR_WINDOW_EXITING BIT(2)
 #define PROC_HLT_EXITING         BIT(7)
+#define PROC_NMI_WINDOW_EXITING  BIT(22)
 #define PROC_MWAIT_EXITING       BIT(10)
 #define PROC_UNCOND_IO_EXITING   BIT(24)
 #define PROC_CR8_LOAD_EXITING    BIT(19)
@@ -202,8 +204,11 @@ enum vmcs_field {
 #define INTR_INFO_ERROR_VALID    BIT(11)
 #define INTR_INFO_VALID          BIT(31)
 
-/* Guest interruptibility state (24.4.2): blocking by STI, by MOV SS */
+/* Guest interruptibility state (24.4.2): blocking by STI, by MOV SS, by (virtual) NMI */
+#define INTERRUPTIBILITY_STI       BIT(0)
+#define INTERRUPTIBILITY_MOVSS     BIT(1)
 #define INTERRUPTIBILITY_STI_MOVSS 0x3u
+#define INTERRUPTIBILITY_NMI       BIT(3)
 
 /* Segment access rights (24.4.1) */
 #define AR_CODE32   0xc09b /* G, D, P, S, execute/read, accessed */
@@ -229,6 +234,7 @@ enum vmx_exit_reason {
 	VMX_EXIT_INIT            = 3,
 	VMX_EXIT_SIPI            = 4,
 	VMX_EXIT_INTR_WINDOW     = 7,
+	VMX_EXIT_NMI_WINDOW      = 8,
 	VMX_EXIT_CPUID           = 10,
 	VMX_EXIT_GETSEC          = 11,
 	VMX_EXIT_HLT             = 12,

@@ -25,10 +25,15 @@ struct control_field {
 	const char *name;
 };
 
+/*
+ * Virtual NMIs: the guest's NMI blocking (until its IRET) is tracked by the
+ * CPU apart from the host's, and NMI-window exiting needs it (SDM 24.6.1,
+ * 26.2.1.1).
+ */
 static const struct control_field control_fields[] = {
 	{ VMCS_PIN_CONTROLS, MSR_IA32_VMX_PINBASED, MSR_IA32_VMX_TRUE_PINBASED,
-	  PIN_EXT_INTR_EXITING | PIN_NMI_EXITING,
-	  PIN_EXT_INTR_EXITING | PIN_NMI_EXITING, "pin-based" },
+	  PIN_EXT_INTR_EXITING | PIN_NMI_EXITING | PIN_VIRTUAL_NMIS,
+	  PIN_EXT_INTR_EXITING | PIN_NMI_EXITING | PIN_VIRTUAL_NMIS, "pin-based" },
 	{ VMCS_PROC_CONTROLS, MSR_IA32_VMX_PROCBASED, MSR_IA32_VMX_TRUE_PROCBASED,
 	  PROC_HLT_EXITING | PROC_MWAIT_EXITING | PROC_UNCOND_IO_EXITING |
 		  PROC_USE_MSR_BITMAPS | PROC_MONITOR_EXITING | PROC_ACTIVATE_SECONDARY,

@@ -435,10 +435,35 @@ static void vmx_vcpu_inject_interrupt(struct vcpu *v, uint8_t vector)
 	inject_event(vector, INTR_TYPE_EXT_INTR);
 }
 
+/* Virtual-NMI blocking lasts from an NMI's delivery to the guest's IRET (SDM 24.4.2, 25.3). */
+static bool vmx_vcpu_nmi_allowed(struct vcpu *v)
+{
+	(void)v;
+	return !(vmcs_read(VMCS_GUEST_INTERRUPTIBILITY) &
+		 (INTERRUPTIBILITY_MOVSS | INTERRUPTIBILITY_NMI)) &&
+	       !(vmcs_read(VMCS_ENTRY_INTR_INFO) & INTR_INFO_VALID);
+}
+
+/*
+ * Blocking by STI goes: some CPUs refuse to inject an NMI with it (SDM
+ * 26.3.1.5), and an entry that injects ends it anyway (26.6.1).
+ */
 static void vmx_vcpu_inject_nmi(struct vcpu *v)
 {
 	(void)v;
+	vmcs_write(VMCS_GUEST_INTERRUPTIBILITY,
+		   vmcs_read(VMCS_GUEST_INTERRUPTIBILITY) & ~(uint64_t)INTERRUPTIBILITY_STI);
 	inject_event(2, INTR_TYPE_NMI);
+}
+
+/* NMI-window exiting (SDM 25.2): an exit once there is no virtual-NMI or MOV-SS blocking. */
+static void vmx_vcpu_request_nmi_window(struct vcpu *v, bool on)
+{
+	uint64_t ctl = vmcs_read(VMCS_PROC_CONTROLS);
+
+	(void)v;
+	vmcs_write(VMCS_PROC_CONTROLS, on ? ctl | PROC_NMI_WINDOW_EXITING
+					  : ctl & ~(uint64_t)PROC_NMI_WINDOW_EXITING);
 }
 
 /* Interrupt-window exiting (SDM 25.2): an exit as soon as RFLAGS.IF and no blocking allow. */
@@ -697,7 +722,9 @@ const struct backend vmx_backend = {
 	.vcpu_cr_access = vmx_vcpu_cr_access,
 	.vcpu_interrupt_allowed = vmx_vcpu_interrupt_allowed,
 	.vcpu_inject_interrupt = vmx_vcpu_inject_interrupt,
+	.vcpu_nmi_allowed = vmx_vcpu_nmi_allowed,
 	.vcpu_inject_nmi = vmx_vcpu_inject_nmi,
+	.vcpu_request_nmi_window = vmx_vcpu_request_nmi_window,
 	.vcpu_request_interrupt_window = vmx_vcpu_request_interrupt_window,
 	.vcpu_start_at_sipi = vmx_vcpu_start_at_sipi,
 	.vcpu_apic_update = vmx_vcpu_apic_update,

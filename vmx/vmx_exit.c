@@ -175,6 +175,8 @@ static enum exit_reason decode(uint32_t reason, uint64_t qual, struct exit_event
 		return EXIT_CR_ACCESS;
 	case VMX_EXIT_INTR_WINDOW:
 		return EXIT_INTERRUPT_WINDOW;
+	case VMX_EXIT_NMI_WINDOW:
+		return EXIT_NMI_WINDOW;
 	case VMX_EXIT_APIC_ACCESS:
 		return decode_apic_access(qual, e);
 	case VMX_EXIT_EOI_INDUCED:
@@ -214,6 +216,10 @@ static void requeue_interrupted_event(void)
 	if (type == INTR_TYPE_SW_INTR || type == INTR_TYPE_PRIV_SW_EXC ||
 	    type == INTR_TYPE_SW_EXCEPTION)
 		vmcs_write(VMCS_ENTRY_INSN_LENGTH, vmcs_read(VMCS_EXIT_INSN_LENGTH));
+	/* An NMI's delivery set virtual-NMI blocking; its injection may not find it set (26.3.1.5). */
+	if (type == INTR_TYPE_NMI)
+		vmcs_write(VMCS_GUEST_INTERRUPTIBILITY, vmcs_read(VMCS_GUEST_INTERRUPTIBILITY) &
+							~(uint64_t)INTERRUPTIBILITY_NMI);
 	/* Bits 30:12 of the entry field are reserved (24.8.3). */
 	vmcs_write(VMCS_ENTRY_INTR_INFO, info & (INTR_INFO_VALID | 0xfffu));
 }

@@ -242,6 +242,7 @@ static inline void hlt(void) { asm volatile("hlt" ::: "memory"); }
 
 /* ICR low: delivery mode, destination mode, status, level, shorthand */
 #define APIC_DM_FIXED         (0U << 8)
+#define APIC_DM_NMI           (4U << 8)
 #define APIC_DM_INIT          (5U << 8)
 #define APIC_DM_STARTUP       (6U << 8)
 #define APIC_DEST_LOGICAL     (1U << 11)
