@@ -48,7 +48,7 @@
 
 /* The hypervisor's exit counters (core/msr_policy.c, core/exit.h) */
 #define MSR_EXIT_COUNTERS 0x4d480000
-#define NR_EXIT_REASONS   23 /* EXIT_REASON_COUNT */
+#define NR_EXIT_REASONS   24 /* EXIT_REASON_COUNT */
 #define EXIT_RDMSR        1
 #define EXIT_EOI_INDUCED  17
 #define EXIT_APIC_EOI     19
@@ -59,11 +59,14 @@
 #define CALIBRATIONS       5
 #define ST_SUCCESS         0
 
-static const char *const reason_names[NR_EXIT_REASONS] = {
+static const char *const reason_names[] = {
 	"cpuid", "rdmsr", "wrmsr", "io", "hlt", "hypercall", "npf", "exception", "intr", "nmi",
 	"init", "shutdown", "invalid-state", "unsupported-insn", "cr-access",
 	"interrupt-window", "apic-write", "eoi-induced", "apic-access", "eoi", "ipi", "unknown",
+	"xsetbv", "nmi-window",
 };
+_Static_assert(sizeof(reason_names) / sizeof(reason_names[0]) == NR_EXIT_REASONS,
+	       "a name for each of core/exit.h's reasons");
 
 static struct hv_message sim[NR_CPUS][NR_SINTS] __attribute__((aligned(4096)));
 static uint8_t sief[NR_CPUS][NR_SINTS][256] __attribute__((aligned(4096)));
