@@ -187,6 +187,7 @@ void vlapic_reset(struct vlapic *a)
 	vlapic_set_reg(a, APIC_DFR, APIC_DFR_FLAT);
 	vlapic_set_reg(a, APIC_SVR, 0xff);
 	vlapic_mask_lvts(a);
+	a->deadline_mode = false;
 	vlapic_timer_reset(a);
 	for (unsigned int i = 0; i < 4; i++)
 		__atomic_store_n(&a->auto_eoi_irr[i], 0, __ATOMIC_RELAXED);

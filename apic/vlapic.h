@@ -54,6 +54,11 @@ struct vlapic {
 	uint64_t timer_deadline;   /* TSC of the next expiry, 0: none */
 	uint64_t tsc_deadline;     /* IA32_TSC_DEADLINE */
 	/*
+	 * The LVT timer's mode is TSC-deadline: kept apart from the register,
+	 * which an APICv write has overwritten before the model sees it.
+	 */
+	bool deadline_mode;
+	/*
 	 * Auto-EOI vectors waiting (SynIC): requested like IRR bits but kept
 	 * apart, since acknowledging them must not set the ISR and the CPU's
 	 * virtual-interrupt delivery or AVIC would (see vlapic_accept_auto_eoi).

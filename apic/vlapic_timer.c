@@ -62,15 +62,19 @@ void vlapic_timer_reset(struct vlapic *a)
 
 /*
  * Switching into or out of TSC-deadline mode disarms the timer (SDM
- * 11.5.4.1): the initial count and IA32_TSC_DEADLINE are cleared.
+ * 11.5.4.1): the initial count and IA32_TSC_DEADLINE are cleared. The old
+ * mode is the model's own: under APIC-register virtualization the CPU has
+ * stored the new LVT before the write traps (found by the fuzzer under
+ * Bochs: the switch went unseen and the initial count stayed).
  */
 void vlapic_timer_write_lvt(struct vlapic *a, uint32_t val)
 {
-	bool was_deadline = vlapic_timer_mode(a) == APIC_TIMER_TSC_DEADLINE;
+	bool deadline = APIC_LVT_TIMER_MODE(val) == APIC_TIMER_TSC_DEADLINE;
 
 	vlapic_set_reg(a, APIC_LVT_TIMER, val);
-	if (was_deadline == (APIC_LVT_TIMER_MODE(val) == APIC_TIMER_TSC_DEADLINE))
+	if (deadline == a->deadline_mode)
 		return;
+	a->deadline_mode = deadline;
 	vlapic_set_reg(a, APIC_TIMER_ICR, 0);
 	vlapic_timer_reset(a);
 }

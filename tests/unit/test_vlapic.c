@@ -1276,6 +1276,29 @@ static void test_timer_tsc_deadline_initial_count_trap_ignored(void **state)
 	assert_int_equal(vlapic_timer_deadline(a), T0 + 5000);	/* the deadline stays armed */
 }
 
+/*
+ * Found by the guest fuzzer under Bochs APICv (seed=1 of make fuzz): an LVT
+ * write that switches the timer into TSC-deadline mode traps after the CPU
+ * stored it, so the old mode read from the page was already the new one, the
+ * switch went unseen and the running count-down and initial count stayed.
+ */
+static void test_timer_mode_switch_trap_disarms(void **state)
+{
+	(void)state;
+	struct vlapic *a = &apics[1];
+
+	start_timer(1, 0x33, 0xb, 1000);
+	a->regs[APIC_LVT_TIMER >> 2] = 0x33 | APIC_TIMER_TSC_DEADLINE << 17; /* what the CPU stored */
+	vlapic_apic_write_trap(a, APIC_LVT_TIMER);
+	assert_int_equal(mmio_r(1, APIC_TIMER_ICR), 0);
+	assert_int_equal(vlapic_timer_deadline(a), 0);
+	a->regs[APIC_LVT_TIMER >> 2] = 0x33;			/* and back to one-shot */
+	vlapic_tsc_deadline_write(a, T0 + 5000);
+	vlapic_apic_write_trap(a, APIC_LVT_TIMER);
+	assert_int_equal(vlapic_timer_deadline(a), 0);
+	assert_int_equal(vlapic_tsc_deadline_read(a), 0);
+}
+
 /* Found by the fuzzer under APICv: an xAPIC ID write the CPU stored stayed in the page. */
 static void test_id_write_trap_keeps_the_id(void **state)
 {
@@ -1474,6 +1497,7 @@ int main(void)
 		cmocka_unit_test_setup(test_timer_divide_change_retimes, setup),
 		cmocka_unit_test_setup(test_timer_tsc_deadline, setup),
 		cmocka_unit_test_setup(test_timer_tsc_deadline_initial_count_trap_ignored, setup),
+		cmocka_unit_test_setup(test_timer_mode_switch_trap_disarms, setup),
 		cmocka_unit_test_setup(test_id_write_trap_keeps_the_id, setup),
 		cmocka_unit_test_setup(test_timer_through_x2apic_msrs, setup),
 		cmocka_unit_test_setup(test_msg_physical, setup),
