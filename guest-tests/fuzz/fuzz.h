@@ -113,6 +113,8 @@ uint64_t ref_count(void);                           /* TIME_REF_COUNT, checked m
 /* ---- msr_access.c: MSR accesses on either vCPU ---- */
 int msr_read_on(unsigned int vp, uint32_t msr, uint64_t *val);  /* vector or NOT_RUN */
 int msr_write_on(unsigned int vp, uint32_t msr, uint64_t val);
+/* The write, then lapic_sane() on that vCPU in the same call (an APIC register) */
+int msr_write_then_sane_on(unsigned int vp, uint32_t msr, uint64_t val);
 /* A synthetic MSR write checked against the model, which follows it; the vector */
 int hv_msr_write_checked(unsigned int vp, uint32_t msr, uint64_t val);
 

@@ -13,6 +13,12 @@ static struct {
 static void remote_read(void) { remote.vector = rdmsr_safe(remote.msr, &remote.val); }
 static void remote_write(void) { remote.vector = wrmsr_safe(remote.msr, remote.val); }
 
+static void remote_write_then_sane(void)
+{
+	remote_write();
+	lapic_sane();
+}
+
 int msr_read_on(unsigned int vp, uint32_t msr, uint64_t *val)
 {
 	if (vp == BSP)
@@ -36,6 +42,22 @@ int msr_write_on(unsigned int vp, uint32_t msr, uint64_t val)
 	remote.msr = msr;
 	remote.val = val;
 	return ap_call(remote_write) ? remote.vector : NOT_RUN;
+}
+
+int msr_write_then_sane_on(unsigned int vp, uint32_t msr, uint64_t val)
+{
+	int v;
+
+	if (vp == BSP) {
+		v = wrmsr_safe(msr, val);
+		lapic_sane();
+		return v;
+	}
+	if (!fz.ap_alive)
+		return NOT_RUN;
+	remote.msr = msr;
+	remote.val = val;
+	return ap_call(remote_write_then_sane) ? remote.vector : NOT_RUN;
 }
 
 /* A storm's quench (interrupts.c) switches the timers off between the write and the read. */
