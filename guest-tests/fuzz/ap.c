@@ -105,6 +105,11 @@ void ap_run_task(void (*t)(void))
 	ap_call(ping); /* wakes it from HLT */
 }
 
+bool ap_task_idle(void)
+{
+	return __atomic_load_n(&task_done, __ATOMIC_ACQUIRE);
+}
+
 bool ap_task_done(uint64_t us)
 {
 	uint64_t end = tsc_after_us(us);

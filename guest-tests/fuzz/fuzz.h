@@ -186,6 +186,7 @@ bool ap_restart(void);
 void ap_entry(unsigned int cpu);
 void ap_run_task(void (*task)(void));   /* the AP runs it from its idle loop, the BSP goes on */
 bool ap_task_done(uint64_t us);
+bool ap_task_idle(void);                /* no task runs on the AP now */
 
 /* ---- the operations ---- */
 void op_msr(void);
