@@ -186,8 +186,8 @@ awk -v name=$(1) -v result="$$result" '/^stat::number_of_executed_units:/ { runs
 	$(BUILD)/fuzz/$(1).log;
 endef
 
-# The long campaign: FUZZ_OPS_SVM hostile-guest operations on QEMU SVM (about 200 a second
-# here) and FUZZ_OPS_VMX on Bochs VMX (about 40 a second), tools/fuzz-campaign with seeds from
+# The long campaign: FUZZ_OPS_SVM hostile-guest operations on QEMU SVM (about 300 a second
+# here) and FUZZ_OPS_VMX on Bochs VMX (about 100 a second), tools/fuzz-campaign with seeds from
 # FUZZ_SEED on, then every libFuzzer target for FUZZ_TIME seconds. `make test` runs a
 # bounded one (tests/system/test_fuzz.py, and each libFuzzer target for 5 s).
 FUZZ_OPS_SVM ?= 1000000

@@ -17,10 +17,10 @@ SUMMARY = re.compile(r'fuzz campaign on \w+: (\d+) boots .*, (\d+) operations in
                      r'(\d+) bytes changed outside the fuzzing guest')
 
 # Operations per backend and per boot (one seed per boot), and each boot's timeout: about
-# 200 operations a second on QEMU TCG, 40 on Bochs (which also runs the sentinel's CPU).
+# 300 operations a second on QEMU TCG, 100 on Bochs (which also runs the sentinel's CPU).
 PLATFORMS = {
-    'qemu-svm': (['--arch', 'svm'], 6000, 6000, 300),
-    'bochs-skylake': (['--arch', 'vmx', '--cpu-model', 'corei7_skylake_x'], 1000, 1000, 900),
+    'qemu-svm': (['--arch', 'svm'], 10000, 10000, 300),
+    'bochs-skylake': (['--arch', 'vmx', '--cpu-model', 'corei7_skylake_x'], 2500, 2500, 900),
 }
 
 
