@@ -55,6 +55,7 @@ UNIT_SRCS_test_vioapic      := apic/vioapic.c apic/vlapic.c apic/vlapic_irq.c ap
 UNIT_SRCS_test_vmbus        := synic/vmbus.c
 UNIT_SRCS_test_rtc_time    := core/rtc_time.c
 UNIT_SRCS_test_shell_parse  := core/shell_parse.c core/number.c
+UNIT_SRCS_test_xcr0         := core/xcr0.c
 
 include guest-tests/guest.mk
 

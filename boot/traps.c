@@ -1,5 +1,6 @@
 /* Exception reporting and interrupt dispatch. */
 #include "boot/traps.h"
+#include "boot/extable.h"
 #include "core/log.h"
 #include "core/panic.h"
 #include "core/percpu.h"
@@ -20,6 +21,11 @@ static const char *const exception_names[32] = {
 	"reserved (25)", "reserved (26)", "reserved (27)", "#HV hypervisor injection",
 	"#VC VMM communication", "#SX security exception", "reserved (31)",
 };
+
+const char *exception_name(uint8_t vector)
+{
+	return vector < ARRAY_SIZE(exception_names) ? exception_names[vector] : "an interrupt";
+}
 
 void irq_register(unsigned int vector, irq_handler_t handler)
 {
@@ -65,7 +71,7 @@ static void dump_registers(const struct trap_frame *f)
 static __noreturn void exception_report(const struct trap_frame *f)
 {
 	hv_log(LOG_PANIC, "EXCEPTION %s (vector %lu) on cpu %u, error code 0x%lx",
-	       exception_names[f->vector], f->vector, this_cpu()->index, f->error_code);
+	       exception_name((uint8_t)f->vector), f->vector, this_cpu()->index, f->error_code);
 	dump_registers(f);
 	backtrace_print(f->rip, f->rbp);
 	panic_halt_system();
@@ -87,8 +93,11 @@ void trap_dispatch(struct trap_frame *f)
 		panic_nmi();
 		return;
 	}
-	if (f->vector < VECTOR_FIRST_IRQ)
-		exception_report(f);
+	if (f->vector < VECTOR_FIRST_IRQ) {
+		if (!extable_fixup(f))
+			exception_report(f); /* does not return */
+		return;
+	}
 	if (irq_handlers[f->vector])
 		irq_handlers[f->vector](f);
 	else

@@ -25,6 +25,9 @@ void irq_register(unsigned int vector, irq_handler_t handler);
 void irq_dispatch(uint8_t vector);
 void trap_dispatch(struct trap_frame *f);
 
+/* "#GP general protection", ... for vectors 0-31. */
+const char *exception_name(uint8_t vector);
+
 /* Prints the return addresses found by following the frame-pointer chain. */
 void backtrace_print(uint64_t rip, uint64_t rbp);
 

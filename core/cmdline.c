@@ -94,6 +94,12 @@ static const char *parse_test_panic(const char *value, struct hv_config *cfg)
 	return parse_on_off(value, &cfg->test_panic);
 }
 
+/* test-fixup=on: guest operands reach the CPU unchecked, to test the exception fix-up (core/xcr.h). */
+static const char *parse_test_fixup(const char *value, struct hv_config *cfg)
+{
+	return parse_on_off(value, &cfg->test_fixup);
+}
+
 /* vid-window=on: the workaround for Bochs's virtual-interrupt delivery (core/guest_apic.c). */
 static const char *parse_vid_window(const char *value, struct hv_config *cfg)
 {
@@ -128,6 +134,7 @@ static const struct option_desc options[] = {
 	{ "console", parse_console },
 	{ "loglevel", parse_loglevel },
 	{ "test-panic", parse_test_panic },
+	{ "test-fixup", parse_test_fixup },
 	{ "apic-policy", parse_apic_policy },
 	{ "console-input", parse_console_input },
 	{ "vid-window", parse_vid_window },
@@ -139,6 +146,7 @@ void cmdline_defaults(struct hv_config *cfg)
 	cfg->console_baud = COM_BASE_BAUD;
 	cfg->loglevel = LOG_INFO;
 	cfg->test_panic = false;
+	cfg->test_fixup = false;
 	cfg->vid_window = false;
 	cfg->apic_policy = APIC_POLICY_OURS;
 	cfg->console_input[0] = '\0';

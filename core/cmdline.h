@@ -21,6 +21,7 @@ struct hv_config {
 	uint32_t console_baud;
 	int loglevel;
 	bool test_panic; /* the debug shell may panic the hypervisor on request */
+	bool test_fixup; /* guest operands go to the CPU unchecked (the fix-up's test) */
 	bool vid_window; /* virtual interrupts the guest cannot take wait for a window (Bochs) */
 	enum apic_policy apic_policy;
 	char console_input[CMDLINE_VALUE_MAX + 1]; /* the guest console input goes to first; "": the shell */

@@ -7,6 +7,7 @@
 #include "core/backend.h"
 #include "core/partition.h"
 #include "core/tsc.h"
+#include "core/xcr0.h"
 #include "synic/hv.h"
 
 /* CPUID.1 */
@@ -33,9 +34,18 @@
 #define ECX7_WAITPKG     BIT(5)
 #define ECX7_LA57        BIT(16)
 #define ECX7_RDPID       BIT(22)
+#define EDX7_AMX_BF16    BIT(22)
+#define EDX7_AMX_TILE    BIT(24)
+#define EDX7_AMX_INT8    BIT(25)
+/* CPUID.7.1 */
+#define EAX71_AMX_FP16   BIT(21)
+#define EDX71_AMX_COMPLEX BIT(8)
 
 /* CPUID.(EAX=0DH,ECX=1) */
 #define EAXD1_XSAVES     BIT(3)
+#define EAXD1_XFD        BIT(4)
+/* The XSAVE area's legacy region and header: x87 and SSE state (SDM vol. 1, 13.4) */
+#define XSAVE_LEGACY_AND_HEADER 576
 #define CR4_OSXSAVE      BIT(18)
 #define CPUID_HV_TIMING_LEAF 0x40000010
 
@@ -69,6 +79,64 @@ static void adjust_topology(const struct vcpu *v, uint32_t leaf, struct cpuid_re
 		r->edx = v->index;
 	else if (leaf == 4)
 		r->eax &= 0x3ff; /* no cores or threads sharing: one per package */
+}
+
+static void adjust_leaf7(uint32_t subleaf, struct cpuid_regs *r)
+{
+	if (subleaf == 0) {
+		r->ebx &= ~(EBX7_PQM | EBX7_PQE);
+		r->ecx &= ~(ECX7_WAITPKG | ECX7_LA57 | ECX7_RDPID); /* no TSC_AUX */
+		r->edx &= ~(EDX7_AMX_BF16 | EDX7_AMX_TILE | EDX7_AMX_INT8);
+	} else if (subleaf == 1) {
+		r->eax &= ~EAX71_AMX_FP16;
+		r->edx &= ~EDX71_AMX_COMPLEX;
+	}
+}
+
+/*
+ * The extended-state components the guest may enable. AMX is hidden: IA32_XFD
+ * is not emulated, so XFD is hidden, and Linux then leaves AMX's tile data
+ * out of XCR0 but its tile configuration in, a value XSETBV refuses (every
+ * CPU with AMX has XFD, so nothing else meets this).
+ */
+#define XCR0_HIDDEN XCR0_AMX
+
+/* The end of the furthest component offered: the XSAVE area's largest size. */
+static uint32_t xsave_size_of(uint64_t components)
+{
+	uint32_t size = XSAVE_LEGACY_AND_HEADER;
+
+	for (unsigned int i = 2; i < 64; i++) {
+		if (!(components & BIT(i)))
+			continue;
+		struct cpuid_regs c = cpuid(0xd, i); /* EAX its size, EBX its offset */
+		size = MAX(size, c.ebx + c.eax);
+	}
+	return size;
+}
+
+/*
+ * Leaf 0xD: subleaf 0 without the hidden components (ECX, the largest area,
+ * shrinks with them; EBX follows the guest's XCR0, loaded on this CPU);
+ * subleaf 1 without XSAVES (IA32_XSS is not emulated) and XFD, so only XSAVE,
+ * XSAVEOPT and XSAVEC, EBX still the compacted size for XCR0 | IA32_XSS (the
+ * host's IA32_XSS is 0: XSAVEC's size, which Linux reads); the hidden
+ * components' own subleaves empty.
+ */
+static void adjust_xsave_leaf(uint32_t subleaf, struct cpuid_regs *r)
+{
+	uint64_t offered;
+
+	if (subleaf == 0) {
+		offered = ((uint64_t)r->edx << 32 | r->eax) & ~XCR0_HIDDEN;
+		r->eax = (uint32_t)offered;
+		r->edx = (uint32_t)(offered >> 32);
+		r->ecx = xsave_size_of(offered);
+	} else if (subleaf == 1) {
+		*r = (struct cpuid_regs){ .eax = r->eax & ~(EAXD1_XSAVES | EAXD1_XFD), .ebx = r->ebx };
+	} else if (subleaf < 64 && (XCR0_HIDDEN & BIT(subleaf))) {
+		*r = (struct cpuid_regs){ 0 };
+	}
 }
 
 /*
@@ -114,14 +182,14 @@ struct cpuid_regs cpuid_guest(struct vcpu *v, uint32_t leaf, uint32_t subleaf)
 		r = (struct cpuid_regs){ .eax = EAX6_ARAT };
 		break;
 	case 7:
-		if (subleaf == 0) {
-			r.ebx &= ~(EBX7_PQM | EBX7_PQE);
-			r.ecx &= ~(ECX7_WAITPKG | ECX7_LA57 | ECX7_RDPID); /* no TSC_AUX */
-		}
+		adjust_leaf7(subleaf, &r);
 		break;
-	case 0xd: /* XSAVES needs IA32_XSS, which is not emulated: only XSAVE(OPT/C) */
-		if (subleaf == 1)
-			r = (struct cpuid_regs){ .eax = r.eax & ~EAXD1_XSAVES };
+	case 0xd:
+		adjust_xsave_leaf(subleaf, &r);
+		break;
+	case 0x1d: /* the AMX tile palettes and the TMUL unit: AMX is hidden */
+	case 0x1e:
+		r = (struct cpuid_regs){ 0 };
 		break;
 	case 0x80000001:
 		r.ecx &= ~EXT_ECX_SVM;

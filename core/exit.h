@@ -36,7 +36,7 @@ enum exit_reason {
 	EXIT_APIC_EOI = 19,        /* an EOI write (xAPIC MMIO or x2APIC MSR) */
 	EXIT_APIC_IPI = 20,        /* an ICR or SELF_IPI write: an IPI sent */
 	EXIT_UNKNOWN = 21,
-	EXIT_XSETBV = 22,          /* the guest set an XCR (VMX always exits) */
+	EXIT_XSETBV = 22,          /* the guest set an XCR (intercepted on both backends) */
 	EXIT_NMI_WINDOW = 23,      /* the guest can take the NMI that is waiting */
 	EXIT_REASON_COUNT,
 };

@@ -28,6 +28,8 @@ static unsigned int opcode_length(enum exit_reason reason)
 		return 1;       /* f4 */
 	case EXIT_HYPERCALL:
 		return 3;       /* 0f 01 d9 (VMMCALL) or 0f 01 c1 (VMCALL) */
+	case EXIT_XSETBV:
+		return 3;       /* 0f 01 d1 */
 	default:
 		return 2;       /* 0f a2 (CPUID), 0f 32 (RDMSR), 0f 30 (WRMSR) */
 	}

@@ -67,6 +67,7 @@ struct partition {
 	struct fw_cfg_state fw_cfg;
 	uint32_t msrs_logged[MSR_LOG_ONCE_MAX];
 	unsigned int nr_msrs_logged;  /* MSR_LOG_ONCE_MAX + 1: the rest go unsaid */
+	bool host_fault_logged;       /* core/host_fault.c has spoken */
 };
 
 extern struct partition *partitions[MAX_PARTITIONS];

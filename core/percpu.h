@@ -3,6 +3,7 @@
 #define HV_CORE_PERCPU_H
 
 #include "boot/cpu_tables.h"
+#include "boot/extable.h"
 #include "core/cpu_features.h"
 
 struct vcpu;
@@ -23,6 +24,7 @@ struct percpu {
 	bool vcpu_ready;       /* the backend is enabled and the vCPU created here */
 	void *backend_data;    /* the backend's per-CPU state */
 	struct cpu_tables tables;
+	struct host_fault last_fault; /* what the last instruction of boot/extable.h raised */
 };
 
 extern struct percpu *cpus[MAX_CPUS];

@@ -148,21 +148,6 @@ static void handle_npf(struct vcpu *v, const struct exit_event *e)
 					 : "read outside guest memory");
 }
 
-/* XSETBV at CPL 0 of a valid XCR0 (SDM vol. 2, XSETBV), else #GP. */
-static void handle_xsetbv(struct vcpu *v, const struct exit_event *e)
-{
-	uint64_t value = v->regs.rdx << 32 | (uint32_t)v->regs.rax;
-	struct vcpu_control_regs c;
-
-	backend->vcpu_read_control(v, &c);
-	if (c.cpl || (uint32_t)v->regs.rcx || !xcr0_valid(value)) {
-		inject_gp(v);
-		return;
-	}
-	xsetbv(0, value);
-	backend->vcpu_skip_instruction(v, e);
-}
-
 /* #DB and #AC are intercepted only so that they cannot loop forever in the CPU. */
 static void handle_exception(struct vcpu *v, const struct exit_event *e)
 {
@@ -238,7 +223,7 @@ static const exit_handler_t exit_handlers[EXIT_REASON_COUNT] = {
 	[EXIT_APIC_WRITE] = handle_apic_write,
 	[EXIT_EOI_INDUCED] = handle_eoi_induced,
 	[EXIT_UNKNOWN] = handle_unknown,
-	[EXIT_XSETBV] = handle_xsetbv,
+	[EXIT_XSETBV] = xcr_guest_xsetbv,
 	[EXIT_NMI_WINDOW] = handle_ignored, /* the next entry injects */
 };
 

@@ -1,23 +1,26 @@
 /*
- * XCR0, the extended-state feature mask (Intel SDM vol. 1, 13.3): the host
- * lets XSETBV work, and a guest's XSETBV that exits (VMX always does) is
- * checked and carried out. The hypervisor itself uses no extended state, so
- * the guest's XCR0 simply stays loaded on the CPU its vCPU owns.
+ * XCR0, the extended-state feature mask: the host lets XSETBV work, and a
+ * guest's XSETBV, which exits on both backends, is checked against the
+ * architecture and the guest's CPU model, then carried out. The hypervisor
+ * itself uses no extended state, so the guest's XCR0 simply stays loaded on
+ * the CPU its vCPU owns.
  */
 #ifndef HV_CORE_XCR_H
 #define HV_CORE_XCR_H
 
-#include "core/types.h"
+#include "core/vcpu.h"
 
 /* CR4.OSXSAVE on this CPU when it has XSAVE: XSETBV works in the host. */
 void xcr_enable_host(void);
 
-/* Whether value is an XCR0 the CPU accepts: x87 on, AVX with SSE, AVX-512 whole, nothing it lacks. */
-bool xcr0_valid(uint64_t value);
+/* The guest's XSETBV (EXIT_XSETBV). */
+void xcr_guest_xsetbv(struct vcpu *v, const struct exit_event *e);
 
-static inline void xsetbv(uint32_t xcr, uint64_t value)
-{
-	asm volatile("xsetbv" ::"c"(xcr), "a"((uint32_t)value), "d"((uint32_t)(value >> 32)));
-}
+/*
+ * For the tests (test-fixup=on): the guest's operands go to the CPU
+ * unchecked, so that an invalid one faults in the hypervisor and the
+ * exception fix-up (boot/extable.h) must turn it into the guest's fault.
+ */
+void xcr_skip_checks(bool on);
 
 #endif

@@ -144,7 +144,8 @@ static void vmcb_init_control(struct vmcb_control *c, const struct partition *p)
 			     INTERCEPT_IOIO_PROT | INTERCEPT_MSR_PROT | INTERCEPT_SHUTDOWN;
 	c->intercept_misc2 = INTERCEPT_VMRUN | INTERCEPT_VMMCALL | INTERCEPT_VMLOAD |
 			     INTERCEPT_VMSAVE | INTERCEPT_STGI | INTERCEPT_CLGI |
-			     INTERCEPT_SKINIT | INTERCEPT_MONITOR | INTERCEPT_MWAIT;
+			     INTERCEPT_SKINIT | INTERCEPT_MONITOR | INTERCEPT_MWAIT |
+			     INTERCEPT_XSETBV;
 	c->iopm_base_pa = iopm_pa;
 	c->msrpm_base_pa = msrpm_pa;
 	c->guest_asid = p->id + 1; /* ASID 0 is the host's */
@@ -257,6 +258,8 @@ static enum exit_reason decode_exit(const struct vmcb *vmcb, struct exit_event *
 		return decode_ioio(vmcb, e);
 	case SVM_EXIT_HLT:
 		return EXIT_HLT;
+	case SVM_EXIT_XSETBV:
+		return EXIT_XSETBV;
 	case SVM_EXIT_VMMCALL:
 		return EXIT_HYPERCALL;
 	case SVM_EXIT_NPF:

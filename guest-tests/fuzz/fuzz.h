@@ -198,6 +198,7 @@ void op_cpuid(void);
 void op_apic(void);
 void op_timer(void);
 void op_smp(void);
+void op_xsetbv(void);
 void pages_setup(void);
 void pages_write(unsigned int vp, uint32_t msr, uint64_t val); /* checked, content too */
 void timer_write(unsigned int vp, uint32_t msr, uint64_t val); /* checked, epoch kept */

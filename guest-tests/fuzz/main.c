@@ -2,7 +2,7 @@
  * The hostile-guest fuzzer. From seed= on its command line it runs ops=
  * random operations against every interface the hypervisor offers a guest
  * (MSRs, hypercalls, the synthetic pages, port I/O, MMIO, CPUID, the local
- * APIC, timers, its second vCPU) and checks each result where it is defined.
+ * APIC, timers, its second vCPU, XSETBV) and checks each result where it is defined.
  * A result that is not as expected gives one FUZZ MISMATCH line; the run
  * goes on, and the guest exits 0 only if there was none.
  *
@@ -46,6 +46,7 @@ static struct kind kinds[] = {
 	{ "apic", 12, op_apic, 0 },
 	{ "timer", 12, op_timer, 0 },
 	{ "smp", 6, op_smp, 0 },
+	{ "xsetbv", 4, op_xsetbv, 0 },
 };
 
 void mismatch(const char *fmt, ...)

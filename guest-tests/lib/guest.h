@@ -187,6 +187,30 @@ static inline uint32_t inl(uint16_t port)
 	return v;
 }
 
+#define CR4_OSXSAVE (1UL << 18)
+
+static inline uint64_t read_cr4(void)
+{
+	uint64_t v;
+
+	asm volatile("mov %%cr4, %0" : "=r"(v));
+	return v;
+}
+
+static inline void write_cr4(uint64_t v) { asm volatile("mov %0, %%cr4" ::"r"(v) : "memory"); }
+
+/* XCR0 and its kin (XGETBV needs CR4.OSXSAVE, else #UD) */
+static inline uint64_t xgetbv(uint32_t xcr)
+{
+	uint32_t lo, hi;
+
+	asm volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(xcr));
+	return ((uint64_t)hi << 32) | lo;
+}
+
+/* XSETBV with RCX = rcx (only ECX counts): the vector raised, or NO_EXCEPTION */
+int xsetbv_safe(uint64_t rcx, uint64_t val);
+
 static inline void cli(void) { asm volatile("cli" ::: "memory"); }
 static inline void sti(void) { asm volatile("sti" ::: "memory"); }
 

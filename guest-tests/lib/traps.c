@@ -203,3 +203,23 @@ int wrmsr_safe(uint32_t msr, uint64_t val)
 	irq_restore(rflags);
 	return vector;
 }
+
+struct xcr_access {
+	uint64_t rcx;
+	uint64_t val;
+};
+
+static void do_xsetbv(void *arg)
+{
+	const struct xcr_access *a = arg;
+
+	asm volatile("xsetbv" ::"c"(a->rcx), "a"((uint32_t)a->val), "d"((uint32_t)(a->val >> 32))
+		     : "memory");
+}
+
+int xsetbv_safe(uint64_t rcx, uint64_t val)
+{
+	struct xcr_access a = { .rcx = rcx, .val = val };
+
+	return guest_try(do_xsetbv, &a).vector;
+}

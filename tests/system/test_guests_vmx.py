@@ -67,3 +67,26 @@ def test_triple_fault_crashes_only_that_guest(faulty_and_bystander):
     assert_console(result, r'^hv: guest faulty crashed on vcpu 0: triple fault$')
     assert_console(result, rf'^hv: guest faulty exited with code {CRASHED} \(crashed\)$')
     assert_guest_passed(result, 'hello')
+
+
+def test_xsetbv_checked_by_the_hypervisor(boot):
+    """Every XSETBV exits and gets the architectural answer from the hypervisor's check."""
+    result = boot('vmx', smp=1, timeout=BOCHS_TIMEOUT,
+                  modules=[f'{GUESTS}/xsetbv.elf exit-counters=on -- expect-exits'])
+    assert_no_exception(result)
+    assert_guest_passed(result)
+    assert not any('faulted on the host' in line for line in result.lines), result.describe()
+    assert_status(result, 0)
+
+
+def test_xsetbv_host_fault_is_fixed_up_for_the_guest(boot):
+    """test-fixup=on skips the check: the invalid values fault on the host CPU, where the
+    exception table turns each fault into the guest's #GP, said once on the console."""
+    result = boot('vmx', smp=1, timeout=BOCHS_TIMEOUT, hv_args='test-fixup=on',
+                  modules=[f'{GUESTS}/xsetbv.elf exit-counters=on -- expect-exits'])
+    assert_no_exception(result)
+    assert_guest_passed(result)
+    assert_console(result, r'^hv: guest xsetbv: xsetbv 0x\w+ on vcpu 0 faulted on the host '
+                           r'\(#GP general protection, error code 0x0\)')
+    assert sum('faulted on the host' in line for line in result.lines) == 1, result.describe()
+    assert_status(result, 0)
