@@ -4,6 +4,7 @@
 #include "core/percpu.h"
 
 const struct backend *backend;
+bool backend_posted_intr_off;
 
 static const struct backend *use(const struct backend *b)
 {

@@ -103,6 +103,12 @@ struct backend {
 extern const struct backend svm_backend;
 extern const struct backend vmx_backend;
 
+/*
+ * posted-intr=off on the command line: APICv without posted interrupts, for the
+ * benchmarks' comparison; set before the first vCPU is created.
+ */
+extern bool backend_posted_intr_off;
+
 /* The backend in use, set once by backend_select(). */
 extern const struct backend *backend;
 

@@ -94,16 +94,16 @@ static const char *parse_test_panic(const char *value, struct hv_config *cfg)
 	return parse_on_off(value, &cfg->test_panic);
 }
 
+/* posted-intr=off: APICv without posted interrupts, to compare them (core/backend.h). */
+static const char *parse_posted_intr(const char *value, struct hv_config *cfg)
+{
+	return parse_on_off(value, &cfg->posted_intr);
+}
+
 /* test-fixup=on: guest operands reach the CPU unchecked, to test the exception fix-up (core/xcr.h). */
 static const char *parse_test_fixup(const char *value, struct hv_config *cfg)
 {
 	return parse_on_off(value, &cfg->test_fixup);
-}
-
-/* vid-window=on: the workaround for Bochs's virtual-interrupt delivery (core/guest_apic.c). */
-static const char *parse_vid_window(const char *value, struct hv_config *cfg)
-{
-	return parse_on_off(value, &cfg->vid_window);
 }
 
 const char *const apic_policy_names[] = {
@@ -135,9 +135,9 @@ static const struct option_desc options[] = {
 	{ "loglevel", parse_loglevel },
 	{ "test-panic", parse_test_panic },
 	{ "test-fixup", parse_test_fixup },
+	{ "posted-intr", parse_posted_intr },
 	{ "apic-policy", parse_apic_policy },
 	{ "console-input", parse_console_input },
-	{ "vid-window", parse_vid_window },
 };
 
 void cmdline_defaults(struct hv_config *cfg)
@@ -147,7 +147,7 @@ void cmdline_defaults(struct hv_config *cfg)
 	cfg->loglevel = LOG_INFO;
 	cfg->test_panic = false;
 	cfg->test_fixup = false;
-	cfg->vid_window = false;
+	cfg->posted_intr = true;
 	cfg->apic_policy = APIC_POLICY_OURS;
 	cfg->console_input[0] = '\0';
 }

@@ -22,7 +22,7 @@ struct hv_config {
 	int loglevel;
 	bool test_panic; /* the debug shell may panic the hypervisor on request */
 	bool test_fixup; /* guest operands go to the CPU unchecked (the fix-up's test) */
-	bool vid_window; /* virtual interrupts the guest cannot take wait for a window (Bochs) */
+	bool posted_intr; /* APICv uses posted interrupts where the CPU has them */
 	enum apic_policy apic_policy;
 	char console_input[CMDLINE_VALUE_MAX + 1]; /* the guest console input goes to first; "": the shell */
 };

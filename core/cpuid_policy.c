@@ -25,9 +25,13 @@
 #define EAX6_ARAT        BIT(2)
 /* CPUID.80000001H */
 #define EXT_ECX_SVM      BIT(2)
+#define EXT_ECX_OSVW     BIT(9)
+#define EXT_ECX_MONITORX BIT(29)
 #define EXT_EDX_MTRR     BIT(12)
 #define EXT_EDX_PAT      BIT(16)
 #define EXT_EDX_RDTSCP   BIT(27)
+/* CPUID.80000008H.EBX: IBPB (12), IBRS (14), STIBP (15), their modes (16-19), SSBD, VIRT_SSBD */
+#define EXT8_EBX_SPEC_MSRS (BIT(12) | (0xfUL << 14) | BIT(18) | BIT(19) | BIT(24) | BIT(25))
 /* CPUID.7.0 */
 #define EBX7_PQM         BIT(12)
 #define EBX7_PQE         BIT(15)
@@ -37,6 +41,8 @@
 #define EDX7_AMX_BF16    BIT(22)
 #define EDX7_AMX_TILE    BIT(24)
 #define EDX7_AMX_INT8    BIT(25)
+/* IBRS/IBPB, STIBP, L1D_FLUSH, ARCH_CAPABILITIES, CORE_CAPABILITIES, SSBD: MSRs each */
+#define EDX7_SPEC_MSRS   (0x3fUL << 26)
 /* CPUID.7.1 */
 #define EAX71_AMX_FP16   BIT(21)
 #define EDX71_AMX_COMPLEX BIT(8)
@@ -81,15 +87,22 @@ static void adjust_topology(const struct vcpu *v, uint32_t leaf, struct cpuid_re
 		r->eax &= 0x3ff; /* no cores or threads sharing: one per package */
 }
 
+/*
+ * Leaf 7. The speculation-control MSRs (SPEC_CTRL, PRED_CMD, FLUSH_CMD,
+ * ARCH_CAPABILITIES, CORE_CAPABILITIES) are not emulated, so neither are the
+ * features that bring them, here and in subleaf 2 (SPEC_CTRL's further bits).
+ */
 static void adjust_leaf7(uint32_t subleaf, struct cpuid_regs *r)
 {
 	if (subleaf == 0) {
 		r->ebx &= ~(EBX7_PQM | EBX7_PQE);
 		r->ecx &= ~(ECX7_WAITPKG | ECX7_LA57 | ECX7_RDPID); /* no TSC_AUX */
-		r->edx &= ~(EDX7_AMX_BF16 | EDX7_AMX_TILE | EDX7_AMX_INT8);
+		r->edx &= ~(EDX7_AMX_BF16 | EDX7_AMX_TILE | EDX7_AMX_INT8 | EDX7_SPEC_MSRS);
 	} else if (subleaf == 1) {
 		r->eax &= ~EAX71_AMX_FP16;
 		r->edx &= ~EDX71_AMX_COMPLEX;
+	} else if (subleaf == 2) {
+		r->edx = 0;
 	}
 }
 
@@ -191,11 +204,15 @@ struct cpuid_regs cpuid_guest(struct vcpu *v, uint32_t leaf, uint32_t subleaf)
 	case 0x1e:
 		r = (struct cpuid_regs){ 0 };
 		break;
-	case 0x80000001:
-		r.ecx &= ~EXT_ECX_SVM;
+	case 0x80000001: /* MONITORX is intercepted as MONITOR is; the OSVW MSRs are not emulated */
+		r.ecx &= ~(EXT_ECX_SVM | EXT_ECX_OSVW | EXT_ECX_MONITORX);
 		r.edx &= ~(EXT_EDX_MTRR | EXT_EDX_PAT | EXT_EDX_RDTSCP); /* no TSC_AUX */
 		break;
+	case 0x80000008: /* AMD's speculation controls: their MSRs are not emulated (leaf 7) */
+		r.ebx &= ~EXT8_EBX_SPEC_MSRS;
+		break;
 	case 0x8000000a: /* SVM features */
+	case 0x8000001f: /* SME and SEV: memory encryption is not virtualized (SEV_STATUS reads #GP) */
 		r = (struct cpuid_regs){ 0 };
 		break;
 	}

@@ -222,8 +222,6 @@ static void deliver_nmi(struct vcpu *v)
 	set_nmi_window(v, false);
 }
 
-static bool vid_waits_for_window;
-
 static void set_interrupt_window(struct vcpu *v, bool on)
 {
 	if (v->window_requested == on)
@@ -325,25 +323,7 @@ static void update_accelerated(struct vcpu *v)
 	irr = vlapic_highest_irr(&v->apic);
 	backend->vcpu_apic_update(v, irr, vlapic_highest_isr(&v->apic));
 	inject_vector(v, vlapic_pending_auto_eoi(&v->apic), true);
-	if (vid_waits_for_window && irr >= 0 && !backend->vcpu_interrupt_allowed(v))
-		set_interrupt_window(v, true);
 	sync_eoi_exit_bitmap(v);
-}
-
-/*
- * vid-window=on. Bochs 2.7 delivers a requested virtual interrupt (RVI) while the
- * guest's RFLAGS.IF is 0 when a host interrupt arrives during the guest's run, instead
- * of the VM exit the SDM orders (25.2: with external-interrupt exiting the interrupt
- * exits whatever RFLAGS.IF says; 29.2.2: virtual-interrupt delivery waits for
- * RFLAGS.IF = 1): a Linux guest then takes an interrupt inside
- * a spin_lock_irqsave() section and deadlocks on its own lock. With interrupt-window
- * exiting on, Bochs holds the virtual interrupt back, so a vector the guest cannot take
- * yet waits for the window exit: one more exit per such interrupt, never needed on a
- * real CPU.
- */
-void guest_apic_set_vid_window(bool on)
-{
-	vid_waits_for_window = on;
 }
 
 void guest_apic_eoi_induced(struct vcpu *v, const struct exit_event *e)

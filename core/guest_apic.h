@@ -25,8 +25,6 @@ void vcpu_take_call(struct vcpu *v);
 
 /* On the vCPU's own CPU, before each entry: events, timer, interrupt injection. */
 void guest_apic_before_entry(struct vcpu *v);
-/* The Bochs workaround vid-window=on (core/guest_apic.c). */
-void guest_apic_set_vid_window(bool on);
 
 /* Whether the idle CPU of a vCPU has something to run it for. */
 bool guest_apic_vcpu_wants_cpu(const struct vcpu *v);

@@ -40,8 +40,8 @@ static void setup_console(void)
 	log_set_level(config.loglevel);
 	shell_allow_panic(config.test_panic);
 	hv_set_apic_policy(config.apic_policy);
-	guest_apic_set_vid_window(config.vid_window);
 	xcr_skip_checks(config.test_fixup);
+	backend_posted_intr_off = !config.posted_intr;
 	if (!console_init(config.console_port, config.console_baud))
 		log_warn("console: no UART at port 0x%x, staying on COM1", config.console_port);
 	log_info("micro-hypervisor starting, loaded by %s",

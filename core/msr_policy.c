@@ -16,6 +16,8 @@
 #define MSR_X2APIC_FIRST  0x800
 #define MSR_X2APIC_LAST   0x8ff
 #define MSR_EXIT_COUNTERS 0x4d480000 /* "MH": outside the Hyper-V range */
+#define MSR_POSTED        0x4d480100 /* then vcpu_stats.posted and .notified */
+#define MSR_NOTIFIED      0x4d480101
 
 /* EFER bits a guest may set (Intel SDM vol. 3, 2.2.1; AMD APM vol. 2, 3.1.7) */
 #define EFER_SCE BIT(0)
@@ -73,12 +75,21 @@ static bool is_x2apic_msr(uint32_t msr) { return msr >= MSR_X2APIC_FIRST && msr 
 
 /*
  * With exit-counters=on (for tests), MSR_EXIT_COUNTERS + N reads how many
- * exits of reason N (enum exit_reason) this vCPU has taken, this read's included.
+ * exits of reason N (enum exit_reason) this vCPU has taken, this read's
+ * included; MSR_POSTED and MSR_NOTIFIED its posted-interrupt counts.
  */
-static bool is_exit_counter(const struct vcpu *v, uint32_t msr)
+static bool read_counter(const struct vcpu *v, uint32_t msr, uint64_t *val)
 {
-	return v->partition->config.exit_counters && msr >= MSR_EXIT_COUNTERS &&
-	       msr < MSR_EXIT_COUNTERS + EXIT_REASON_COUNT;
+	if (!v->partition->config.exit_counters)
+		return false;
+	if (msr >= MSR_EXIT_COUNTERS && msr < MSR_EXIT_COUNTERS + EXIT_REASON_COUNT)
+		*val = v->stats.exits[msr - MSR_EXIT_COUNTERS];
+	else if (msr == MSR_POSTED || msr == MSR_NOTIFIED)
+		*val = __atomic_load_n(msr == MSR_POSTED ? &v->stats.posted : &v->stats.notified,
+				       __ATOMIC_RELAXED);
+	else
+		return false;
+	return true;
 }
 
 /* LME may change only while paging is off; LMA is the CPU's, writes keep it. */
@@ -103,10 +114,8 @@ bool msr_guest_read(struct vcpu *v, uint32_t msr, uint64_t *val)
 		return vlapic_msr_read(&v->apic, msr, val);
 	if (hv_is_msr(msr))
 		return hv_msr_read(v, msr, val);
-	if (is_exit_counter(v, msr)) {
-		*val = v->stats.exits[msr - MSR_EXIT_COUNTERS];
+	if (read_counter(v, msr, val))
 		return true;
-	}
 	switch (msr) {
 	case MSR_IA32_TSC:
 		*val = rdtsc(); /* the guest's TSC has no offset */

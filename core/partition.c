@@ -293,7 +293,7 @@ static void print_exit_stats(const struct partition *p)
 {
 	for (unsigned int i = 0; i < p->nr_vcpus; i++) {
 		const struct vcpu_stats *s = &p->vcpus[i]->stats;
-		char line[200];
+		char line[240];
 		uint64_t total = 0;
 		int n = 0;
 		for (int r = 0; r < EXIT_REASON_COUNT; r++) {
@@ -302,7 +302,12 @@ static void print_exit_stats(const struct partition *p)
 				n += fmt_snprintf(line + n, sizeof(line) - n, " %s %lu",
 						  exit_reason_name(r), s->exits[r]);
 		}
-		log_info("guest %s vcpu %u: %lu exits:%s", p->name, i, total, n ? line : " none");
+		if (!n)
+			n = fmt_snprintf(line, sizeof(line), " none");
+		if (s->posted && n < (int)sizeof(line))
+			fmt_snprintf(line + n, sizeof(line) - n, "; posted interrupts %lu, notified %lu",
+				     s->posted, s->notified);
+		log_info("guest %s vcpu %u: %lu exits:%s", p->name, i, total, line);
 	}
 }
 

@@ -81,6 +81,9 @@ static void print_stats(const struct vcpu *v)
 	for (unsigned int r = 0; r < EXIT_REASON_COUNT; r++)
 		if (v->stats.exits[r])
 			shell_printf("  %-20s %lu\n", exit_reason_name(r), v->stats.exits[r]);
+	if (v->stats.posted)
+		shell_printf("  posted interrupts %lu, notifications %lu\n", v->stats.posted,
+			     v->stats.notified);
 }
 
 void cmd_stats(int argc, char **argv)

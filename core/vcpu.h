@@ -53,6 +53,13 @@ enum vcpu_pending_event {
 
 struct vcpu_stats {
 	uint64_t exits[EXIT_REASON_COUNT];
+	/*
+	 * Posted interrupts (APICv): the vectors other CPUs posted to this vCPU's
+	 * descriptor, and the notification IPIs they sent for them (the others found
+	 * a notification outstanding). Other CPUs add to them, atomically.
+	 */
+	uint64_t posted;
+	uint64_t notified;
 };
 
 struct vcpu {

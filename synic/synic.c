@@ -106,6 +106,17 @@ static bool write_sint(struct synic *s, unsigned int n, uint64_t val)
 	return true;
 }
 
+/*
+ * Under the lock: a sender writing a slot holds it, so it writes into the
+ * message page as enabled when it looked (synic_post_message()).
+ */
+static void store_locked(struct synic *s, uint64_t *reg, uint64_t val)
+{
+	spin_lock(&s->lock);
+	__atomic_store_n(reg, val, __ATOMIC_RELAXED);
+	spin_unlock(&s->lock);
+}
+
 /* The page of an enabling write must be the guest's RAM: else #GP. */
 static bool write_page_msr(struct synic *s, union hv_page_msr *reg, uint64_t val)
 {
@@ -113,7 +124,7 @@ static bool write_page_msr(struct synic *s, union hv_page_msr *reg, uint64_t val
 
 	if (new.enable && !s->env->guest_page(s->ctx, (uint64_t)new.pfn << PAGE_SHIFT))
 		return false;
-	__atomic_store_n(&reg->raw, val, __ATOMIC_RELAXED);
+	store_locked(s, &reg->raw, val);
 	synic_deliver(s);
 	return true;
 }
@@ -122,7 +133,7 @@ bool synic_msr_write(struct synic *s, uint32_t msr, uint64_t val)
 {
 	switch (msr) {
 	case HV_MSR_SCONTROL:
-		__atomic_store_n(&s->scontrol, val, __ATOMIC_RELAXED);
+		store_locked(s, &s->scontrol, val);
 		synic_deliver(s);
 		return true;
 	case HV_MSR_SVERSION:
@@ -169,22 +180,6 @@ static bool enqueue(struct synic *s, unsigned int sint, const struct hv_message 
 	return true;
 }
 
-enum hv_status synic_post_message(struct synic *s, unsigned int sint,
-				  const struct hv_message *msg, uint32_t *buffers)
-{
-	enum hv_status status = HV_STATUS_SUCCESS;
-
-	if (!enabled_page(s, &s->simp))
-		return HV_STATUS_INVALID_SYNIC_STATE;
-	spin_lock(&s->lock);
-	if (!enqueue(s, sint, msg, buffers))
-		status = HV_STATUS_INSUFFICIENT_BUFFERS;
-	spin_unlock(&s->lock);
-	if (status == HV_STATUS_SUCCESS)
-		s->env->kick(s->ctx);
-	return status;
-}
-
 enum hv_status synic_signal_event(struct synic *s, unsigned int sint, unsigned int flag)
 {
 	union hv_sint target = sint_get(s, sint);
@@ -220,10 +215,15 @@ static void write_slot(struct hv_message *slot, const struct hv_message *msg, bo
 	__atomic_store_n(&slot->type, msg->type, __ATOMIC_RELEASE);
 }
 
+static bool slot_free(const struct hv_message *slot)
+{
+	return __atomic_load_n(&slot->type, __ATOMIC_ACQUIRE) == HV_MESSAGE_NONE;
+}
+
 /* The slot is free: or else MessagePending tells the guest to EOM when it frees it. */
 static bool claim_slot(struct hv_message *slot)
 {
-	if (__atomic_load_n(&slot->type, __ATOMIC_ACQUIRE) == HV_MESSAGE_NONE)
+	if (slot_free(slot))
 		return true;
 	__atomic_fetch_or(&slot->flags, HV_MESSAGE_FLAG_PENDING, __ATOMIC_RELAXED);
 	return false;
@@ -237,15 +237,51 @@ static void raise_sint(struct synic *s, unsigned int n)
 		s->env->raise(s->ctx, (uint8_t)sint.vector, sint.auto_eoi);
 }
 
+/*
+ * A message goes straight into its slot, from the sender's CPU, when no other
+ * waits before it and the slot is free: with posted interrupts (or AVIC) the
+ * vCPU then takes it without an exit. Else it is queued for the owner, whom
+ * the sender kicks (the owner sets MessagePending if the slot is busy).
+ */
+enum hv_status synic_post_message(struct synic *s, unsigned int sint,
+				  const struct hv_message *msg, uint32_t *buffers)
+{
+	enum hv_status status = HV_STATUS_SUCCESS;
+	struct hv_message *page;
+	bool now = false;
+
+	spin_lock(&s->lock);
+	page = enabled_page(s, &s->simp);
+	if (!page)
+		status = HV_STATUS_INVALID_SYNIC_STATE;
+	else if (!s->queues[sint].count && slot_free(&page[sint]))
+		now = true;
+	else if (!enqueue(s, sint, msg, buffers))
+		status = HV_STATUS_INSUFFICIENT_BUFFERS;
+	if (now)
+		write_slot(&page[sint], msg, false);
+	spin_unlock(&s->lock);
+	if (now)
+		raise_sint(s, sint);
+	else if (status == HV_STATUS_SUCCESS)
+		s->env->kick(s->ctx);
+	return status;
+}
+
 bool synic_deliver_now(struct synic *s, unsigned int sint, const struct hv_message *msg)
 {
-	struct hv_message *page = enabled_page(s, &s->simp);
+	struct hv_message *page;
+	bool now;
 
-	if (!page || !claim_slot(&page[sint]))
-		return false;
-	write_slot(&page[sint], msg, false);
-	raise_sint(s, sint);
-	return true;
+	spin_lock(&s->lock);
+	page = enabled_page(s, &s->simp);
+	now = page && claim_slot(&page[sint]);
+	if (now)
+		write_slot(&page[sint], msg, false);
+	spin_unlock(&s->lock);
+	if (now)
+		raise_sint(s, sint);
+	return now;
 }
 
 uint32_t synic_sints_of_vector(const struct synic *s, uint8_t vector)

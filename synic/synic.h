@@ -8,7 +8,8 @@
  *
  * Concurrency: synic_post_message() and synic_signal_event() may run on any
  * CPU (the sender's); everything else runs on the vCPU's own CPU while the
- * vCPU is out of the guest. Only the owner writes message slots.
+ * vCPU is out of the guest. Whoever writes a message slot holds the lock,
+ * under which SCONTROL and SIMP change too; the guest only frees slots.
  */
 #ifndef HV_SYNIC_SYNIC_H
 #define HV_SYNIC_SYNIC_H
@@ -71,9 +72,11 @@ bool synic_msr_write(struct synic *s, uint32_t msr, uint64_t val);
  * In the two calls below sint is below HV_SINT_COUNT: the connections that
  * name it are checked when they are declared.
  *
- * Queues msg for SINT sint, from any CPU, taking one of the sending
- * connection's SYNIC_BUFFERS_PER_CONNECTION buffers (*buffers counts those in
- * use; the owner gives it back when the message goes into the slot):
+ * Puts msg into SINT sint's slot and raises the SINT, from any CPU, when the
+ * slot is free and no message waits before it; else queues it for the owner,
+ * taking one of the sending connection's SYNIC_BUFFERS_PER_CONNECTION buffers
+ * (*buffers counts those in use; the owner gives it back when the message goes
+ * into the slot):
  * INVALID_SYNIC_STATE when the SynIC or its message page is disabled,
  * INSUFFICIENT_BUFFERS when the connection has none left, else SUCCESS (also
  * into a busy slot: the message waits). The message's type is never 0

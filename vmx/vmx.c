@@ -197,7 +197,7 @@ static bool apicv_supported(void)
 
 static bool posted_supported(void)
 {
-	return cpu_has(&this_cpu()->features, FEAT_POSTED_INTR);
+	return cpu_has(&this_cpu()->features, FEAT_POSTED_INTR) && !backend_posted_intr_off;
 }
 
 /*
@@ -573,6 +573,9 @@ static const char *vmx_apic_mode(void)
 {
 	if (!apicv_supported())
 		return "software delivery (the CPU lacks APICv)";
+	if (backend_posted_intr_off)
+		return "APICv (APIC-register virtualization, virtual-interrupt delivery; "
+		       "posted interrupts off: posted-intr=off)";
 	return posted_supported() ? "APICv (APIC-register virtualization, virtual-interrupt "
 				    "delivery, posted interrupts)"
 				  : "APICv (APIC-register virtualization, virtual-interrupt "
@@ -580,19 +583,26 @@ static const char *vmx_apic_mode(void)
 }
 
 /*
- * Posts vector into v's descriptor; the notification IPI makes v's CPU move
- * it into the virtual IRR without an exit when v runs (SDM 29.6), or wakes
- * that CPU, which moves it before the next entry. A vCPU whose VMCS does not
- * exist yet (an AP before its SIPI) gets the vector into its IRR directly.
+ * Posts vector into v's descriptor from another CPU; the notification IPI
+ * makes v's CPU move it into the virtual IRR without an exit when v runs
+ * (SDM 29.6), or wakes that CPU, which moves it before the next entry.
+ * On v's own CPU v is out of the guest, and the vector goes into its IRR
+ * directly: posted there, it would wait with ON set and no notification
+ * (a halted vCPU's CPU sleeps on), and every later post, seeing ON, would
+ * not notify either. So would a vCPU whose VMCS does not exist yet (an AP
+ * before its SIPI).
  */
 static bool vmx_vcpu_post_interrupt(struct vcpu *v, uint8_t vector)
 {
 	struct vmx_vcpu *x = __atomic_load_n(&v->arch, __ATOMIC_ACQUIRE);
 
-	if (!x || !x->pi_enabled)
+	if (!x || !x->pi_enabled || v->cpu == this_cpu())
 		return false;
-	if (pi_post(&x->pi, vector) && v->cpu != this_cpu())
+	__atomic_fetch_add(&v->stats.posted, 1, __ATOMIC_RELAXED);
+	if (pi_post(&x->pi, vector)) {
+		__atomic_fetch_add(&v->stats.notified, 1, __ATOMIC_RELAXED);
 		lapic_send_fixed(v->cpu->apic_id, POSTED_INTR_VECTOR);
+	}
 	return true;
 }
 

@@ -150,18 +150,28 @@ static void test_loglevel(void **state)
 	assert_int_equal(cfg.loglevel, 0);
 }
 
-static void test_vid_window(void **state)
+static void test_posted_intr(void **state)
 {
 	(void)state;
 	parse("");
-	assert_false(cfg.vid_window);
-	parse("vid-window=on");
+	assert_true(cfg.posted_intr);
+	parse("posted-intr=off");
 	assert_int_equal(res.nr_errors, 0);
-	assert_true(cfg.vid_window);
-	parse("vid-window=yes");
+	assert_false(cfg.posted_intr);
+}
+
+static void test_test_fixup(void **state)
+{
+	(void)state;
+	parse("");
+	assert_false(cfg.test_fixup);
+	parse("test-fixup=on");
+	assert_int_equal(res.nr_errors, 0);
+	assert_true(cfg.test_fixup);
+	parse("test-fixup=yes");
 	assert_int_equal(res.nr_errors, 1);
 	assert_string_equal(res.errors[0].why, "expected on or off");
-	assert_false(cfg.vid_window);
+	assert_false(cfg.test_fixup);
 }
 
 static void test_apic_policy_and_test_panic(void **state)
@@ -509,7 +519,8 @@ int main(void)
 		cmocka_unit_test(test_console_without_speed_keeps_previous_speed),
 		cmocka_unit_test(test_loglevel),
 		cmocka_unit_test(test_apic_policy_and_test_panic),
-		cmocka_unit_test(test_vid_window),
+		cmocka_unit_test(test_test_fixup),
+		cmocka_unit_test(test_posted_intr),
 		cmocka_unit_test(test_last_option_wins),
 		cmocka_unit_test(test_spaces_and_tabs_around_and_between),
 		cmocka_unit_test(test_unknown_option_others_applied),

@@ -414,20 +414,40 @@ static void test_vector_is_auto_eoi(void **state)
 
 /* ---- messages ---- */
 
+/* The sender puts it into the free slot itself: no queue, no kick, one raise. */
 static void test_post_free_slot_delivers_and_raises_once(void **state)
 {
 	(void)state;
 	enable_sint(2, 0x92);
 	post_ok(2, 1, 0x10);
-	assert_int_equal(seen.raises, 0);	/* nothing before the vCPU delivers */
-	synic_deliver(&syn);
 	assert_slot_holds(2, 1, 0x10);
 	assert_int_equal(slot(2)->flags, 0);
 	assert_int_equal(slot(2)->reserved, 0);
 	assert_raised_once(0x92, false);
 	assert_int_equal(syn.queued, 0);
+	assert_int_equal(seen.kicks, 0);
+	assert_int_equal(buffers[2][0], 0);	/* never queued: no buffer taken */
 	synic_deliver(&syn);			/* nothing left: no second raise */
 	assert_int_equal(seen.raises, 1);
+}
+
+/* A message waiting in the queue keeps its place: a later post queues behind it. */
+static void test_post_queues_behind_a_waiting_message(void **state)
+{
+	(void)state;
+	enable_sint(2, 0x92);
+	occupy_slot(2);
+	post_ok(2, 1, 0x10);
+	guest_frees_slot(2);			/* the owner has not delivered yet */
+	post_ok(2, 2, 0x20);
+	assert_int_equal(slot(2)->type, HV_MESSAGE_NONE);
+	assert_int_equal(seen.kicks, 2);
+	synic_deliver(&syn);
+	assert_slot_holds(2, 1, 0x10);
+	assert_true(slot(2)->flags & HV_MESSAGE_FLAG_PENDING);
+	guest_frees_slot(2);
+	wr(HV_MSR_EOM, 0);
+	assert_slot_holds(2, 2, 0x20);
 }
 
 static void test_post_copies_only_payload_size_bytes(void **state)
@@ -603,9 +623,11 @@ static void test_delivery_gives_the_buffer_back(void **state)
 {
 	(void)state;
 	enable_sint(2, 0x92);
+	occupy_slot(2);
 	post_ok(2, 1, 0x10);
 	post_ok(2, 1, 0x20);
 	assert_int_equal(buffers[2][0], 2);
+	guest_frees_slot(2);
 	synic_deliver(&syn);
 	assert_int_equal(buffers[2][0], 1);
 	guest_frees_slot(2);
@@ -631,8 +653,10 @@ static void test_queue_drains_in_order_with_pending_flags(void **state)
 {
 	(void)state;
 	enable_sint(2, 0x92);
+	occupy_slot(2);
 	post_ok(2, 1, 0x10);
 	post_ok(2, 2, 0x20);
+	guest_frees_slot(2);
 	synic_deliver(&syn);
 	assert_slot_holds(2, 1, 0x10);
 	assert_true(slot(2)->flags & HV_MESSAGE_FLAG_PENDING);	/* more waiting */
@@ -649,10 +673,12 @@ static void test_queue_survives_simp_disable_and_each_post_kicks(void **state)
 {
 	(void)state;
 	enable_sint(2, 0x92);
+	occupy_slot(2);
 	post_ok(2, 1, 0x10);
 	assert_int_equal(seen.kicks, 1);
 	post_ok(2, 2, 0x20);
 	assert_int_equal(seen.kicks, 2);
+	guest_frees_slot(2);
 	wr(HV_MSR_SIMP, SIMP_GPA);		/* disabled before the vCPU delivered */
 	synic_deliver(&syn);
 	assert_int_equal(slot(2)->type, 0);
@@ -669,7 +695,9 @@ static void test_queue_survives_scontrol_disable(void **state)
 {
 	(void)state;
 	enable_sint(2, 0x92);
+	occupy_slot(2);
 	post_ok(2, 1, 0x10);
+	guest_frees_slot(2);
 	wr(HV_MSR_SCONTROL, 0);
 	synic_deliver(&syn);
 	assert_int_equal(slot(2)->type, 0);
@@ -815,6 +843,7 @@ int main(void)
 		cmocka_unit_test_setup(test_polling_sint_not_in_bitmaps, setup),
 		cmocka_unit_test_setup(test_vector_is_auto_eoi, setup),
 		cmocka_unit_test_setup(test_post_free_slot_delivers_and_raises_once, setup),
+		cmocka_unit_test_setup(test_post_queues_behind_a_waiting_message, setup),
 		cmocka_unit_test_setup(test_post_copies_only_payload_size_bytes, setup),
 		cmocka_unit_test_setup(test_post_masked_sint_writes_slot_no_raise, setup),
 		cmocka_unit_test_setup(test_post_polling_sint_writes_slot_no_raise, setup),
