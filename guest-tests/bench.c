@@ -15,9 +15,17 @@
  *
  * The module command line (the hypervisor's side):
  *   cpus=2 exit-counters=on msg=1:vp=0:sint=2 msg=2:vp=1:sint=2 msg=3:vp=0:sint=3
- *   event=4:vp=0:sint=2:flag=0 event=5:vp=0:sint=3:flag=0
+ *   event=4:vp=0:sint=2:flag=0 event=5:vp=0:sint=3:flag=0 msg=6:vp=1:sint=3
  * SINT 2 is a normal SINT on vector 0x52, SINT 3 an auto-EOI one on 0x63, on
  * both vCPUs.
+ *
+ * The "-running" operations send to the AP while it spins with interrupts on
+ * (not halted), and report what they cost it: target_exits per operation and
+ * target_posted, the vectors posted to its descriptor (posted interrupts,
+ * MSR 0x4d480100). With "expect-posted" on the command line they also check
+ * what posted interrupts promise: an IPI to the running AP costs it no exit, a
+ * message to a normal SINT only its EOI's (the SynIC sees every EOI), and
+ * auto-EOI vectors never go through the descriptor.
  *
  * The local APIC is reached through its MMIO page at an address read once:
  * the library's apic_*() read IA32_APIC_BASE (an RDMSR exit) at each access,
@@ -44,6 +52,7 @@
 #define CONN_SELF_AEOI   3 /* message, vCPU 0, SINT 3 */
 #define EVENT_NORMAL     4 /* event flag 0, vCPU 0, SINT 2 */
 #define EVENT_AEOI       5 /* event flag 0, vCPU 0, SINT 3 */
+#define CONN_OTHER_AEOI  6 /* message, vCPU 1, SINT 3 */
 #define MSG_TYPE         1
 
 /* The hypervisor's exit counters (core/msr_policy.c, core/exit.h) */
@@ -52,6 +61,7 @@
 #define EXIT_RDMSR        1
 #define EXIT_EOI_INDUCED  17
 #define EXIT_APIC_EOI     19
+#define MSR_POSTED        0x4d480100 /* the vectors posted to this vCPU's descriptor */
 
 #define DEFAULT_ITERATIONS 1000
 #define WAIT_US            2000000 /* one operation's handler: only a failure waits this long */
@@ -73,7 +83,7 @@ static uint8_t sief[NR_CPUS][NR_SINTS][256] __attribute__((aligned(4096)));
 static uint8_t hypercall_page[4096] __attribute__((aligned(4096)));
 
 static uint64_t iterations = DEFAULT_ITERATIONS;
-static bool detail;
+static bool detail, expect_posted;
 static uintptr_t apic_mmio;    /* the xAPIC page, the same on both vCPUs */
 static uint64_t wait_ticks;    /* WAIT_US in TSC ticks */
 static volatile uint32_t ap_apic_id;
@@ -112,6 +122,13 @@ static inline void fast_eoi(void)
 static inline void fast_self_ipi(uint8_t vector)
 {
 	*(volatile uint32_t *)(apic_mmio + APIC_ICR) = APIC_DEST_SELF | APIC_DM_FIXED | vector;
+}
+
+/* A fixed IPI to the APIC ID dest, in the xAPIC's two writes. */
+static inline void fast_ipi(uint32_t dest, uint8_t vector)
+{
+	*(volatile uint32_t *)(apic_mmio + APIC_ICR_HIGH) = dest << 24;
+	*(volatile uint32_t *)(apic_mmio + APIC_ICR) = APIC_DM_FIXED | vector;
 }
 
 /* ---- Exit counters ---- */
@@ -237,11 +254,42 @@ static void sint_handler(uint8_t vector)
 
 /* ---- The AP ---- */
 
+/* The AP spinning with interrupts on, and its counters around the spin */
+static volatile bool ap_spin, ap_spinning;
+static struct counters ap_spin_before, ap_spin_after;
+static uint64_t ap_posted_before, ap_posted_after;
+
+/*
+ * Around the spin, the reads are RDMSR exits: NR_EXIT_REASONS between the two
+ * snapshots (as check_counter_overhead() finds) and the two of MSR_POSTED.
+ */
+static void ap_spin_here(void)
+{
+	read_counters(&ap_spin_before);
+	ap_posted_before = rdmsr(MSR_POSTED);
+	ap_spinning = true;
+	sti();
+	while (ap_spin)
+		asm volatile("pause");
+	cli();
+	ap_posted_after = rdmsr(MSR_POSTED);
+	read_counters(&ap_spin_after);
+	ap_spinning = false;
+}
+
+/* The AP's life: halted until an interrupt, spinning when asked to. */
 static void ap_start(unsigned int cpu)
 {
 	(void)cpu;
 	apic_enable();
 	ap_apic_id = apic_id();
+	for (;;) {
+		sti();
+		hlt();
+		cli();
+		if (ap_spin)
+			ap_spin_here();
+	}
 }
 
 /* SINTs before the pages and SCONTROL: a message to a masked SINT raises nothing. */
@@ -356,6 +404,15 @@ static bool post_and_wait(unsigned int cpu, unsigned int conn, unsigned int sint
 static bool op_message_self_normal(void) { return post_and_wait(BSP, CONN_SELF_NORMAL, SINT_NORMAL); }
 static bool op_message_self_aeoi(void) { return post_and_wait(BSP, CONN_SELF_AEOI, SINT_AEOI); }
 static bool op_message_other(void) { return post_and_wait(AP, CONN_OTHER, SINT_NORMAL); }
+static bool op_message_other_aeoi(void) { return post_and_wait(AP, CONN_OTHER_AEOI, SINT_AEOI); }
+
+static bool op_ipi_other(void)
+{
+	unsigned int want = logs[AP].ordinary + 1;
+
+	fast_ipi(ap_apic_id, VEC_ORDINARY);
+	return wait_for(&logs[AP].ordinary, want);
+}
 
 static bool signal_and_wait(unsigned int conn, unsigned int sint)
 {
@@ -484,6 +541,90 @@ static void run(const char *name, bool (*op)(void), bool target)
 	check_done(name, done, iterations);
 }
 
+static void ap_noop(void) {}
+
+/* The AP spins (an smp_call() wakes it); false if it did not start. */
+static bool ap_spin_start(void)
+{
+	uint64_t end = rdtsc() + wait_ticks;
+
+	ap_spin = true;
+	if (!smp_call(ap_apic_id, ap_noop, CALL_US))
+		return false;
+	while (!ap_spinning && rdtsc() < end)
+		asm volatile("pause");
+	return ap_spinning;
+}
+
+static bool ap_spin_stop(void)
+{
+	uint64_t end = rdtsc() + wait_ticks;
+
+	ap_spin = false;
+	while (ap_spinning && rdtsc() < end)
+		asm volatile("pause");
+	return !ap_spinning;
+}
+
+/* What posted interrupts promise for an operation on the running AP */
+enum posted_promise {
+	NO_EXIT,       /* delivered without an exit, through the descriptor */
+	ONLY_EOI_EXIT, /* the same, and its EOI exits (a SynIC vector: the bitmap has it) */
+	NOT_POSTED,    /* never through the descriptor (auto-EOI: injected) */
+};
+
+static void check_posted(const char *name, enum posted_promise promise, int64_t exits,
+			 uint64_t posted, uint64_t done)
+{
+	int64_t want_exits = promise == ONLY_EOI_EXIT ? (int64_t)done : 0;
+	char check_name[64];
+
+	if (!expect_posted || !done)
+		return;
+	fmt_snprintf(check_name, sizeof(check_name), "%s-posted", name);
+	if (promise == NOT_POSTED)
+		check(check_name, posted == 0,
+		      "%lu auto-EOI vectors went through the posted-interrupt descriptor", posted);
+	else
+		check(check_name, exits == want_exits && posted == done,
+		      "%ld exits and %lu posted vectors on the AP for %lu operations (wanted %ld "
+		      "and %lu)", exits, posted, done, want_exits, done);
+}
+
+/*
+ * iterations of op while the AP spins: what they cost the BSP, and the AP's
+ * exits and posted vectors between its two snapshots.
+ */
+static void run_spinning(const char *name, bool (*op)(void), enum posted_promise promise)
+{
+	struct counters a, b;
+	uint64_t t0, t1, done = 0, posted;
+	int64_t exits, target;
+	char ex[32], tex[32], tpo[32];
+	bool ok = ap_spin_start();
+
+	read_counters(&a);
+	t0 = rdtsc();
+	sti();
+	while (ok && done < iterations && op())
+		done++;
+	cli();
+	t1 = rdtsc();
+	read_counters(&b);
+	ok = ap_spin_stop() && ok;
+	check("ap-spins", ok, "the AP did not start or stop spinning");
+	exits = (int64_t)(counters_sum(&b) - counters_sum(&a)) - NR_EXIT_REASONS;
+	target = (int64_t)(counters_sum(&ap_spin_after) - counters_sum(&ap_spin_before)) -
+		 NR_EXIT_REASONS - 2;
+	posted = ap_posted_after - ap_posted_before;
+	guest_printf("BENCH %s exits=%s ticks=%lu iterations=%lu target_exits=%s target_posted=%s\n",
+		     name, per_op(ex, sizeof(ex), exits, done), done ? (t1 - t0) / done : 0, done,
+		     per_op(tex, sizeof(tex), target, done), per_op(tpo, sizeof(tpo), (int64_t)posted, done));
+	print_detail(name, &a, &b);
+	check_done(name, done, iterations);
+	check_posted(name, promise, target, posted, done);
+}
+
 /* The EOI alone, as the handlers' probe measured it (exits: counters 17 and 19 only). */
 static void run_probe(const char *name, bool (*op)(void))
 {
@@ -584,22 +725,24 @@ static void final_checks(void)
 	const struct cpu_log *b = &logs[BSP], *a = &logs[AP];
 
 	/* self-ipi-eoi and eoi-ordinary; message rows and eoi-sint, eoi-auto-eoi */
-	check("ordinary-interrupts", b->ordinary == 2 * n, "%u, wanted %u", b->ordinary, 2 * n);
-	check("messages-sint2", b->messages[SINT_NORMAL] == 2 * n && a->messages[SINT_NORMAL] == n,
+	check("ordinary-interrupts", b->ordinary == 2 * n && a->ordinary == n,
+	      "vCPU 0 %u (wanted %u), vCPU 1 %u (wanted %u)", b->ordinary, 2 * n, a->ordinary, n);
+	check("messages-sint2", b->messages[SINT_NORMAL] == 2 * n && a->messages[SINT_NORMAL] == 2 * n,
 	      "vCPU 0 %u (wanted %u), vCPU 1 %u (wanted %u)", b->messages[SINT_NORMAL], 2 * n,
-	      a->messages[SINT_NORMAL], n);
-	check("messages-sint3", b->messages[SINT_AEOI] == 2 * n, "%u, wanted %u",
-	      b->messages[SINT_AEOI], 2 * n);
+	      a->messages[SINT_NORMAL], 2 * n);
+	check("messages-sint3", b->messages[SINT_AEOI] == 2 * n && a->messages[SINT_AEOI] == n,
+	      "vCPU 0 %u (wanted %u), vCPU 1 %u (wanted %u)", b->messages[SINT_AEOI], 2 * n,
+	      a->messages[SINT_AEOI], n);
 	check("events", b->events[SINT_NORMAL] == n && b->events[SINT_AEOI] == n,
 	      "SINT 2 %u, SINT 3 %u, wanted %u each", b->events[SINT_NORMAL],
 	      b->events[SINT_AEOI], n);
 	check("timer-messages", b->timer_messages == n, "%u, wanted %u", b->timer_messages, n);
 	check("direct-timer-interrupts", b->direct == n, "%u, wanted %u", b->direct, n);
 	check("no-stray-messages", !b->bad_type && !a->bad_type && !a->events[SINT_NORMAL] &&
-				   !a->events[SINT_AEOI] && !a->messages[SINT_AEOI] &&
-				   !a->timer_messages && !a->ordinary && !a->direct,
-	      "bad types %u/%u, vCPU 1: events %u/%u, SINT 3 messages %u", b->bad_type,
-	      a->bad_type, a->events[SINT_NORMAL], a->events[SINT_AEOI], a->messages[SINT_AEOI]);
+				   !a->events[SINT_AEOI] && !a->timer_messages && !a->direct,
+	      "bad types %u/%u, vCPU 1: events %u/%u, timer messages %u, direct %u", b->bad_type,
+	      a->bad_type, a->events[SINT_NORMAL], a->events[SINT_AEOI], a->timer_messages,
+	      a->direct);
 	check("hypercalls-succeeded", op_status == ST_SUCCESS, "status 0x%x", op_status);
 	check("no-timeouts", !failed_wait, "a handler did not run within %u us", WAIT_US);
 }
@@ -608,6 +751,7 @@ void test_main(const char *cmdline)
 {
 	cmdline_uint(cmdline, "iterations", &iterations);
 	detail = cmdline_has(cmdline, "detail");
+	expect_posted = cmdline_has(cmdline, "expect-posted");
 	if (!iterations || iterations > 10000000) {
 		check("iterations", false, "iterations=%lu: 1 to 10000000", iterations);
 		return;
@@ -628,6 +772,9 @@ void test_main(const char *cmdline)
 	run("message-self-normal", op_message_self_normal, false);
 	run("message-self-auto-eoi", op_message_self_aeoi, false);
 	run("message-other-vcpu", op_message_other, true);
+	run_spinning("ipi-other-running", op_ipi_other, NO_EXIT);
+	run_spinning("message-other-running", op_message_other, ONLY_EOI_EXIT);
+	run_spinning("message-other-running-auto-eoi", op_message_other_aeoi, NOT_POSTED);
 	run("event-normal", op_event_normal, false);
 	run("event-auto-eoi", op_event_aeoi, false);
 	run("stimer-oneshot-message", op_stimer_message, false);

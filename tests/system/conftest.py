@@ -21,6 +21,32 @@ GUESTS = 'build/guest-tests'  # the guest programs, relative to the repository
 CRASHED = 255                 # the exit code of a guest the hypervisor ended for a fault
 SUMMARY = re.compile(r'SUMMARY: (\d+) passed, (\d+) failed')
 
+# The platform matrix: each emulated machine, named in the test ids, as run_boot() options.
+PLATFORMS = {
+    # QEMU 7.2 TCG: SVM with NPT, no NRIP save, no AVIC: the software APIC
+    'qemu-svm': dict(arch='svm'),
+    # Bochs 3.0 ryzen: SVM with NPT and NRIP save, no AVIC: the software APIC
+    'bochs-ryzen': dict(arch='svm', emulator='bochs', cpu_model='ryzen'),
+    # Bochs 3.0 skylake: VMX with EPT and APICv, posted interrupts included
+    'bochs-skylake': dict(arch='vmx', cpu_model='corei7_skylake_x'),
+    # Bochs 3.0 sandy bridge: VMX with EPT, no virtual-interrupt delivery: the software APIC
+    'bochs-sandy-bridge': dict(arch='vmx', cpu_model='corei7_sandy_bridge_2600k'),
+    # Bochs 3.0 sapphire rapids: the same VMX as skylake, and a CPU with far more features
+    'bochs-sapphire-rapids': dict(arch='vmx', cpu_model='sapphire_rapids'),
+}
+
+
+def platform_args(name):
+    """A platform as tools/run arguments."""
+    options = PLATFORMS[name]
+    args = ['--arch', options['arch']]
+    if 'emulator' in options:
+        args += ['--emulator', options['emulator']]
+    if 'cpu_model' in options:
+        args += ['--cpu-model', options['cpu_model']]
+    return args
+
+
 RUN_STATUS_MEANINGS = {124: 'timeout', 125: 'hypervisor panic', 126: 'no guest ran',
                        127: 'emulator exited early', 2: 'usage error or missing file'}
 
@@ -50,12 +76,14 @@ class BootResult:
 
 
 def run_boot(log_name, arch, smp=1, uefi=False, hv_args='', modules=(), timeout=BOOT_TIMEOUT,
-             mem=None, cpu_model=None):
+             mem=None, cpu_model=None, emulator=None):
     """Boot build/hv.elf under tools/run; the console goes to build/test-logs/LOG_NAME.log."""
     if not HV.is_file():
         pytest.fail(f'{HV} does not exist: run make first', pytrace=False)
     command = [str(RUN), '--arch', arch, '--smp', str(smp),
                '--timeout', str(timeout), '--hv', str(HV)]
+    if emulator:
+        command += ['--emulator', emulator]
     if uefi:
         command.append('--uefi')
     if mem:
@@ -81,8 +109,8 @@ def save_log(result):
 
 @pytest.fixture
 def boot(request):
-    """boot(arch, smp=1, uefi=False, hv_args='', modules=(), timeout=..., mem=None, cpu_model=None): run_boot() with
-    the log named after the test."""
+    """boot(arch, smp=1, uefi=False, hv_args='', modules=(), timeout=..., mem=None, cpu_model=None,
+    emulator=None): run_boot() with the log named after the test."""
     return functools.partial(run_boot, request.node.name)
 
 

@@ -1,18 +1,16 @@
 """Two partitions talking through the hypervisor (guest-tests/pingpong.c): messages and
 event flags through connections declared on their module command lines, a synthetic-timer
 heartbeat on each side, and private connections closed to the other side; on QEMU SVM,
-Bochs skylake (APICv) and Bochs sandy bridge. Bad declarations are refused at boot, and a
+Bochs ryzen, Bochs skylake (APICv, posted interrupts) and Bochs sandy bridge. Bad declarations are refused at boot, and a
 guest with send=off is denied both calls."""
 
 import pytest
 
-from conftest import GUESTS, assert_console, assert_guest_passed, assert_no_exception, assert_status
+from conftest import (GUESTS, PLATFORMS as ALL, assert_console, assert_guest_passed,
+                      assert_no_exception, assert_status)
 
-PLATFORMS = {
-    'qemu-svm': dict(arch='svm'),
-    'bochs-skylake': dict(arch='vmx', cpu_model='corei7_skylake_x'),
-    'bochs-sandy-bridge': dict(arch='vmx', cpu_model='corei7_sandy_bridge_2600k'),
-}
+PLATFORMS = {name: ALL[name] for name in
+             ('qemu-svm', 'bochs-ryzen', 'bochs-skylake', 'bochs-sandy-bridge')}
 PING = ('name=ping msg=0x10:vp=0:sint=2:from=pong event=0x11:vp=0:sint=3:flag=1:from=pong '
         'msg=0x12:vp=0:sint=2')
 PONG = 'name=pong msg=0x20:vp=0:sint=2:from=ping event=0x21:vp=0:sint=3:flag=1'

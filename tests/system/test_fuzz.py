@@ -9,18 +9,18 @@ import subprocess
 
 import pytest
 
-from conftest import REPO, LOG_DIR
+from conftest import REPO, LOG_DIR, platform_args
 
 CAMPAIGN = REPO / 'tools' / 'fuzz-campaign'
 SUMMARY = re.compile(r'fuzz campaign on \w+: (\d+) boots .*, (\d+) operations in \d+ s, '
                      r'(\d+) mismatches, (\d+) guest crashes handled, (\d+) hypervisor faults, '
                      r'(\d+) bytes changed outside the fuzzing guest')
 
-# Operations per backend and per boot (one seed per boot), and each boot's timeout: about
-# 300 operations a second on QEMU TCG, 100 on Bochs (which also runs the sentinel's CPU).
+# Operations per platform and per boot (one seed per boot), and each boot's timeout.
 PLATFORMS = {
-    'qemu-svm': (['--arch', 'svm'], 10000, 10000, 300),
-    'bochs-skylake': (['--arch', 'vmx', '--cpu-model', 'corei7_skylake_x'], 2500, 2500, 900),
+    'qemu-svm': (platform_args('qemu-svm'), 10000, 10000, 300),
+    'bochs-ryzen': (platform_args('bochs-ryzen'), 10000, 10000, 600),
+    'bochs-skylake': (platform_args('bochs-skylake'), 10000, 10000, 600),
 }
 
 

@@ -8,31 +8,31 @@ over the serial line.
 With 1 vCPU the shell comes first (vmbus=later): the test loads hv_vmbus itself and sees the
 VMBus interrupts appear, then crashes the kernel on purpose, whose panic path unloads VMBus
 (UNLOAD, UNLOAD_RESPONSE) before the reset. With 2 vCPUs /init loads hv_vmbus and the guest
-powers off through ACPI S5. Both run under QEMU SVM in `make test`, and under Bochs VMX
-(skylake, APICv) in `make test-slow`."""
+powers off through ACPI S5. Both run on QEMU SVM, Bochs ryzen (SVM with NRIP save), Bochs
+skylake (VMX, APICv with posted interrupts) and Bochs sapphire_rapids."""
 
 import re
 
 import pytest
 
 import interactive
+from conftest import platform_args
 
 KERNEL = 'build/linux/vmlinuz'
 INITRD = 'build/linux/initrd.img'
 CMDLINE = 'console=ttyS0 nokaslr no5lvl reboot=a panic=-1'
 PROMPT = r'/ # '
-BOOT_SECONDS = {'qemu-svm': 240, 'bochs-skylake': 300}
-PLATFORMS = {'qemu-svm': ['--arch', 'svm'],
-             'bochs-skylake': ['--arch', 'vmx', '--cpu-model', 'corei7_skylake_x']}
+BOOT_SECONDS = 240
+PLATFORMS = ('qemu-svm', 'bochs-ryzen', 'bochs-skylake', 'bochs-sapphire-rapids')
 VMBUS_VERSION = r'\] hv_vmbus: Vmbus version:5\.3$'
 
 
 def boot_linux(platform, cpus, extra=''):
     modules = [f'{KERNEL} name=linux mem=256M cpus={cpus} -- {CMDLINE} {extra}',
                f'{INITRD} for=linux']
-    run, con = interactive.start([*PLATFORMS[platform], '--smp', str(cpus)], modules,
-                                 hv_args='console-input=linux', timeout=BOOT_SECONDS[platform],
-                                 run_timeout=BOOT_SECONDS[platform] + 300)
+    run, con = interactive.start([*platform_args(platform), '--smp', str(cpus)], modules,
+                                 hv_args='console-input=linux', timeout=BOOT_SECONDS,
+                                 run_timeout=BOOT_SECONDS + 300)
     con.cpus = cpus
     return run, con
 
@@ -134,23 +134,13 @@ def vmbus_at_boot_then_power_off(con):
     con.expect(r'^hv: all guests ended, exit code 0$')
 
 
-def test_linux_one_vcpu_qemu_svm():
-    run, con = boot_linux('qemu-svm', 1, 'vmbus=later')
-    run_test(run, con, 'test_linux[qemu-svm-1]', vmbus_loaded_by_hand, 253)
+@pytest.mark.parametrize('platform', PLATFORMS)
+def test_linux_one_vcpu(platform):
+    run, con = boot_linux(platform, 1, 'vmbus=later')
+    run_test(run, con, f'test_linux[{platform}-1]', vmbus_loaded_by_hand, 253)
 
 
-def test_linux_two_vcpus_qemu_svm():
-    run, con = boot_linux('qemu-svm', 2)
-    run_test(run, con, 'test_linux[qemu-svm-2]', vmbus_at_boot_then_power_off, 0)
-
-
-@pytest.mark.slow
-def test_linux_one_vcpu_bochs_vmx():
-    run, con = boot_linux('bochs-skylake', 1, 'vmbus=later')
-    run_test(run, con, 'test_linux[bochs-skylake-1]', vmbus_loaded_by_hand, 253)
-
-
-@pytest.mark.slow
-def test_linux_two_vcpus_bochs_vmx():
-    run, con = boot_linux('bochs-skylake', 2)
-    run_test(run, con, 'test_linux[bochs-skylake-2]', vmbus_at_boot_then_power_off, 0)
+@pytest.mark.parametrize('platform', PLATFORMS)
+def test_linux_two_vcpus(platform):
+    run, con = boot_linux(platform, 2)
+    run_test(run, con, f'test_linux[{platform}-2]', vmbus_at_boot_then_power_off, 0)

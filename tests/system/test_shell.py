@@ -9,14 +9,11 @@ import re
 import pytest
 
 import interactive
-from conftest import GUESTS
+from conftest import GUESTS, platform_args
 
 TIMEOUT = 60  # seconds for any one answer (QEMU TCG)
 
-PLATFORMS = {
-    'qemu-svm': ['--arch', 'svm'],
-    'bochs-skylake': ['--arch', 'vmx', '--cpu-model', 'corei7_skylake_x'],
-}
+PLATFORMS = {name: platform_args(name) for name in ('qemu-svm', 'bochs-skylake')}
 
 
 def start(platform, hv_args=''):

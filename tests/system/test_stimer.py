@@ -2,18 +2,20 @@
 (guest-tests/stimer.c): TIME_REF_COUNT, the frequency MSRs, the reference TSC page,
 one-shot, periodic, auto-enable and direct-mode timers, the CONFIG rules and a one-shot
 behind a busy slot; on QEMU SVM (software APIC, no invariant TSC: the TSC page says
-sequence 0 and its time checks are skipped), Bochs skylake (VMX with APICv) and Bochs
-sandy bridge (VMX, software APIC), where the TSC is invariant and the page is used."""
+sequence 0 and its time checks are skipped), Bochs ryzen (SVM, software APIC), Bochs
+skylake (VMX with APICv) and Bochs sandy bridge (VMX, software APIC), where the TSC is
+invariant and the page is used."""
 
 import pytest
 
-from conftest import (GUESTS, assert_console, assert_guest_passed, assert_no_exception,
-                      assert_status)
+from conftest import (GUESTS, PLATFORMS as ALL, assert_console, assert_guest_passed,
+                      assert_no_exception, assert_status)
 
 PLATFORMS = {
-    'qemu-svm': (dict(arch='svm'), False),
-    'bochs-skylake': (dict(arch='vmx', cpu_model='corei7_skylake_x'), True),
-    'bochs-sandy-bridge': (dict(arch='vmx', cpu_model='corei7_sandy_bridge_2600k'), True),
+    'qemu-svm': (ALL['qemu-svm'], False),
+    'bochs-ryzen': (ALL['bochs-ryzen'], True),
+    'bochs-skylake': (ALL['bochs-skylake'], True),
+    'bochs-sandy-bridge': (ALL['bochs-sandy-bridge'], True),
 }
 TIMEOUT = 300
 

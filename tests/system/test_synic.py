@@ -1,16 +1,17 @@
-"""The Hyper-V SynIC from inside a guest with 2 vCPUs (guest-tests/synic.c), on QEMU SVM
-(software APIC), Bochs skylake (VMX with APICv, where the EOI-exit counts are checked too)
-and Bochs sandy bridge (VMX, software APIC)."""
+"""The Hyper-V SynIC from inside a guest with 2 vCPUs (guest-tests/synic.c), on QEMU SVM and
+Bochs ryzen (software APIC), Bochs skylake (VMX with APICv and posted interrupts, where the
+EOI-exit counts are checked too) and Bochs sandy bridge (VMX, software APIC)."""
 
 import pytest
 
-from conftest import GUESTS, assert_console, assert_guest_passed, assert_no_exception, assert_status
+from conftest import (GUESTS, PLATFORMS as ALL, assert_console, assert_guest_passed,
+                      assert_no_exception, assert_status)
 
 PLATFORMS = {
-    'qemu-svm': (dict(arch='svm'), 'software delivery', ''),
-    'bochs-skylake': (dict(arch='vmx', cpu_model='corei7_skylake_x'), 'APICv', 'apicv'),
-    'bochs-sandy-bridge': (dict(arch='vmx', cpu_model='corei7_sandy_bridge_2600k'),
-                           'software delivery', ''),
+    'qemu-svm': (ALL['qemu-svm'], 'software delivery', ''),
+    'bochs-ryzen': (ALL['bochs-ryzen'], 'software delivery', ''),
+    'bochs-skylake': (ALL['bochs-skylake'], 'APICv', 'apicv'),
+    'bochs-sandy-bridge': (ALL['bochs-sandy-bridge'], 'software delivery', ''),
 }
 TIMEOUT = 300
 

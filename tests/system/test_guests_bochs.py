@@ -1,10 +1,11 @@
-"""The same guest programs on the VMX backend, under Bochs (corei7_skylake_x): EPT, VPID,
-unrestricted guest. Bochs is slow to boot, so each boot runs two guests on two CPUs."""
+"""The same guest programs under Bochs 3.0: on the VMX backend (corei7_skylake_x: EPT, VPID,
+unrestricted guest, APICv) and on the SVM backend with NRIP save (ryzen), two guests per
+boot on two CPUs; crash reports on VMX; XSETBV on skylake, ryzen and sapphire_rapids."""
 
 import pytest
 
-from conftest import (CRASHED, GUESTS, assert_console, assert_guest_passed, assert_no_exception,
-                      assert_status, boot_once)
+from conftest import (CRASHED, GUESTS, PLATFORMS, assert_console, assert_guest_passed,
+                      assert_no_exception, assert_status, boot_once)
 
 BOCHS_TIMEOUT = 300
 
@@ -15,14 +16,15 @@ PAIRS = {
 }
 
 
+XSETBV_PLATFORMS = ('bochs-skylake', 'bochs-ryzen', 'bochs-sapphire-rapids')
+XSETBV = f'{GUESTS}/xsetbv.elf exit-counters=on -- expect-exits'
+
+
 def vmx_pair(first, second):
     return boot_once('vmx', smp=2, timeout=BOCHS_TIMEOUT,
                      modules=[f'{GUESTS}/{first}', f'{GUESTS}/{second}'])
 
 
-hello_cpuid = vmx_pair(*PAIRS['hello_cpuid'])
-msr_fwcfg = vmx_pair(*PAIRS['msr_fwcfg'])
-memory_stringio = vmx_pair(*PAIRS['memory_stringio'])
 toucher_and_bystander = vmx_pair('memory.elf name=toucher mem=32M -- touch-beyond', 'hello.elf')
 faulty_and_bystander = vmx_pair('triplefault.elf name=faulty', 'hello.elf')
 one_cpu_mb2 = boot_once('vmx', smp=1, timeout=BOCHS_TIMEOUT,
@@ -30,8 +32,10 @@ one_cpu_mb2 = boot_once('vmx', smp=1, timeout=BOCHS_TIMEOUT,
 
 
 @pytest.mark.parametrize('pair', PAIRS)
-def test_programs_pass(request, pair):
-    result = request.getfixturevalue(pair)
+@pytest.mark.parametrize('platform', ['bochs-skylake', 'bochs-ryzen'])
+def test_programs_pass(boot, platform, pair):
+    result = boot(smp=2, timeout=BOCHS_TIMEOUT, **PLATFORMS[platform],
+                  modules=[f'{GUESTS}/{module}' for module in PAIRS[pair]])
     assert_no_exception(result)
     for module in PAIRS[pair]:
         assert_guest_passed(result, module.split('.')[0])
@@ -69,21 +73,22 @@ def test_triple_fault_crashes_only_that_guest(faulty_and_bystander):
     assert_guest_passed(result, 'hello')
 
 
-def test_xsetbv_checked_by_the_hypervisor(boot):
+@pytest.mark.parametrize('platform', XSETBV_PLATFORMS)
+def test_xsetbv_checked_by_the_hypervisor(boot, platform):
     """Every XSETBV exits and gets the architectural answer from the hypervisor's check."""
-    result = boot('vmx', smp=1, timeout=BOCHS_TIMEOUT,
-                  modules=[f'{GUESTS}/xsetbv.elf exit-counters=on -- expect-exits'])
+    result = boot(smp=1, timeout=BOCHS_TIMEOUT, modules=[XSETBV], **PLATFORMS[platform])
     assert_no_exception(result)
     assert_guest_passed(result)
     assert not any('faulted on the host' in line for line in result.lines), result.describe()
     assert_status(result, 0)
 
 
-def test_xsetbv_host_fault_is_fixed_up_for_the_guest(boot):
+@pytest.mark.parametrize('platform', XSETBV_PLATFORMS)
+def test_xsetbv_host_fault_is_fixed_up_for_the_guest(boot, platform):
     """test-fixup=on skips the check: the invalid values fault on the host CPU, where the
     exception table turns each fault into the guest's #GP, said once on the console."""
-    result = boot('vmx', smp=1, timeout=BOCHS_TIMEOUT, hv_args='test-fixup=on',
-                  modules=[f'{GUESTS}/xsetbv.elf exit-counters=on -- expect-exits'])
+    result = boot(smp=1, timeout=BOCHS_TIMEOUT, hv_args='test-fixup=on', modules=[XSETBV],
+                  **PLATFORMS[platform])
     assert_no_exception(result)
     assert_guest_passed(result)
     assert_console(result, r'^hv: guest xsetbv: xsetbv 0x\w+ on vcpu 0 faulted on the host '
