@@ -22,10 +22,11 @@
  * the documented cases are refused); the vector bitmaps match the SINTs; an
  * interrupt is only raised on a vector of a SINT that interrupts; every
  * message is either in a queue or delivered (the connections' buffer counts
- * match the queues), and after a delivery a SINT with messages waiting has
- * its slot busy with MessagePending set (else nothing would make the guest
- * write EOM); posting answers as documented; a signalled flag is set in the
- * event page.
+ * match the queues; a post into a free slot with none waiting before it is
+ * delivered at once, taking no buffer), and after a delivery a SINT with
+ * messages waiting has its slot busy with MessagePending set (else nothing
+ * would make the guest write EOM); posting answers as documented; a
+ * signalled flag is set in the event page.
  */
 #include <string.h>
 
@@ -202,11 +203,20 @@ static void op_read(struct fuzz_input *in)
 	CHECK(msr != HV_MSR_SVERSION || val == HV_SYNIC_VERSION);
 }
 
+/* A post goes straight into the slot: the page on, the slot free, nothing queued before it. */
+static bool post_delivers_now(unsigned int sint)
+{
+	return message_page_on() && !queues[sint].count &&
+	       message_slot(sint)->type == HV_MESSAGE_NONE;
+}
+
 /* What posting must answer: the message page first, then the buffers and the queue. */
 static enum hv_status expected_post_status(unsigned int sint, unsigned int conn)
 {
 	if (!message_page_on())
 		return HV_STATUS_INVALID_SYNIC_STATE;
+	if (post_delivers_now(sint))
+		return HV_STATUS_SUCCESS;
 	if (conn_buffers[conn] >= SYNIC_BUFFERS_PER_CONNECTION || queues[sint].count == QUEUE_SIZE)
 		return HV_STATUS_INSUFFICIENT_BUFFERS;
 	return HV_STATUS_SUCCESS;
@@ -220,11 +230,13 @@ static void op_post(struct fuzz_input *in)
 	/* never type 0 (a free slot): every caller refuses it (HvPostMessage: TLFS 11.10.1) */
 	struct hv_message msg = { .type = type ? type : 1, .payload_size = fuzz_u8(in) };
 	uint32_t before = conn_buffers[conn];
+	bool now = post_delivers_now(sint);
 	enum hv_status expect = expected_post_status(sint, conn);
 
 	memset(msg.payload, sint, sizeof(msg.payload));
 	CHECK(synic_post_message(&syn, sint, &msg, &conn_buffers[conn]) == expect);
-	CHECK(conn_buffers[conn] == before + (expect == HV_STATUS_SUCCESS));
+	CHECK(conn_buffers[conn] == before + (expect == HV_STATUS_SUCCESS && !now));
+	CHECK(!now || message_slot(sint)->type == msg.type);
 }
 
 static void op_signal(struct fuzz_input *in)
