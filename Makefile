@@ -12,7 +12,7 @@ CC         ?= gcc
 HOSTCC     ?= gcc
 PYTHON     := /usr/bin/python3
 
-HV_DIRS    := boot core apic synic svm vmx
+HV_DIRS    := lib console loader mm host smp apic core cpumodel devices synic vmx svm shell boot
 HV_SRCS    := $(foreach d,$(HV_DIRS),$(wildcard $(d)/*.c) $(wildcard $(d)/*.S))
 HV_OBJS    := $(patsubst %,$(BUILD)/%.o,$(basename $(HV_SRCS)))
 
@@ -31,35 +31,35 @@ HV_LDFLAGS := -nostdlib -static -no-pie -Wl,-T,linker.ld -Wl,-z,max-page-size=0x
 UNIT_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -I. \
 	-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 UNIT_TESTS  := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(wildcard tests/unit/test_*.c))
-UNIT_SRCS_test_mb2     := boot/mb2.c
-UNIT_SRCS_test_cmdline := core/cmdline.c core/number.c
-UNIT_SRCS_test_memmap  := core/memmap.c
-UNIT_SRCS_test_fmt     := core/fmt.c
-UNIT_SRCS_test_guest_image  := core/guest_image.c core/guest_bzimage.c core/fmt.c
-UNIT_SRCS_test_guest_mbi    := core/guest_mbi.c boot/mb2.c
-UNIT_SRCS_test_guest_config := core/guest_config.c core/fmt.c core/number.c
+UNIT_SRCS_test_mb2     := loader/mb2.c
+UNIT_SRCS_test_cmdline := boot/cmdline.c lib/number.c
+UNIT_SRCS_test_memmap  := mm/memmap.c
+UNIT_SRCS_test_fmt     := lib/fmt.c
+UNIT_SRCS_test_guest_image  := loader/guest_image.c loader/guest_bzimage.c lib/fmt.c
+UNIT_SRCS_test_guest_mbi    := loader/guest_mbi.c loader/mb2.c
+UNIT_SRCS_test_guest_config := loader/guest_config.c lib/fmt.c lib/number.c
 UNIT_SRCS_test_vmx_controls := vmx/controls.c
 UNIT_SRCS_test_ept_entry    := vmx/ept_entry.c
 UNIT_SRCS_test_posted_intr  := vmx/posted_intr.c
 UNIT_SRCS_test_avic_table   := svm/avic_table.c
 UNIT_SRCS_test_svm_nmi      := svm/svm_nmi.c
 UNIT_SRCS_test_vlapic       := apic/vlapic.c apic/vlapic_irq.c apic/vlapic_ipi.c apic/vlapic_timer.c
-UNIT_SRCS_test_mmio_decode  := core/mmio_decode.c
-UNIT_SRCS_test_guest_bzimage := core/guest_bzimage.c core/guest_image.c core/fmt.c
+UNIT_SRCS_test_mmio_decode  := devices/mmio_decode.c
+UNIT_SRCS_test_guest_bzimage := loader/guest_bzimage.c loader/guest_image.c lib/fmt.c
 UNIT_SRCS_test_hypercall_abi  := synic/hypercall_abi.c
 UNIT_SRCS_test_synic        := synic/synic.c
 UNIT_SRCS_test_stimer       := synic/stimer.c
 UNIT_SRCS_test_ref_clock    := synic/ref_clock.c
-UNIT_SRCS_test_guest_acpi   := core/guest_acpi.c
+UNIT_SRCS_test_guest_acpi   := devices/guest_acpi.c
 UNIT_SRCS_test_vioapic      := apic/vioapic.c apic/vlapic.c apic/vlapic_irq.c apic/vlapic_ipi.c apic/vlapic_timer.c
 UNIT_SRCS_test_vmbus        := synic/vmbus.c
-UNIT_SRCS_test_rtc_time    := core/rtc_time.c
-UNIT_SRCS_test_shell_parse  := core/shell_parse.c core/number.c
-UNIT_SRCS_test_xcr0         := core/xcr0.c
+UNIT_SRCS_test_rtc_time    := lib/rtc_time.c
+UNIT_SRCS_test_shell_parse  := shell/shell_parse.c lib/number.c
+UNIT_SRCS_test_xcr0         := cpumodel/xcr0.c
 
 include guest-tests/guest.mk
 
-.PHONY: all deps unit systest test run run-synic-demo bench linux clean compile_commands.json
+.PHONY: all deps unit systest test run run-synic-demo bench linux clean check-layers compile_commands.json
 all: $(BUILD)/hv.elf guests
 
 $(BUILD)/hv.elf: $(HV_OBJS) linker.ld
@@ -93,7 +93,11 @@ unit: $(UNIT_TESTS)
 systest: all
 	$(Q)$(PYTHON) -m pytest -q --durations=12 tests/system
 
+check-layers:
+	$(Q)$(PYTHON) tools/check-layers
+
 test: deps
+	$(Q)$(MAKE) --no-print-directory check-layers
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)$(MAKE) --no-print-directory linux
 	$(Q)$(MAKE) --no-print-directory unit
@@ -149,15 +153,15 @@ FUZZ_CFLAGS  := -std=gnu11 -O1 -g -Wall -Wextra -Werror -I. \
 FUZZ_LDLIBS  := -latomic
 FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BINS    := $(addprefix $(BUILD)/fuzz/,$(FUZZ_TARGETS))
-FUZZ_SRCS_fuzz_mmio_decode    := core/mmio_decode.c
-FUZZ_SRCS_fuzz_mb2            := boot/mb2.c
-FUZZ_SRCS_fuzz_guest_image    := core/guest_image.c core/guest_bzimage.c core/fmt.c
-FUZZ_SRCS_fuzz_guest_mbi      := core/guest_mbi.c boot/mb2.c
+FUZZ_SRCS_fuzz_mmio_decode    := devices/mmio_decode.c
+FUZZ_SRCS_fuzz_mb2            := loader/mb2.c
+FUZZ_SRCS_fuzz_guest_image    := loader/guest_image.c loader/guest_bzimage.c lib/fmt.c
+FUZZ_SRCS_fuzz_guest_mbi      := loader/guest_mbi.c loader/mb2.c
 FUZZ_SRCS_fuzz_synic_msr      := synic/synic.c
 FUZZ_SRCS_fuzz_hypercall_input := synic/hypercall_abi.c
 FUZZ_SRCS_fuzz_vmbus          := synic/vmbus.c
-FUZZ_SRCS_fuzz_guest_config   := core/guest_config.c core/cmdline.c core/fmt.c core/number.c
-FUZZ_SRCS_fuzz_shell_parse    := core/shell_parse.c core/number.c
+FUZZ_SRCS_fuzz_guest_config   := loader/guest_config.c boot/cmdline.c lib/fmt.c lib/number.c
+FUZZ_SRCS_fuzz_shell_parse    := shell/shell_parse.c lib/number.c
 FUZZ_ARGS_fuzz_mmio_decode    := -max_len=32
 
 # The target's sources and the headers beside them (expanded with the target's stem $*).

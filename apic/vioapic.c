@@ -1,5 +1,5 @@
 /* The virtual I/O APIC: registers, redirection table, pins, messages (82093AA datasheet, 3). */
-#include "core/types.h"
+#include "lib/types.h"
 #include "apic/vlapic.h"
 #include "apic/vioapic.h"
 

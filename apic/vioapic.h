@@ -12,7 +12,7 @@
 #ifndef HV_APIC_VIOAPIC_H
 #define HV_APIC_VIOAPIC_H
 
-#include "core/types.h"
+#include "lib/types.h"
 #include "apic/vlapic.h"
 
 #define VIOAPIC_PINS 24

@@ -1,6 +1,6 @@
 /* The virtual local APIC's state, IA32_APIC_BASE, and its MMIO and x2APIC MSR interfaces. */
 #include "apic/vlapic.h"
-#include "core/string.h"
+#include "lib/string.h"
 
 #define VLAPIC_VERSION_REG  (VLAPIC_VERSION | 6u << 16)	/* no EOI-broadcast suppression (bit 24) */
 #define APIC_BASE_RESERVED  (~(APIC_BASE_ADDR_MASK | APIC_BASE_EN | APIC_BASE_EXTD | APIC_BASE_BSP))

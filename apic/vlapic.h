@@ -9,7 +9,7 @@
 #ifndef HV_APIC_VLAPIC_H
 #define HV_APIC_VLAPIC_H
 
-#include "core/types.h"
+#include "lib/types.h"
 
 #define VLAPIC_DEFAULT_BASE 0xfee00000UL
 #define VLAPIC_VERSION      0x14   /* version of the modelled APIC; LVT count in bits 23:16 = 6 (7 LVT entries: CMCI..ERROR) */

@@ -1,9 +1,9 @@
 /* Parsing of the hypervisor command line: pure logic, unit-tested on the host. */
-#include "core/cmdline.h"
-#include "core/guest_config.h"
-#include "core/log.h"
-#include "core/number.h"
-#include "core/string.h"
+#include "boot/cmdline.h"
+#include "loader/guest_config.h"
+#include "console/log.h"
+#include "lib/number.h"
+#include "lib/string.h"
 
 #define COM_BASE_BAUD 115200u
 
@@ -100,7 +100,7 @@ static const char *parse_posted_intr(const char *value, struct hv_config *cfg)
 	return parse_on_off(value, &cfg->posted_intr);
 }
 
-/* test-fixup=on: guest operands reach the CPU unchecked, to test the exception fix-up (core/xcr.h). */
+/* test-fixup=on: guest operands reach the CPU unchecked, to test the exception fix-up (cpumodel/xcr.h). */
 static const char *parse_test_fixup(const char *value, struct hv_config *cfg)
 {
 	return parse_on_off(value, &cfg->test_fixup);

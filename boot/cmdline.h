@@ -1,20 +1,13 @@
 /* The hypervisor's own command line (the multiboot2 command-line tag). */
-#ifndef HV_CORE_CMDLINE_H
-#define HV_CORE_CMDLINE_H
+#ifndef HV_BOOT_CMDLINE_H
+#define HV_BOOT_CMDLINE_H
 
-#include "core/types.h"
+#include "lib/types.h"
+#include "synic/apic_policy.h"
 
 #define CMDLINE_NAME_MAX   24
 #define CMDLINE_VALUE_MAX  64
 #define CMDLINE_MAX_ERRORS 8
-
-/* Whether the CPU's APIC acceleration stays on with SynIC (the benchmarks compare them) */
-enum apic_policy {
-	APIC_POLICY_OURS, /* on; auto-EOI vectors injected by the hypervisor */
-	APIC_POLICY_KVM,  /* off for the partition while any SINT uses auto-EOI (KVM today) */
-	APIC_POLICY_SEED, /* off for a vCPU once its SynIC is on (KVM's first SynIC) */
-	APIC_POLICY_NONE, /* off */
-};
 
 struct hv_config {
 	uint16_t console_port;

@@ -1,35 +1,62 @@
 /* The bootstrap processor's path from the multiboot2 entry to running guests. */
-#include "boot/cpu_tables.h"
-#include "boot/mb2.h"
-#include "core/acpi.h"
+#include "host/cpu_tables.h"
+#include "loader/mb2.h"
+#include "host/acpi.h"
 #include "core/backend.h"
-#include "core/cmdline.h"
-#include "core/console.h"
-#include "core/console_in.h"
-#include "core/shell.h"
+#include "boot/cmdline.h"
+#include "console/console.h"
+#include "shell/console_in.h"
+#include "shell/shell.h"
 #include "synic/hv.h"
-#include "core/frames.h"
+#include "mm/frames.h"
 #include "core/guest_apic.h"
-#include "core/lapic.h"
-#include "core/host_rtc.h"
-#include "core/integrity.h"
-#include "core/log.h"
-#include "core/paging.h"
-#include "core/panic.h"
+#include "host/lapic.h"
+#include "host/rtc.h"
+#include "host/integrity.h"
+#include "console/log.h"
+#include "mm/paging.h"
+#include "host/panic.h"
 #include "core/partition.h"
-#include "core/percpu.h"
-#include "core/pic.h"
+#include "host/percpu.h"
+#include "host/pic.h"
 #include "core/sched.h"
-#include "core/smp.h"
-#include "core/tsc.h"
-#include "core/x86.h"
-#include "core/xcr.h"
+#include "smp/smp.h"
+#include "host/tsc.h"
+#include "lib/x86.h"
+#include "boot/guests.h"
+#include "core/crash.h"
+#include "core/device_model.h"
+#include "core/enlightenment.h"
+#include "core/vcpu_run.h"
+#include "cpumodel/cpuid_policy.h"
+#include "cpumodel/msr_policy.h"
+#include "cpumodel/xcr.h"
+#include "devices/devices.h"
 
 extern char _image_start[], _image_end[];
 
 static struct boot_info boot_info;
 static struct acpi_info acpi_info;
 static struct hv_config config;
+
+/*
+ * The layers above core plugged into it, all here: core calls them only
+ * through what it declares (ARCHITECTURE.md).
+ */
+static void connect_layers(void)
+{
+	panic_set_cpu_report(crash_panic_cpu_report);
+	vcpu_run_set_exit_handler(EXIT_CPUID, cpuid_guest_exit);
+	vcpu_run_set_exit_handler(EXIT_RDMSR, msr_guest_rdmsr_exit);
+	vcpu_run_set_exit_handler(EXIT_WRMSR, msr_guest_wrmsr_exit);
+	vcpu_run_set_exit_handler(EXIT_XSETBV, xcr_guest_xsetbv);
+	vcpu_run_set_exit_handler(EXIT_IO, devices_io_exit);
+	vcpu_run_set_exit_handler(EXIT_NESTED_PAGE_FAULT, devices_npf_exit);
+	vcpu_run_set_exit_handler(EXIT_HYPERCALL, hv_hypercall);
+	device_model = &guest_device_model;
+	enlightenment = &hv_enlightenment;
+	host_poll = &console_in_poll;
+}
 
 static void setup_console(void)
 {
@@ -127,7 +154,7 @@ static __noreturn void run_guests(void)
 	if (config.apic_policy != APIC_POLICY_OURS)
 		log_info("interrupt policy: %s (apic-policy=)", apic_policy_names[config.apic_policy]);
 	if (backend_select())
-		partitions_create(&boot_info);
+		guests_create(&boot_info);
 	if (!nr_partitions) {
 		log_err("no guest could be started");
 		cpu_halt_forever();
@@ -142,6 +169,7 @@ __noreturn void hv_main(paddr_t mbi);
 __noreturn void hv_main(paddr_t mbi)
 {
 	setup_bsp();
+	connect_layers();
 	mb2_parse(phys_to_virt(mbi), MB2_INFO_MAX_SIZE, mbi, &boot_info);
 	setup_console();
 	report_boot_info();
@@ -153,12 +181,12 @@ __noreturn void hv_main(paddr_t mbi)
 	tsc_init(&acpi_info.pm_timer);
 	host_rtc_init();
 	cpu_features_detect(&this_cpu()->features);
-	xcr_enable_host();
+	cpu_enable_xsave();
 	lapic_init();
 	lapic_timer_calibrate();
 	this_cpu()->apic_id = lapic_id();
 	nr_cpus_online = 1;
-	log_info("cpus online: %u", smp_start_aps(&acpi_info));
+	log_info("cpus online: %u", smp_start_aps(&acpi_info, cpu_idle_loop));
 	smp_check_features();
 	cpu_features_report(&this_cpu()->features);
 	run_guests();

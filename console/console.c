@@ -5,10 +5,10 @@
  * console poll, sends the rest. A full ring drops the line and says how many
  * were dropped once there is room again.
  */
-#include "core/console.h"
-#include "core/fmt.h"
-#include "core/spinlock.h"
-#include "core/uart.h"
+#include "console/console.h"
+#include "lib/fmt.h"
+#include "lib/spinlock.h"
+#include "console/uart.h"
 
 #define RING_SIZE          65536
 #define CONSOLE_DRAIN_MAX  2048

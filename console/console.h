@@ -1,8 +1,8 @@
 /* The hypervisor console: whole lines, never interleaved between CPUs, buffered. */
-#ifndef HV_CORE_CONSOLE_H
-#define HV_CORE_CONSOLE_H
+#ifndef HV_CONSOLE_CONSOLE_H
+#define HV_CONSOLE_CONSOLE_H
 
-#include "core/types.h"
+#include "lib/types.h"
 
 /* Returns false, staying on COM1, when no UART answers at port. */
 bool console_init(uint16_t port, uint32_t baud);

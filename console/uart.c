@@ -1,6 +1,6 @@
 /* 16550 UART: programmed I/O, polled transmit. */
-#include "core/uart.h"
-#include "core/x86.h"
+#include "console/uart.h"
+#include "lib/x86.h"
 
 enum uart_reg {
 	UART_THR = 0, /* transmit holding (DLAB=0) */

@@ -1,8 +1,8 @@
 /* The 16550 UART that carries the hypervisor console. */
-#ifndef HV_CORE_UART_H
-#define HV_CORE_UART_H
+#ifndef HV_CONSOLE_UART_H
+#define HV_CONSOLE_UART_H
 
-#include "core/types.h"
+#include "lib/types.h"
 
 bool uart_init(uint16_t port, uint32_t baud);
 void uart_putc(uint16_t port, char c);

@@ -1,10 +1,18 @@
 /* Choosing the virtualization backend from what the CPUs offer. */
 #include "core/backend.h"
-#include "core/log.h"
-#include "core/percpu.h"
+#include "console/log.h"
+#include "lib/x86.h"
+#include "host/percpu.h"
 
 const struct backend *backend;
 bool backend_posted_intr_off;
+
+const uint32_t msr_guest_owned[] = {
+	0x00000174, 0x00000175, 0x00000176,             /* SYSENTER_CS/ESP/EIP */
+	0xc0000081, 0xc0000082, 0xc0000083, 0xc0000084, /* STAR, LSTAR, CSTAR, SFMASK */
+	MSR_FS_BASE, MSR_GS_BASE, 0xc0000102,           /* FS/GS base, KERNEL_GS_BASE */
+};
+const unsigned int nr_msr_guest_owned = ARRAY_SIZE(msr_guest_owned);
 
 static const struct backend *use(const struct backend *b)
 {

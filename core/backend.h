@@ -115,4 +115,14 @@ extern const struct backend *backend;
 /* The backend for this machine's CPUs, or NULL (with the reason logged). */
 const struct backend *backend_select(void);
 
+/*
+ * MSRs the guest owns outright (the backends do not intercept them):
+ * SYSENTER_* and FS/GS base are switched with the guest state on both
+ * backends; STAR/LSTAR/CSTAR/SFMASK and KERNEL_GS_BASE are switched by SVM's
+ * VMLOAD/VMSAVE, and on VMX need no switching because the hypervisor never
+ * uses SYSCALL or SWAPGS and has no user mode.
+ */
+extern const uint32_t msr_guest_owned[];
+extern const unsigned int nr_msr_guest_owned;
+
 #endif

@@ -1,10 +1,29 @@
 /* Guest crash reports: enough on the console to debug the guest from. */
 #include "core/crash.h"
 #include "core/backend.h"
-#include "core/log.h"
+#include "console/log.h"
 #include "core/partition.h"
+#include "host/percpu.h"
 
 #define CRASH_EXITS_SHOWN 8
+#define PANIC_EXITS_SHOWN 4
+
+void crash_panic_cpu_report(void)
+{
+	const struct vcpu *v = this_cpu()->vcpu;
+	const struct trace_entry *t;
+
+	if (!v) {
+		hv_log(LOG_PANIC, "cpu %u: no vcpu", this_cpu()->index);
+		return;
+	}
+	hv_log(LOG_PANIC, "cpu %u: guest %s vcpu %u, %lu exits", this_cpu()->index,
+	       v->partition->name, v->index, v->trace.count);
+	for (unsigned int i = 0; i < PANIC_EXITS_SHOWN && (t = trace_get(&v->trace, i)); i++)
+		hv_log(LOG_PANIC, "cpu %u:   exit -%u: %s (hw 0x%x, 0x%lx) at rip 0x%lx",
+		       this_cpu()->index, i, exit_reason_name(t->reason), t->hw_reason,
+		       t->qualification, t->rip);
+}
 
 void vcpu_print_registers(struct vcpu *v)
 {

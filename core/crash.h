@@ -10,6 +10,9 @@
  */
 void crash_guest(struct vcpu *v, const struct exit_event *e, const char *why);
 
+/* The panic report's line for this CPU: its vCPU and that vCPU's last exits. */
+void crash_panic_cpu_report(void);
+
 /* The vCPU's registers as the crash report shows them (on the vCPU's CPU). */
 void vcpu_print_registers(struct vcpu *v);
 

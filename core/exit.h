@@ -6,11 +6,11 @@
 #ifndef HV_CORE_EXIT_H
 #define HV_CORE_EXIT_H
 
-#include "core/types.h"
+#include "lib/types.h"
 
 /*
  * The numbers are also what a guest with exit-counters=on reads at MSR
- * 0x4d480000 + N (core/msr_policy.c): new reasons go at the end.
+ * 0x4d480000 + N (cpumodel/msr_policy.c): new reasons go at the end.
  */
 enum exit_reason {
 	EXIT_CPUID = 0,

@@ -1,23 +1,24 @@
 /* Virtual local APICs in the exit path: the model's hooks and software delivery. */
 #include "core/guest_apic.h"
 #include "core/backend.h"
-#include "core/console_in.h"
 #include "core/crash.h"
-#include "core/fmt.h"
-#include "core/frames.h"
+#include "lib/fmt.h"
+#include "mm/frames.h"
 #include "core/guest_mem.h"
-#include "core/lapic.h"
-#include "core/log.h"
-#include "core/guest_ioapic.h"
-#include "core/guest_mmio.h"
-#include "core/percpu.h"
-#include "core/tsc.h"
+#include "host/lapic.h"
+#include "console/log.h"
+#include "core/device_model.h"
+#include "core/enlightenment.h"
+#include "host/percpu.h"
+#include "host/tsc.h"
 #include "core/vcpu_events.h"
-#include "core/x86.h"
-#include "synic/hv.h"
+#include "lib/x86.h"
+#include "core/sched.h"
 
 #define XAPIC_PAGE 0xfffUL
 #define MIN_GUEST_RUN_US 10
+
+const struct enlightenment *enlightenment;
 
 static struct vcpu *apic_vcpu(struct vlapic *a) { return a->owner; }
 
@@ -52,9 +53,9 @@ static void hook_init(struct vlapic *target) { post_init_sipi(apic_vcpu(target),
 static void hook_nmi(struct vlapic *target) { vcpu_post_event(apic_vcpu(target), VCPU_PENDING_NMI); }
 static void hook_eoi(struct vlapic *a, uint8_t vector, bool level)
 {
-	hv_vcpu_eoi(apic_vcpu(a), vector);
+	enlightenment->eoi(apic_vcpu(a), vector);
 	if (level)
-		guest_ioapic_eoi(apic_vcpu(a)->partition, vector);
+		device_model->level_eoi(apic_vcpu(a)->partition, vector);
 }
 static uint64_t hook_now(void) { return rdtsc(); }
 
@@ -158,7 +159,7 @@ bool vcpu_call(struct vcpu *v, void (*fn)(struct vcpu *v, void *arg), void *arg,
 /* The interrupt policy's answer for v, where the CPU accelerates at all. */
 static void apply_policy(struct vcpu *v)
 {
-	bool want = v->partition->apic_accelerated && hv_wants_apic_acceleration(v);
+	bool want = v->partition->apic_accelerated && enlightenment->wants_apic_acceleration(v);
 
 	if (want == v->apic_accelerated)
 		return;
@@ -296,7 +297,7 @@ static void add_auto_eoi_blockers(struct vcpu *v, uint64_t want[4])
  */
 static void sync_eoi_exit_bitmap(struct vcpu *v)
 {
-	const uint64_t *synic = hv_vcpu_eoi_vectors(v);
+	const uint64_t *synic = enlightenment->eoi_vectors(v);
 	uint64_t want[4];
 	bool changed = false;
 
@@ -342,8 +343,8 @@ static uint64_t earlier(uint64_t a, uint64_t b)
  */
 static uint64_t host_deadline(struct vcpu *v)
 {
-	return earlier(earlier(vlapic_timer_deadline(&v->apic), hv_vcpu_timer_deadline(v)),
-		       console_poll_deadline());
+	return earlier(earlier(vlapic_timer_deadline(&v->apic), enlightenment->timer_deadline(v)),
+		       host_poll->deadline());
 }
 
 /*
@@ -380,7 +381,7 @@ static bool wake_condition(struct vcpu *v)
 	if (v->apic_accelerated)
 		backend->vcpu_sync_posted(v);
 	expire_timer(&v->apic);
-	hv_vcpu_before_entry(v);
+	enlightenment->before_entry(v);
 	return v->pending_events || v->state != VCPU_RUNNING ||
 	       vlapic_pending_vector(&v->apic) >= 0 || vlapic_pending_auto_eoi(&v->apic) >= 0;
 }
@@ -391,7 +392,7 @@ void guest_apic_wait_for_interrupt(struct vcpu *v)
 	while (!wake_condition(v)) {
 		uint64_t deadline = host_deadline(v);
 
-		console_poll_if_due();
+		host_poll->poll_if_due();
 		if (deadline && rdtsc() >= deadline)
 			continue;
 		lapic_timer_arm(deadline);
@@ -419,17 +420,4 @@ bool guest_apic_is_mmio(const struct vcpu *v, uint64_t gpa)
 {
 	return vlapic_xapic_enabled(&v->apic) &&
 	       (gpa & ~XAPIC_PAGE) == (vlapic_get_base(&v->apic) & ~XAPIC_PAGE);
-}
-
-static uint32_t apic_mmio_read(void *apic, uint32_t offset) { return vlapic_mmio_read(apic, offset); }
-static void apic_mmio_write(void *apic, uint32_t offset, uint32_t value) { vlapic_mmio_write(apic, offset, value); }
-
-/* APIC registers are 32 bits wide at 16-byte strides (SDM 11.4.1). */
-void guest_apic_mmio(struct vcpu *v, const struct exit_event *e)
-{
-	const struct mmio_dword_device apic = {
-		.name = "xAPIC", .dev = &v->apic, .read = apic_mmio_read, .write = apic_mmio_write,
-	};
-
-	guest_mmio_dword(v, e, e->npf.gpa & XAPIC_PAGE, &apic);
 }

@@ -32,9 +32,8 @@ bool guest_apic_vcpu_wants_cpu(const struct vcpu *v);
 /* HLT with interrupts enabled: sleep until an interrupt or event is pending. */
 void guest_apic_wait_for_interrupt(struct vcpu *v);
 
-/* A nested page fault in the xAPIC page: decode and emulate the access. */
+/* Whether gpa is in v's xAPIC page (devices/devices.c emulates its accesses). */
 bool guest_apic_is_mmio(const struct vcpu *v, uint64_t gpa);
-void guest_apic_mmio(struct vcpu *v, const struct exit_event *e);
 
 /* IA32_APIC_BASE writes: false = #GP; a mode change reaches the backend. */
 bool guest_apic_set_base(struct vcpu *v, uint64_t val);

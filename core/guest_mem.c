@@ -1,7 +1,7 @@
 /* Guest memory access and the guest page-table walk (Intel SDM vol. 3, 4.3-4.5). */
 #include "core/guest_mem.h"
-#include "core/string.h"
-#include "core/x86.h"
+#include "lib/string.h"
+#include "lib/x86.h"
 
 #define PTE_P     BIT(0)
 #define PTE_PS    BIT(7)

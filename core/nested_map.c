@@ -1,7 +1,7 @@
 /* The nested page-table walk and fill shared by svm/npt.c and vmx/ept.c. */
 #include "core/nested_map.h"
-#include "core/frames.h"
-#include "core/x86.h"
+#include "mm/frames.h"
+#include "lib/x86.h"
 
 #define LEVELS 4
 

@@ -3,17 +3,21 @@
  * otherwise sleeps until an IPI (WAKEUP_VECTOR) tells it to look again.
  */
 #include "core/sched.h"
-#include "boot/traps.h"
+#include "host/traps.h"
 #include "core/backend.h"
-#include "core/console_in.h"
 #include "core/crash.h"
 #include "core/guest_apic.h"
-#include "core/lapic.h"
-#include "core/log.h"
+#include "host/lapic.h"
+#include "console/log.h"
 #include "core/partition.h"
-#include "core/percpu.h"
+#include "host/percpu.h"
 #include "core/vcpu_run.h"
-#include "core/x86.h"
+#include "lib/x86.h"
+
+static void no_poll(void) { }
+static uint64_t no_poll_deadline(void) { return 0; }
+static const struct host_poll no_host_poll = { no_poll, no_poll_deadline };
+const struct host_poll *host_poll = &no_host_poll;
 
 /* WAKEUP_VECTOR, HOST_TIMER_VECTOR and POSTED_INTR_VECTOR outside a guest: their only job
  * is to end a HLT or a guest run. */
@@ -40,8 +44,8 @@ static bool prepare_vcpu(struct percpu *cpu, struct vcpu *v)
 
 void cpu_doze(void)
 {
-	console_poll_if_due();
-	lapic_timer_arm(console_poll_deadline());
+	host_poll->poll_if_due();
+	lapic_timer_arm(host_poll->deadline());
 	asm volatile("sti; hlt; cli" ::: "memory");
 }
 

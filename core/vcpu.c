@@ -1,102 +1,21 @@
 /* The vCPU loop: enter the guest, count the exit, handle it, again. */
-#include "boot/traps.h"
+#include "host/traps.h"
 #include "core/backend.h"
-#include "core/console_in.h"
-#include "core/cpuid_policy.h"
 #include "core/crash.h"
+#include "core/enlightenment.h"
 #include "core/guest_apic.h"
-#include "core/guest_io.h"
-#include "core/guest_ioapic.h"
-#include "core/lapic.h"
-#include "core/log.h"
-#include "core/msr_policy.h"
-#include "core/panic.h"
+#include "host/lapic.h"
+#include "console/log.h"
+#include "host/panic.h"
 #include "core/partition.h"
-#include "core/percpu.h"
+#include "host/percpu.h"
 #include "core/sched.h"
-#include "core/string_io.h"
 #include "core/vcpu_run.h"
-#include "core/xcr.h"
-#include "synic/hv.h"
 
 #define VECTOR_UD 6
 #define VECTOR_GP 13
 #define VECTOR_MC 18
 #define RFLAGS_IF BIT(9)
-
-typedef void (*exit_handler_t)(struct vcpu *v, const struct exit_event *e);
-
-static void inject_gp(struct vcpu *v) { backend->vcpu_inject_exception(v, VECTOR_GP, true, 0); }
-
-static void handle_cpuid(struct vcpu *v, const struct exit_event *e)
-{
-	struct cpuid_regs r = cpuid_guest(v, (uint32_t)v->regs.rax, (uint32_t)v->regs.rcx);
-
-	v->regs.rax = r.eax;
-	v->regs.rbx = r.ebx;
-	v->regs.rcx = r.ecx;
-	v->regs.rdx = r.edx;
-	backend->vcpu_skip_instruction(v, e);
-}
-
-static void handle_rdmsr(struct vcpu *v, const struct exit_event *e)
-{
-	uint64_t val;
-
-	if (!msr_guest_read(v, (uint32_t)v->regs.rcx, &val)) {
-		inject_gp(v);
-		return;
-	}
-	v->regs.rax = (uint32_t)val;
-	v->regs.rdx = val >> 32;
-	backend->vcpu_skip_instruction(v, e);
-}
-
-static void handle_wrmsr(struct vcpu *v, const struct exit_event *e)
-{
-	uint64_t val = (v->regs.rdx << 32) | (uint32_t)v->regs.rax;
-
-	if (!msr_guest_write(v, (uint32_t)v->regs.rcx, val)) {
-		inject_gp(v);
-		return;
-	}
-	backend->vcpu_skip_instruction(v, e);
-}
-
-static void handle_string_io(struct vcpu *v, const struct exit_event *e)
-{
-	switch (string_io(v, &e->io)) {
-	case STRING_IO_DONE:
-		if (v->state == VCPU_RUNNING)
-			backend->vcpu_skip_instruction(v, e);
-		break;
-	case STRING_IO_MORE:
-		break;
-	case STRING_IO_FAULT:
-		crash_guest(v, e, "INS/OUTS with an unmapped memory operand");
-		break;
-	}
-}
-
-/* IN writes AL/AX, or EAX zero-extended into RAX (SDM vol. 1, 3.4.1.1). */
-static void handle_io(struct vcpu *v, const struct exit_event *e)
-{
-	const struct exit_io *io = &e->io;
-	uint32_t mask = 0xffffffffu >> (32 - 8 * io->size);
-
-	if (io->string) {
-		handle_string_io(v, e);
-		return;
-	}
-	if (io->in) {
-		uint32_t val = guest_io_in(v, io->port, io->size);
-		v->regs.rax = io->size == 4 ? val : (v->regs.rax & ~(uint64_t)mask) | (val & mask);
-	} else {
-		guest_io_out(v, io->port, io->size, (uint32_t)v->regs.rax & mask);
-	}
-	if (v->state == VCPU_RUNNING)
-		backend->vcpu_skip_instruction(v, e);
-}
 
 /*
  * HLT with interrupts enabled waits for one; with interrupts disabled only
@@ -127,25 +46,6 @@ static void handle_apic_write(struct vcpu *v, const struct exit_event *e)
 static void handle_eoi_induced(struct vcpu *v, const struct exit_event *e)
 {
 	guest_apic_eoi_induced(v, e);
-}
-
-static void handle_npf(struct vcpu *v, const struct exit_event *e)
-{
-	if (guest_apic_is_mmio(v, e->npf.gpa)) {
-		guest_apic_mmio(v, e);
-		return;
-	}
-	if (guest_ioapic_is_mmio(e->npf.gpa)) {
-		guest_ioapic_mmio(v, e);
-		return;
-	}
-	if (e->npf.write && hv_is_overlay(v->partition, e->npf.gpa)) {
-		inject_gp(v); /* the hypercall page is read-only (TLFS 3.13) */
-		return;
-	}
-	crash_guest(v, e, e->npf.fetch ? "instruction fetch outside guest memory"
-			  : e->npf.write ? "write outside guest memory"
-					 : "read outside guest memory");
 }
 
 /* #DB and #AC are intercepted only so that they cannot loop forever in the CPU. */
@@ -203,14 +103,18 @@ static void handle_unknown(struct vcpu *v, const struct exit_event *e)
 	crash_guest(v, e, "an exit the hypervisor does not expect");
 }
 
-static const exit_handler_t exit_handlers[EXIT_REASON_COUNT] = {
-	[EXIT_CPUID] = handle_cpuid,
-	[EXIT_RDMSR] = handle_rdmsr,
-	[EXIT_WRMSR] = handle_wrmsr,
-	[EXIT_IO] = handle_io,
+/*
+ * One dispatch for every exit. The layers above core fill in theirs before
+ * any vCPU runs (vcpu_run_set_exit_handler); until then they are unknown.
+ */
+static exit_handler_t exit_handlers[EXIT_REASON_COUNT] = {
+	[EXIT_CPUID] = handle_unknown,
+	[EXIT_RDMSR] = handle_unknown,
+	[EXIT_WRMSR] = handle_unknown,
+	[EXIT_IO] = handle_unknown,
 	[EXIT_HLT] = handle_hlt,
-	[EXIT_HYPERCALL] = hv_hypercall,
-	[EXIT_NESTED_PAGE_FAULT] = handle_npf,
+	[EXIT_HYPERCALL] = handle_unknown,
+	[EXIT_NESTED_PAGE_FAULT] = handle_unknown,
 	[EXIT_EXCEPTION] = handle_exception,
 	[EXIT_EXTERNAL_INTERRUPT] = handle_host_interrupt,
 	[EXIT_NMI] = handle_host_interrupt,
@@ -223,9 +127,14 @@ static const exit_handler_t exit_handlers[EXIT_REASON_COUNT] = {
 	[EXIT_APIC_WRITE] = handle_apic_write,
 	[EXIT_EOI_INDUCED] = handle_eoi_induced,
 	[EXIT_UNKNOWN] = handle_unknown,
-	[EXIT_XSETBV] = xcr_guest_xsetbv,
+	[EXIT_XSETBV] = handle_unknown,
 	[EXIT_NMI_WINDOW] = handle_ignored, /* the next entry injects */
 };
+
+void vcpu_run_set_exit_handler(enum exit_reason reason, exit_handler_t handler)
+{
+	exit_handlers[reason] = handler;
+}
 
 /* What a write to an APIC register does (SDM vol. 3, 11.4.1 and 11.12.1.2). */
 static enum exit_reason apic_bucket(uint32_t offset, bool write)
@@ -272,7 +181,7 @@ void vcpu_run_loop(struct vcpu *v)
 
 	for (;;) {
 		wait_while_paused(v);
-		hv_vcpu_before_entry(v);
+		enlightenment->before_entry(v);
 		guest_apic_before_entry(v);
 		if (v->state != VCPU_RUNNING)
 			return;
@@ -280,6 +189,6 @@ void vcpu_run_loop(struct vcpu *v)
 		v->stats.exits[stats_bucket(v, &e)]++;
 		trace_record(&v->trace, &e, backend->vcpu_rip(v));
 		exit_handlers[e.reason](v, &e);
-		console_poll_if_due();
+		host_poll->poll_if_due();
 	}
 }

@@ -6,10 +6,10 @@
 #include "core/guest_regs_asm.h"
 #include "core/trace.h"
 #include "apic/vlapic.h"
-#include "synic/hv_state.h"
 
 struct partition;
 struct percpu;
+struct hv_vcpu;
 
 /* The general-purpose registers the backends' entry code saves and loads. */
 struct guest_regs {
@@ -76,7 +76,7 @@ struct vcpu {
 	bool apic_accelerated;  /* the CPU delivers this vCPU's interrupts (APICv, AVIC) */
 	uint64_t eoi_exit_bitmap[4];/* as last given to the backend */
 	struct vlapic apic;
-	struct hv_vcpu hv;      /* the Hyper-V interface: SynIC */
+	struct hv_vcpu *hv;     /* the Hyper-V interface, SynIC (synic/hv_state.h) */
 	struct vcpu_stats stats;
 	struct vcpu_trace trace;
 	void (*volatile call_fn)(struct vcpu *v, void *arg); /* VCPU_PENDING_CALL */

@@ -3,12 +3,12 @@
  * virtualization extensions and what the hypervisor does not virtualize
  * hidden, the Hyper-V leaves from 0x40000000 (synic/) and a timing leaf.
  */
-#include "core/cpuid_policy.h"
+#include "cpumodel/cpuid_policy.h"
 #include "core/backend.h"
+#include "core/enlightenment.h"
 #include "core/partition.h"
-#include "core/tsc.h"
-#include "core/xcr0.h"
-#include "synic/hv.h"
+#include "host/tsc.h"
+#include "cpumodel/xcr0.h"
 
 /* CPUID.1 */
 #define ECX_VMX          BIT(5)
@@ -52,7 +52,6 @@
 #define EAXD1_XFD        BIT(4)
 /* The XSAVE area's legacy region and header: x87 and SSE state (SDM vol. 1, 13.4) */
 #define XSAVE_LEGACY_AND_HEADER 576
-#define CR4_OSXSAVE      BIT(18)
 #define CPUID_HV_TIMING_LEAF 0x40000010
 
 /* OSXSAVE reads the guest's CR4.OSXSAVE (SDM vol. 2, CPUID), not the host's. */
@@ -170,7 +169,7 @@ struct cpuid_regs cpuid_guest(struct vcpu *v, uint32_t leaf, uint32_t subleaf)
 		if (leaf == CPUID_HV_TIMING_LEAF)
 			timing_leaf(v, &r);
 		else if (leaf < CPUID_HV_TIMING_LEAF)
-			hv_cpuid(v, leaf, &r);
+			enlightenment->cpuid(v, leaf, &r);
 		return r;
 	}
 	r = cpuid(leaf, subleaf);
@@ -217,4 +216,15 @@ struct cpuid_regs cpuid_guest(struct vcpu *v, uint32_t leaf, uint32_t subleaf)
 		break;
 	}
 	return r;
+}
+
+void cpuid_guest_exit(struct vcpu *v, const struct exit_event *e)
+{
+	struct cpuid_regs r = cpuid_guest(v, (uint32_t)v->regs.rax, (uint32_t)v->regs.rcx);
+
+	v->regs.rax = r.eax;
+	v->regs.rbx = r.ebx;
+	v->regs.rcx = r.ecx;
+	v->regs.rdx = r.edx;
+	backend->vcpu_skip_instruction(v, e);
 }

@@ -1,12 +1,14 @@
 /* What CPUID tells a guest. */
-#ifndef HV_CORE_CPUID_POLICY_H
-#define HV_CORE_CPUID_POLICY_H
+#ifndef HV_CPUMODEL_CPUID_POLICY_H
+#define HV_CPUMODEL_CPUID_POLICY_H
 
 #include "core/vcpu.h"
-#include "core/x86.h"
-
+#include "lib/x86.h"
 
 /* The guest's view of CPUID leaf/subleaf, built from the host's. */
 struct cpuid_regs cpuid_guest(struct vcpu *v, uint32_t leaf, uint32_t subleaf);
+
+/* EXIT_CPUID */
+void cpuid_guest_exit(struct vcpu *v, const struct exit_event *e);
 
 #endif

@@ -2,14 +2,14 @@
  * The MSR policy: the few MSRs that reach core/ (the rest pass through to
  * the state the backend switches, or are refused with #GP).
  */
-#include "core/msr_policy.h"
+#include "cpumodel/msr_policy.h"
 #include "core/backend.h"
+#include "core/enlightenment.h"
 #include "core/guest_apic.h"
-#include "core/log.h"
+#include "console/log.h"
 #include "core/partition.h"
-#include "core/percpu.h"
-#include "core/x86.h"
-#include "synic/hv.h"
+#include "host/percpu.h"
+#include "lib/x86.h"
 
 #define MSR_MISC_ENABLE   0x1a0
 #define MSR_TSC_DEADLINE  0x6e0
@@ -38,13 +38,6 @@ static bool has_misc_enable(void)
 {
 	return this_cpu()->features.vendor == VENDOR_INTEL;
 }
-
-const uint32_t msr_guest_owned[] = {
-	0x00000174, 0x00000175, 0x00000176,             /* SYSENTER_CS/ESP/EIP */
-	0xc0000081, 0xc0000082, 0xc0000083, 0xc0000084, /* STAR, LSTAR, CSTAR, SFMASK */
-	MSR_FS_BASE, MSR_GS_BASE, 0xc0000102,           /* FS/GS base, KERNEL_GS_BASE */
-};
-const unsigned int nr_msr_guest_owned = ARRAY_SIZE(msr_guest_owned);
 
 /*
  * Each MSR said once; past MSR_LOG_ONCE_MAX of them one last line, then silence
@@ -112,8 +105,8 @@ bool msr_guest_read(struct vcpu *v, uint32_t msr, uint64_t *val)
 
 	if (is_x2apic_msr(msr))
 		return vlapic_msr_read(&v->apic, msr, val);
-	if (hv_is_msr(msr))
-		return hv_msr_read(v, msr, val);
+	if (enlightenment->is_msr(msr))
+		return enlightenment->msr_read(v, msr, val);
 	if (read_counter(v, msr, val))
 		return true;
 	switch (msr) {
@@ -144,8 +137,8 @@ bool msr_guest_write(struct vcpu *v, uint32_t msr, uint64_t val)
 {
 	if (is_x2apic_msr(msr))
 		return vlapic_msr_write(&v->apic, msr, val);
-	if (hv_is_msr(msr))
-		return hv_msr_write(v, msr, val);
+	if (enlightenment->is_msr(msr))
+		return enlightenment->msr_write(v, msr, val);
 	switch (msr) {
 	case MSR_IA32_APIC_BASE:
 		return guest_apic_set_base(v, val);
@@ -161,4 +154,30 @@ bool msr_guest_write(struct vcpu *v, uint32_t msr, uint64_t val)
 	}
 	log_once(v, msr, true);
 	return false;
+}
+
+#define VECTOR_GP 13
+
+void msr_guest_rdmsr_exit(struct vcpu *v, const struct exit_event *e)
+{
+	uint64_t val;
+
+	if (!msr_guest_read(v, (uint32_t)v->regs.rcx, &val)) {
+		backend->vcpu_inject_exception(v, VECTOR_GP, true, 0);
+		return;
+	}
+	v->regs.rax = (uint32_t)val;
+	v->regs.rdx = val >> 32;
+	backend->vcpu_skip_instruction(v, e);
+}
+
+void msr_guest_wrmsr_exit(struct vcpu *v, const struct exit_event *e)
+{
+	uint64_t val = (v->regs.rdx << 32) | (uint32_t)v->regs.rax;
+
+	if (!msr_guest_write(v, (uint32_t)v->regs.rcx, val)) {
+		backend->vcpu_inject_exception(v, VECTOR_GP, true, 0);
+		return;
+	}
+	backend->vcpu_skip_instruction(v, e);
 }

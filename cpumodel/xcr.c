@@ -1,24 +1,16 @@
-/* XCR0 for the host and the guests' XSETBV (Intel SDM vol. 2, XSETBV; vol. 1, 13.3). */
-#include "core/xcr.h"
-#include "boot/extable.h"
+/* The guests' XSETBV (Intel SDM vol. 2, XSETBV; vol. 1, 13.3). */
+#include "cpumodel/xcr.h"
+#include "host/extable.h"
 #include "core/backend.h"
-#include "core/cpuid_policy.h"
-#include "core/host_fault.h"
-#include "core/x86.h"
-#include "core/xcr0.h"
+#include "cpumodel/cpuid_policy.h"
+#include "cpumodel/host_fault.h"
+#include "lib/x86.h"
+#include "cpumodel/xcr0.h"
 
-#define CPUID1_ECX_XSAVE BIT(26)
-#define CR4_OSXSAVE      BIT(18)
 #define VECTOR_UD        6
 #define VECTOR_GP        13
 
 static bool skip_checks;
-
-void xcr_enable_host(void)
-{
-	if (cpuid(1, 0).ecx & CPUID1_ECX_XSAVE)
-		write_cr4(read_cr4() | CR4_OSXSAVE);
-}
 
 void xcr_skip_checks(bool on)
 {

@@ -1,17 +1,13 @@
 /*
- * XCR0, the extended-state feature mask: the host lets XSETBV work, and a
- * guest's XSETBV, which exits on both backends, is checked against the
+ * XCR0, the extended-state feature mask: a guest's XSETBV, which exits on both backends, is checked against the
  * architecture and the guest's CPU model, then carried out. The hypervisor
  * itself uses no extended state, so the guest's XCR0 simply stays loaded on
  * the CPU its vCPU owns.
  */
-#ifndef HV_CORE_XCR_H
-#define HV_CORE_XCR_H
+#ifndef HV_CPUMODEL_XCR_H
+#define HV_CPUMODEL_XCR_H
 
 #include "core/vcpu.h"
-
-/* CR4.OSXSAVE on this CPU when it has XSAVE: XSETBV works in the host. */
-void xcr_enable_host(void);
 
 /* The guest's XSETBV (EXIT_XSETBV). */
 void xcr_guest_xsetbv(struct vcpu *v, const struct exit_event *e);
@@ -19,7 +15,7 @@ void xcr_guest_xsetbv(struct vcpu *v, const struct exit_event *e);
 /*
  * For the tests (test-fixup=on): the guest's operands go to the CPU
  * unchecked, so that an invalid one faults in the hypervisor and the
- * exception fix-up (boot/extable.h) must turn it into the guest's fault.
+ * exception fix-up (host/extable.h) must turn it into the guest's fault.
  */
 void xcr_skip_checks(bool on);
 

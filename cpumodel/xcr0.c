@@ -1,5 +1,5 @@
 /* The XCR0 rules: what XSETBV raises #GP for (Intel SDM vol. 1, 13.3; vol. 3, 2.6). */
-#include "core/xcr0.h"
+#include "cpumodel/xcr0.h"
 
 /*
  * Components enabled together, and what they need enabled with them:

@@ -3,10 +3,10 @@
  * 11.5.2): which extended-state masks XSETBV accepts. Pure, so that the host
  * unit tests check each rule.
  */
-#ifndef HV_CORE_XCR0_H
-#define HV_CORE_XCR0_H
+#ifndef HV_CPUMODEL_XCR0_H
+#define HV_CPUMODEL_XCR0_H
 
-#include "core/types.h"
+#include "lib/types.h"
 
 #define XCR0_X87       BIT(0)
 #define XCR0_SSE       BIT(1)

@@ -3,7 +3,7 @@
  * the signature, the interface ID, the RAM size and the CPU count. A
  * selector write rewinds; each data read returns the next byte, then zeros.
  */
-#include "core/guest_io.h"
+#include "devices/guest_io.h"
 
 enum fw_cfg_key {
 	FW_CFG_SIGNATURE = 0x00,
@@ -16,14 +16,14 @@ enum fw_cfg_key {
 
 void fw_cfg_select(struct partition *p, uint16_t key)
 {
-	p->fw_cfg.selector = key;
-	p->fw_cfg.offset = 0;
+	p->devices->fw_cfg.selector = key;
+	p->devices->fw_cfg.offset = 0;
 }
 
 /* The item's value, little-endian, and its size in bytes (0: no such item). */
 static unsigned int fw_cfg_item(const struct partition *p, uint64_t *value)
 {
-	switch (p->fw_cfg.selector) {
+	switch (p->devices->fw_cfg.selector) {
 	case FW_CFG_SIGNATURE:
 		*value = 'Q' | 'E' << 8 | 'M' << 16 | (uint64_t)'U' << 24;
 		return 4;
@@ -46,7 +46,7 @@ uint8_t fw_cfg_read(struct partition *p)
 	uint64_t value = 0;
 	unsigned int size = fw_cfg_item(p, &value);
 
-	if (p->fw_cfg.offset >= size)
+	if (p->devices->fw_cfg.offset >= size)
 		return 0;
-	return (uint8_t)(value >> (8 * p->fw_cfg.offset++));
+	return (uint8_t)(value >> (8 * p->devices->fw_cfg.offset++));
 }

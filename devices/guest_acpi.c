@@ -1,8 +1,7 @@
 /* The guest's ACPI tables (section numbers are those of the ACPI 6.5 specification). */
-#include "core/guest_acpi.h"
-#include "boot/multiboot2.h"
-#include "core/acpi.h"
-#include "core/string.h"
+#include "devices/guest_acpi.h"
+#include "lib/acpi_tables.h"
+#include "lib/string.h"
 
 #define OEM_ID             "HVMHV "   /* 6 bytes */
 #define OEM_TABLE_ID       "HVMGUEST" /* 8 bytes */

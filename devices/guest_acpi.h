@@ -4,10 +4,10 @@
  * local APIC per vCPU and one I/O APIC, and a DSDT describing COM1, the VMBus
  * device and \_S5. Pure logic, unit-tested on the host.
  */
-#ifndef HV_CORE_GUEST_ACPI_H
-#define HV_CORE_GUEST_ACPI_H
+#ifndef HV_DEVICES_GUEST_ACPI_H
+#define HV_DEVICES_GUEST_ACPI_H
 
-#include "core/types.h"
+#include "lib/types.h"
 
 #define GUEST_ACPI_BASE      0xe0000UL /* where Linux scans for the RSDP; e820-reserved */
 #define GUEST_ACPI_MAX_SIZE  0x2000

@@ -1,8 +1,8 @@
 /* Port I/O routing for the guest environment (the contract in DESIGN.md). */
-#include "core/guest_io.h"
-#include "core/guest_acpi.h"
-#include "core/host_rtc.h"
-#include "core/log.h"
+#include "devices/guest_io.h"
+#include "devices/guest_acpi.h"
+#include "host/rtc.h"
+#include "console/log.h"
 
 #define COM1_BASE    0x3f8
 #define COM1_PORTS   8
@@ -32,7 +32,7 @@ uint32_t guest_io_in(struct vcpu *v, uint16_t port, unsigned int size)
 	else if (port == FW_CFG_DATA)
 		value = fw_cfg_read(p);
 	else if (port == RTC_DATA_PORT)
-		value = vrtc_read_data(&p->rtc, host_rtc_now());
+		value = vrtc_read_data(&p->devices->rtc, host_rtc_now());
 	else if (port == KBD_STATUS || port == GUEST_PM_SLEEP_CTL || port == GUEST_PM_SLEEP_STS)
 		value = 0; /* the 8042 never busy (a reset goes at once), the sleep registers idle */
 	spin_unlock_irqrestore(&p->io_lock, flags);
@@ -64,8 +64,8 @@ void guest_io_out(struct vcpu *v, uint16_t port, unsigned int size, uint32_t val
 	else if (port == FW_CFG_CTL && size == 2)
 		fw_cfg_select(p, (uint16_t)value);
 	else if (port == RTC_INDEX_PORT)
-		vrtc_write_index(&p->rtc, (uint8_t)value);
+		vrtc_write_index(&p->devices->rtc, (uint8_t)value);
 	else if (port == RTC_DATA_PORT)
-		vrtc_write_data(&p->rtc, (uint8_t)value);
+		vrtc_write_data(&p->devices->rtc, (uint8_t)value);
 	spin_unlock_irqrestore(&p->io_lock, flags);
 }

@@ -1,8 +1,8 @@
 /* The guest's port I/O devices: COM1, the CMOS clock, reset, ACPI sleep, the exit port, fw_cfg. */
-#ifndef HV_CORE_GUEST_IO_H
-#define HV_CORE_GUEST_IO_H
+#ifndef HV_DEVICES_GUEST_IO_H
+#define HV_DEVICES_GUEST_IO_H
 
-#include "core/partition.h"
+#include "devices/devices.h"
 
 #define EXIT_PORT 0xf4
 
@@ -10,7 +10,7 @@
 uint32_t guest_io_in(struct vcpu *v, uint16_t port, unsigned int size);
 void guest_io_out(struct vcpu *v, uint16_t port, unsigned int size, uint32_t value);
 
-/* COM1 (core/vuart.c) */
+/* COM1 (devices/vuart.c) */
 uint8_t vuart_read(struct partition *p, unsigned int reg);
 void vuart_write(struct partition *p, unsigned int reg, uint8_t value);
 void vuart_flush(struct partition *p);
@@ -19,7 +19,7 @@ void vuart_flush_unfinished(struct partition *p);
 /* A character typed on the console for the guest (any CPU; takes p->io_lock). */
 void vuart_receive(struct partition *p, char c);
 
-/* QEMU's fw_cfg, the traditional I/O interface (core/fw_cfg.c) */
+/* QEMU's fw_cfg, the traditional I/O interface (devices/fw_cfg.c) */
 uint8_t fw_cfg_read(struct partition *p);
 void fw_cfg_select(struct partition *p, uint16_t key);
 

@@ -1,14 +1,10 @@
 /* The partition's I/O APIC in the exit path. */
-#include "core/guest_ioapic.h"
-#include "core/guest_acpi.h"
-#include "core/guest_mmio.h"
+#include "devices/guest_ioapic.h"
+#include "devices/devices.h"
+#include "devices/guest_acpi.h"
+#include "devices/guest_mmio.h"
 
 #define IOAPIC_PAGE 0xfffUL
-
-void guest_ioapic_init(struct partition *p)
-{
-	vioapic_init(&p->ioapic, &p->apic_group, GUEST_IOAPIC_ID);
-}
 
 bool guest_ioapic_is_mmio(uint64_t gpa)
 {
@@ -19,7 +15,7 @@ static uint32_t locked_read(void *dev, uint32_t offset)
 {
 	struct partition *p = dev;
 	uint64_t flags = spin_lock_irqsave(&p->io_lock);
-	uint32_t value = vioapic_mmio_read(&p->ioapic, offset);
+	uint32_t value = vioapic_mmio_read(&p->devices->ioapic, offset);
 
 	spin_unlock_irqrestore(&p->io_lock, flags);
 	return value;
@@ -30,7 +26,7 @@ static void locked_write(void *dev, uint32_t offset, uint32_t value)
 	struct partition *p = dev;
 	uint64_t flags = spin_lock_irqsave(&p->io_lock);
 
-	vioapic_mmio_write(&p->ioapic, offset, value);
+	vioapic_mmio_write(&p->devices->ioapic, offset, value);
 	spin_unlock_irqrestore(&p->io_lock, flags);
 }
 
@@ -47,6 +43,6 @@ void guest_ioapic_eoi(struct partition *p, uint8_t vector)
 {
 	uint64_t flags = spin_lock_irqsave(&p->io_lock);
 
-	vioapic_eoi(&p->ioapic, vector);
+	vioapic_eoi(&p->devices->ioapic, vector);
 	spin_unlock_irqrestore(&p->io_lock, flags);
 }

@@ -3,13 +3,12 @@
  * GUEST_IOAPIC_BASE, its lock (the devices' io_lock), and the EOIs of
  * level-triggered vectors it waits for.
  */
-#ifndef HV_CORE_GUEST_IOAPIC_H
-#define HV_CORE_GUEST_IOAPIC_H
+#ifndef HV_DEVICES_GUEST_IOAPIC_H
+#define HV_DEVICES_GUEST_IOAPIC_H
 
 #include "core/exit.h"
 #include "core/partition.h"
 
-void guest_ioapic_init(struct partition *p);
 bool guest_ioapic_is_mmio(uint64_t gpa);
 void guest_ioapic_mmio(struct vcpu *v, const struct exit_event *e);
 /* A vLAPIC of p retired vector. */

@@ -1,10 +1,10 @@
 /* Dword-register MMIO devices in the exit path: decode at RIP, apply, advance. */
-#include "core/guest_mmio.h"
+#include "devices/guest_mmio.h"
 #include "core/backend.h"
 #include "core/crash.h"
-#include "core/fmt.h"
+#include "lib/fmt.h"
 #include "core/guest_mem.h"
-#include "core/mmio_decode.h"
+#include "devices/mmio_decode.h"
 
 /* The registers in the decoder's order: RAX, RCX, RDX, RBX, RSP, RBP, RSI, RDI, R8-R15. */
 static uint64_t *decoder_gpr(struct guest_regs *r, unsigned int n)

@@ -1,10 +1,10 @@
 /*
  * Emulated MMIO devices whose registers are 32-bit dwords (the xAPIC, the
- * I/O APIC): the instruction that faulted is decoded at RIP (core/mmio_decode.c),
+ * I/O APIC): the instruction that faulted is decoded at RIP (devices/mmio_decode.c),
  * its dword read or write applied, RIP moved past it.
  */
-#ifndef HV_CORE_GUEST_MMIO_H
-#define HV_CORE_GUEST_MMIO_H
+#ifndef HV_DEVICES_GUEST_MMIO_H
+#define HV_DEVICES_GUEST_MMIO_H
 
 #include "core/exit.h"
 #include "core/vcpu.h"

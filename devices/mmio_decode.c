@@ -3,7 +3,7 @@
  * The references are to the Intel SDM vol. 2: chapter 2 (instruction
  * format) and the MOV, MOVZX and MOVSX pages of chapter 4.
  */
-#include "core/mmio_decode.h"
+#include "devices/mmio_decode.h"
 
 struct decoder {
 	const uint8_t *bytes;

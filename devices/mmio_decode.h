@@ -3,10 +3,10 @@
  * page (the xAPIC) when the CPU gives no decode assist: the MOV forms that
  * compilers and kernels use on device registers. Pure logic.
  */
-#ifndef HV_CORE_MMIO_DECODE_H
-#define HV_CORE_MMIO_DECODE_H
+#ifndef HV_DEVICES_MMIO_DECODE_H
+#define HV_DEVICES_MMIO_DECODE_H
 
-#include "core/types.h"
+#include "lib/types.h"
 
 #define MMIO_INSN_MAX 15
 

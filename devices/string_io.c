@@ -5,9 +5,9 @@
  * of those registers is used. Long REP runs are cut into batches so that
  * the exit path stays short.
  */
-#include "core/string_io.h"
+#include "devices/string_io.h"
 #include "core/backend.h"
-#include "core/guest_io.h"
+#include "devices/guest_io.h"
 #include "core/guest_mem.h"
 
 #define STRING_IO_BATCH 1024

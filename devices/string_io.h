@@ -1,6 +1,6 @@
 /* INS and OUTS, with or without REP, emulated element by element. */
-#ifndef HV_CORE_STRING_IO_H
-#define HV_CORE_STRING_IO_H
+#ifndef HV_DEVICES_STRING_IO_H
+#define HV_DEVICES_STRING_IO_H
 
 #include "core/vcpu.h"
 

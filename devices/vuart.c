@@ -3,12 +3,12 @@
  * drivers alike. Output is cut into lines, each written to the console whole
  * (with the guest's name in front when several guests share it); a character
  * leaves at once, so the transmitter is always empty. Input is what the
- * console hands the guest while it owns console input (core/console_in.c).
+ * console hands the guest while it owns console input (shell/console_in.c).
  * The interrupt goes to I/O APIC pin 4, ISA IRQ 4, as on every PC.
  */
-#include "core/console.h"
-#include "core/fmt.h"
-#include "core/guest_io.h"
+#include "console/console.h"
+#include "lib/fmt.h"
+#include "devices/guest_io.h"
 
 enum vuart_reg {
 	REG_DATA = 0, /* THR/RBR, or DLL with LCR.DLAB */
@@ -43,7 +43,7 @@ enum vuart_reg {
 static void send_line(struct partition *p, bool finished)
 {
 	char out[VUART_LINE_MAX + GUEST_NAME_MAX + 8];
-	struct vuart *u = &p->uart;
+	struct vuart *u = &p->devices->uart;
 	int n;
 
 	n = fmt_snprintf(out, sizeof(out), "%s%.*s%s", u->continued ? "" : partition_console_prefix(p),
@@ -55,7 +55,7 @@ static void send_line(struct partition *p, bool finished)
 
 void vuart_flush(struct partition *p)
 {
-	if (p->uart.len || p->uart.continued)
+	if (p->devices->uart.len || p->devices->uart.continued)
 		send_line(p, true);
 }
 
@@ -63,14 +63,14 @@ void vuart_flush_unfinished(struct partition *p)
 {
 	uint64_t flags = spin_lock_irqsave(&p->io_lock);
 
-	if (p->uart.len)
+	if (p->devices->uart.len)
 		send_line(p, false);
 	spin_unlock_irqrestore(&p->io_lock, flags);
 }
 
 static void vuart_transmit(struct partition *p, char c)
 {
-	struct vuart *u = &p->uart;
+	struct vuart *u = &p->devices->uart;
 
 	if (c == '\r')
 		return;
@@ -94,16 +94,16 @@ static uint8_t pending_interrupt(const struct vuart *u)
 
 static void update_irq(struct partition *p)
 {
-	struct vuart *u = &p->uart;
+	struct vuart *u = &p->devices->uart;
 
-	vioapic_set_irq(&p->ioapic, COM1_IRQ,
+	vioapic_set_irq(&p->devices->ioapic, COM1_IRQ,
 			(u->mcr & MCR_OUT2) && pending_interrupt(u) != IIR_NO_INT);
 }
 
 void vuart_receive(struct partition *p, char c)
 {
 	uint64_t flags = spin_lock_irqsave(&p->io_lock);
-	struct vuart *u = &p->uart;
+	struct vuart *u = &p->devices->uart;
 
 	if (u->rx_count == VUART_RX_MAX)
 		u->rx_dropped++;
@@ -161,7 +161,7 @@ static uint8_t read_register(struct vuart *u, unsigned int reg)
 
 uint8_t vuart_read(struct partition *p, unsigned int reg)
 {
-	uint8_t value = read_register(&p->uart, reg);
+	uint8_t value = read_register(&p->devices->uart, reg);
 
 	update_irq(p);
 	return value;
@@ -177,7 +177,7 @@ static void write_ier(struct vuart *u, uint8_t value)
 
 static void write_register(struct partition *p, unsigned int reg, uint8_t value)
 {
-	struct vuart *u = &p->uart;
+	struct vuart *u = &p->devices->uart;
 	bool dlab = u->lcr & LCR_DLAB;
 
 	switch (reg) {

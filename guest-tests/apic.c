@@ -5,7 +5,7 @@
  * then again in x2APIC mode where CPUID.1:ECX[21] offers it, with the checks
  * that only x2APIC mode has.
  */
-#include "core/fmt.h"
+#include "lib/fmt.h"
 #include "guest-tests/lib/guest.h"
 
 #define VEC_TIMER    0x30

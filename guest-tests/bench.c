@@ -31,7 +31,7 @@
  * the library's apic_*() read IA32_APIC_BASE (an RDMSR exit) at each access,
  * which would count the library's habit rather than the operation.
  */
-#include "core/fmt.h"
+#include "lib/fmt.h"
 #include "guest-tests/lib/guest.h"
 #include "guest-tests/lib/hyperv.h"
 
@@ -55,7 +55,7 @@
 #define CONN_OTHER_AEOI  6 /* message, vCPU 1, SINT 3 */
 #define MSG_TYPE         1
 
-/* The hypervisor's exit counters (core/msr_policy.c, core/exit.h) */
+/* The hypervisor's exit counters (cpumodel/msr_policy.c, core/exit.h) */
 #define MSR_EXIT_COUNTERS 0x4d480000
 #define NR_EXIT_REASONS   24 /* EXIT_REASON_COUNT */
 #define EXIT_RDMSR        1

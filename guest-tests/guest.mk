@@ -1,6 +1,6 @@
 # Guest programs: each guest-tests/NAME.c becomes $(BUILD)/guest-tests/NAME.elf, a
 # freestanding x86-64 ELF with a multiboot (v1) header, linked at 1 MiB with the
-# library in guest-tests/lib/ (and core/fmt.c and core/number.c, the hypervisor's pure
+# library in guest-tests/lib/ (and lib/fmt.c and lib/number.c, the hypervisor's pure
 # formatter and number parser).
 # hello is also built with a multiboot2 header, as hello-mb2.elf. The files of
 # guest-tests/fuzz/ make one program, $(BUILD)/guest-tests/fuzz.elf.
@@ -18,9 +18,9 @@ GUEST_ASFLAGS := -I. -D__ASSEMBLY__ -MMD -MP
 GUEST_LDFLAGS := -nostdlib -static -no-pie -Wl,-T,guest-tests/lib/guest.ld \
 	-Wl,-z,max-page-size=0x1000 -Wl,--build-id=none -Wl,-z,noexecstack
 
-GUEST_CORE_OBJS := $(GUEST_BUILD)/lib/fmt.o $(GUEST_BUILD)/lib/number.o
+GUEST_HV_LIB_OBJS := $(GUEST_BUILD)/hvlib/fmt.o $(GUEST_BUILD)/hvlib/number.o
 GUEST_LIB_OBJS := $(patsubst guest-tests/lib/%.c,$(GUEST_BUILD)/lib/%.o,$(wildcard guest-tests/lib/*.c)) \
-	$(GUEST_BUILD)/lib/trap_entry.o $(GUEST_BUILD)/lib/ap_boot.o $(GUEST_CORE_OBJS)
+	$(GUEST_BUILD)/lib/trap_entry.o $(GUEST_BUILD)/lib/ap_boot.o $(GUEST_HV_LIB_OBJS)
 GUEST_ENTRY     := $(GUEST_BUILD)/lib/entry.o
 GUEST_ENTRY_MB2 := $(GUEST_BUILD)/lib/entry-mb2.o
 GUEST_PROG_OBJS := $(patsubst guest-tests/%.c,$(GUEST_BUILD)/%.o,$(wildcard guest-tests/*.c))
@@ -36,7 +36,7 @@ $(GUEST_BUILD)/%.o: guest-tests/%.c
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(GUEST_CFLAGS) -c -o $@ $<
 
-$(GUEST_CORE_OBJS): $(GUEST_BUILD)/lib/%.o: core/%.c
+$(GUEST_HV_LIB_OBJS): $(GUEST_BUILD)/hvlib/%.o: lib/%.c
 	$(say) "  GCC     $< (guest)"
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(GUEST_CFLAGS) -c -o $@ $<

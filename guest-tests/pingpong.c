@@ -15,7 +15,7 @@
  * second vCPU started it waits for what the debug shell does to it (an
  * injected vector, a posted message, a typed line), reports, and idles.
  */
-#include "core/fmt.h"
+#include "lib/fmt.h"
 #include "guest-tests/lib/guest.h"
 #include "guest-tests/lib/hyperv.h"
 

@@ -8,7 +8,7 @@
  * direct mode, the CONFIG #GP rules, and a one-shot behind a busy slot that
  * waits for EOM or the EOI of its SINT's vector; last a period of 100 ns.
  */
-#include "core/fmt.h"
+#include "lib/fmt.h"
 #include "guest-tests/lib/guest.h"
 #include "guest-tests/lib/hyperv.h"
 

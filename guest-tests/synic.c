@@ -11,7 +11,7 @@
  * connection MSG_CONN(c, n) and the event connection EVENT_CONN(c, n) with
  * flag EVENT_FLAG(c, n) (tests/system/test_synic.py writes them).
  */
-#include "core/fmt.h"
+#include "lib/fmt.h"
 #include "guest-tests/lib/guest.h"
 #include "guest-tests/lib/hyperv.h"
 

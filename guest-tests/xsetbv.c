@@ -11,7 +11,7 @@
  * none there), and with "expect-exits" on its own command line checks that
  * each XSETBV exited.
  */
-#include "core/fmt.h"
+#include "lib/fmt.h"
 #include "guest-tests/lib/guest.h"
 
 #define CPUID1_ECX_XSAVE (1U << 26)

@@ -1,10 +1,9 @@
 /* ACPI table discovery: checksums and lengths are checked before any use. */
-#include "core/acpi.h"
-#include "boot/multiboot2.h"
-#include "core/log.h"
-#include "core/paging.h"
-#include "core/string.h"
-#include "core/x86.h"
+#include "host/acpi.h"
+#include "console/log.h"
+#include "mm/paging.h"
+#include "lib/string.h"
+#include "lib/x86.h"
 
 #define ACPI_TABLE_MAX_LEN (1024 * 1024)
 

@@ -1,52 +1,8 @@
 /* The few ACPI tables the hypervisor reads: RSDP, RSDT/XSDT, MADT, FADT. */
-#ifndef HV_CORE_ACPI_H
-#define HV_CORE_ACPI_H
+#ifndef HV_HOST_ACPI_H
+#define HV_HOST_ACPI_H
 
-#include "core/types.h"
-
-/* ACPI 6.x, 5.2.6 */
-struct acpi_sdt_header {
-	char signature[4];      /* 0x00 */
-	uint32_t length;        /* 0x04 */
-	uint8_t revision;       /* 0x08 */
-	uint8_t checksum;       /* 0x09 */
-	char oem_id[6];         /* 0x0a */
-	char oem_table_id[8];   /* 0x10 */
-	uint32_t oem_revision;  /* 0x18 */
-	uint32_t creator_id;    /* 0x1c */
-	uint32_t creator_rev;   /* 0x20 */
-} __packed;
-_Static_assert(sizeof(struct acpi_sdt_header) == 36, "acpi sdt header");
-
-/* ACPI 6.x, 5.2.12: MADT interrupt controller structures */
-enum madt_type {
-	MADT_LOCAL_APIC = 0,
-	MADT_IO_APIC = 1,
-	MADT_LOCAL_X2APIC = 9,
-};
-
-/* 5.2.12.2 */
-struct madt_local_apic {
-	uint8_t type, length;   /* 0x00 */
-	uint8_t processor_uid;  /* 0x02 */
-	uint8_t apic_id;        /* 0x03 */
-	uint32_t flags;         /* 0x04 */
-} __packed;
-_Static_assert(sizeof(struct madt_local_apic) == 8, "madt local apic");
-
-#define MADT_ENABLED        BIT(0)
-#define MADT_ONLINE_CAPABLE BIT(1)
-
-/* The bytes' sum: 0 over a table whose checksum is right (5.2.5.3, 5.2.6). */
-static inline uint8_t acpi_byte_sum(const void *p, size_t n)
-{
-	const uint8_t *b = p;
-	uint8_t sum = 0;
-
-	while (n--)
-		sum += *b++;
-	return sum;
-}
+#include "lib/acpi_tables.h"
 
 struct acpi_pm_timer {
 	uint16_t port; /* 0: none */

@@ -1,9 +1,9 @@
 /* CPU feature detection for the VMX and SVM backends (CPUID and capability MSRs). */
-#include "core/cpu_features.h"
-#include "core/fmt.h"
-#include "core/log.h"
-#include "core/string.h"
-#include "core/x86.h"
+#include "host/cpu_features.h"
+#include "lib/fmt.h"
+#include "console/log.h"
+#include "lib/string.h"
+#include "lib/x86.h"
 
 static const char *const feature_names[FEAT_COUNT] = {
 	[FEAT_VMX] = "vmx",
@@ -222,4 +222,12 @@ uint32_t cpu_features_diff(const struct cpu_features *a, const struct cpu_featur
 
 	feature_list(diff, buf, size);
 	return diff;
+}
+
+#define CPUID1_ECX_XSAVE BIT(26)
+
+void cpu_enable_xsave(void)
+{
+	if (cpuid(1, 0).ecx & CPUID1_ECX_XSAVE)
+		write_cr4(read_cr4() | CR4_OSXSAVE);
 }

@@ -1,8 +1,8 @@
 /* What the CPU offers a hypervisor, detected on every CPU and compared. */
-#ifndef HV_CORE_CPU_FEATURES_H
-#define HV_CORE_CPU_FEATURES_H
+#ifndef HV_HOST_CPU_FEATURES_H
+#define HV_HOST_CPU_FEATURES_H
 
-#include "core/types.h"
+#include "lib/types.h"
 
 enum cpu_vendor {
 	VENDOR_UNKNOWN,
@@ -53,6 +53,13 @@ static inline bool cpu_has(const struct cpu_features *f, enum cpu_feature feat)
 
 /* Prints the "cpu vendor", "features" and "missing" lines, and why VMX/SVM is off. */
 void cpu_features_report(const struct cpu_features *f);
+
+/*
+ * CR4.OSXSAVE on this CPU when it has XSAVE, so that XSETBV works: the
+ * hypervisor itself uses no extended state, a guest's XCR0 simply stays
+ * loaded on the CPU its vCPU owns (cpumodel/xcr.c).
+ */
+void cpu_enable_xsave(void);
 
 /* Names the features in which two CPUs differ into buf; returns their mask. */
 uint32_t cpu_features_diff(const struct cpu_features *a, const struct cpu_features *b,

@@ -1,6 +1,6 @@
 /* GDT, TSS (with IST stacks for #DF, NMI and #MC) and the IDT. */
-#include "boot/cpu_tables.h"
-#include "boot/traps.h"
+#include "host/cpu_tables.h"
+#include "host/traps.h"
 
 /* Intel SDM vol. 3, 7.14.1: a 64-bit interrupt gate */
 struct idt_gate {

@@ -1,8 +1,8 @@
 /* Per-CPU descriptor tables: GDT and TSS; one IDT shared by all CPUs. */
-#ifndef HV_BOOT_CPU_TABLES_H
-#define HV_BOOT_CPU_TABLES_H
+#ifndef HV_HOST_CPU_TABLES_H
+#define HV_HOST_CPU_TABLES_H
 
-#include "core/types.h"
+#include "lib/types.h"
 
 enum gdt_selector {
 	SEL_CODE64 = 0x08,

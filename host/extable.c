@@ -1,6 +1,6 @@
 /* The exception table: the instructions allowed to fault, and where they resume. */
-#include "boot/extable.h"
-#include "core/percpu.h"
+#include "host/extable.h"
+#include "host/percpu.h"
 
 #define VECTOR_DF 8
 #define VECTOR_MC 18

@@ -7,10 +7,10 @@
  * MSR accessors). Every instruction the hypervisor executes with an operand
  * a guest chose is either checked completely first or listed here.
  */
-#ifndef HV_BOOT_EXTABLE_H
-#define HV_BOOT_EXTABLE_H
+#ifndef HV_HOST_EXTABLE_H
+#define HV_HOST_EXTABLE_H
 
-#include "boot/traps.h"
+#include "host/traps.h"
 
 struct extable_entry {
 	uint64_t insn;  /* the instruction allowed to fault */

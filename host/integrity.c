@@ -1,10 +1,10 @@
 /* The hypervisor's integrity checks: the image copy, stack canaries, guard frames. */
-#include "core/integrity.h"
-#include "core/frames.h"
-#include "core/log.h"
-#include "core/spinlock.h"
-#include "core/string.h"
-#include "core/x86.h"
+#include "host/integrity.h"
+#include "mm/frames.h"
+#include "console/log.h"
+#include "lib/spinlock.h"
+#include "lib/string.h"
+#include "lib/x86.h"
 
 #define STACK_PAINT    0x5354414b5354414bULL /* "KATSKATS": a stack word never used */
 #define GUARD_PAINT    0x4452415544524155ULL /* "UARDUARD": a guard frame's word */

@@ -4,10 +4,10 @@
  * how deep each stack went), and a guard frame after each guest's memory, where a
  * hypervisor write that overran a guest's RAM would land.
  */
-#ifndef HV_CORE_INTEGRITY_H
-#define HV_CORE_INTEGRITY_H
+#ifndef HV_HOST_INTEGRITY_H
+#define HV_HOST_INTEGRITY_H
 
-#include "core/types.h"
+#include "lib/types.h"
 
 struct integrity_report {
 	size_t image_bytes;     /* text and read-only data compared */

@@ -1,9 +1,9 @@
 /* Host local APIC driver: xAPIC (MMIO) or x2APIC (MSRs), Intel SDM vol. 3, ch. 11. */
-#include "core/lapic.h"
-#include "core/paging.h"
-#include "core/percpu.h"
-#include "core/tsc.h"
-#include "core/x86.h"
+#include "host/lapic.h"
+#include "mm/paging.h"
+#include "host/percpu.h"
+#include "host/tsc.h"
+#include "lib/x86.h"
 
 enum lapic_reg {
 	LAPIC_ID = 0x020,

@@ -1,8 +1,8 @@
 /* The host's local APIC (the physical one; apic/ holds the guests' virtual ones). */
-#ifndef HV_CORE_LAPIC_H
-#define HV_CORE_LAPIC_H
+#ifndef HV_HOST_LAPIC_H
+#define HV_HOST_LAPIC_H
 
-#include "core/types.h"
+#include "lib/types.h"
 
 #define SPURIOUS_VECTOR 0xff
 #define WAKEUP_VECTOR   0xf0 /* makes an idle CPU look for work, or a running vCPU exit */

@@ -1,39 +1,26 @@
 /* Panic: report once, stop every CPU, never return. */
 #include <stdarg.h>
-#include "core/panic.h"
-#include "boot/traps.h"
-#include "core/fmt.h"
-#include "core/lapic.h"
-#include "core/log.h"
-#include "core/partition.h"
-#include "core/percpu.h"
-#include "core/x86.h"
+#include "host/panic.h"
+#include "host/traps.h"
+#include "lib/fmt.h"
+#include "host/lapic.h"
+#include "console/log.h"
+#include "host/percpu.h"
+#include "lib/x86.h"
 
 static volatile bool system_halting;
 
-#define PANIC_EXITS_SHOWN 4
+static void (*cpu_report)(void);
 
-/* What this CPU was doing: its vCPU and that vCPU's last exits. */
-static void report_this_cpu(void)
+void panic_set_cpu_report(void (*report)(void))
 {
-	const struct vcpu *v = this_cpu()->vcpu;
-	const struct trace_entry *t;
-
-	if (!v) {
-		hv_log(LOG_PANIC, "cpu %u: no vcpu", this_cpu()->index);
-		return;
-	}
-	hv_log(LOG_PANIC, "cpu %u: guest %s vcpu %u, %lu exits", this_cpu()->index,
-	       v->partition->name, v->index, v->trace.count);
-	for (unsigned int i = 0; i < PANIC_EXITS_SHOWN && (t = trace_get(&v->trace, i)); i++)
-		hv_log(LOG_PANIC, "cpu %u:   exit -%u: %s (hw 0x%x, 0x%lx) at rip 0x%lx",
-		       this_cpu()->index, i, exit_reason_name(t->reason), t->hw_reason,
-		       t->qualification, t->rip);
+	cpu_report = report;
 }
 
 static void halt_this_cpu(void)
 {
-	report_this_cpu();
+	if (cpu_report)
+		cpu_report();
 	hv_log(LOG_PANIC, "cpu %u halted", this_cpu()->index);
 	cpu_halt_forever();
 }

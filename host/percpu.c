@@ -1,7 +1,7 @@
 /* Per-CPU areas: the BSP's is static, the APs' come from the frame allocator. */
-#include "core/percpu.h"
-#include "core/integrity.h"
-#include "core/x86.h"
+#include "host/percpu.h"
+#include "host/integrity.h"
+#include "lib/x86.h"
 
 extern char boot_stack_bottom[], boot_stack_top[];
 

@@ -1,10 +1,10 @@
 /* Per-CPU data, reached through GS (GS base = the CPU's struct percpu). */
-#ifndef HV_CORE_PERCPU_H
-#define HV_CORE_PERCPU_H
+#ifndef HV_HOST_PERCPU_H
+#define HV_HOST_PERCPU_H
 
-#include "boot/cpu_tables.h"
-#include "boot/extable.h"
-#include "core/cpu_features.h"
+#include "host/cpu_tables.h"
+#include "host/extable.h"
+#include "host/cpu_features.h"
 
 struct vcpu;
 
@@ -24,7 +24,7 @@ struct percpu {
 	bool vcpu_ready;       /* the backend is enabled and the vCPU created here */
 	void *backend_data;    /* the backend's per-CPU state */
 	struct cpu_tables tables;
-	struct host_fault last_fault; /* what the last instruction of boot/extable.h raised */
+	struct host_fault last_fault; /* what the last instruction of host/extable.h raised */
 };
 
 extern struct percpu *cpus[MAX_CPUS];

@@ -1,6 +1,6 @@
 /* 8259A: remap to vectors 0x20-0x2f, then mask all (8259A data sheet, ICW1-ICW4). */
-#include "core/pic.h"
-#include "core/x86.h"
+#include "host/pic.h"
+#include "lib/x86.h"
 
 #define PIC1_CMD  0x20
 #define PIC1_DATA 0x21

@@ -1,6 +1,6 @@
 /* The legacy 8259 interrupt controllers, which the hypervisor does not use. */
-#ifndef HV_CORE_PIC_H
-#define HV_CORE_PIC_H
+#ifndef HV_HOST_PIC_H
+#define HV_HOST_PIC_H
 
 /*
  * Moves the 8259s off the exception vectors (the BIOS leaves IRQ 0 on

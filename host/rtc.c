@@ -5,12 +5,12 @@
  * servers (hwclock --utc, timedatectl's default): a machine whose clock keeps
  * local time gives its guests a clock off by the zone's offset.
  */
-#include "core/host_rtc.h"
-#include "core/log.h"
-#include "core/rtc_time.h"
-#include "core/string.h"
-#include "core/tsc.h"
-#include "core/x86.h"
+#include "host/rtc.h"
+#include "console/log.h"
+#include "lib/rtc_time.h"
+#include "lib/string.h"
+#include "host/tsc.h"
+#include "lib/x86.h"
 
 /* An update lasts at most 1984 us, UIP rising 244 us before it (datasheet, "Update cycle"). */
 #define UIP_WAIT_US    5000

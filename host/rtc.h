@@ -2,10 +2,10 @@
  * The machine's wall clock: its CMOS real-time clock, read once at boot, and
  * carried forward with the TSC. The hardware clock is taken to keep UTC.
  */
-#ifndef HV_CORE_HOST_RTC_H
-#define HV_CORE_HOST_RTC_H
+#ifndef HV_HOST_RTC_H
+#define HV_HOST_RTC_H
 
-#include "core/types.h"
+#include "lib/types.h"
 
 /* 2000-01-01 00:00:00 UTC: where the clock starts when the machine's cannot be read. */
 #define HOST_RTC_FALLBACK_UNIX 946684800ull

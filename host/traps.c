@@ -1,10 +1,10 @@
 /* Exception reporting and interrupt dispatch. */
-#include "boot/traps.h"
-#include "boot/extable.h"
-#include "core/log.h"
-#include "core/panic.h"
-#include "core/percpu.h"
-#include "core/x86.h"
+#include "host/traps.h"
+#include "host/extable.h"
+#include "console/log.h"
+#include "host/panic.h"
+#include "host/percpu.h"
+#include "lib/x86.h"
 
 #define BACKTRACE_MAX 16
 

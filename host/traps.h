@@ -1,8 +1,8 @@
 /* Exception and interrupt entry: the frame the stubs build, and the handlers. */
-#ifndef HV_BOOT_TRAPS_H
-#define HV_BOOT_TRAPS_H
+#ifndef HV_HOST_TRAPS_H
+#define HV_HOST_TRAPS_H
 
-#include "core/types.h"
+#include "lib/types.h"
 
 /* Pushed by boot/traps.S below the CPU's own interrupt frame. */
 struct trap_frame {

@@ -1,8 +1,8 @@
 /* TSC frequency: from CPUID where the CPU states it, else measured. */
-#include "core/tsc.h"
-#include "core/acpi.h"
-#include "core/log.h"
-#include "core/x86.h"
+#include "host/tsc.h"
+#include "host/acpi.h"
+#include "console/log.h"
+#include "lib/x86.h"
 
 #define PIT_HZ        1193182u
 #define PM_TIMER_HZ   3579545u

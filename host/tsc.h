@@ -1,8 +1,8 @@
 /* The TSC as the hypervisor's clock: frequency and busy-wait deadlines. */
-#ifndef HV_CORE_TSC_H
-#define HV_CORE_TSC_H
+#ifndef HV_HOST_TSC_H
+#define HV_HOST_TSC_H
 
-#include "core/types.h"
+#include "lib/types.h"
 
 struct acpi_pm_timer;
 

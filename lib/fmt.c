@@ -1,5 +1,5 @@
 /* A small vsnprintf: enough for logging, with C99 truncation semantics. */
-#include "core/fmt.h"
+#include "lib/fmt.h"
 
 struct out {
 	char *buf;

@@ -1,9 +1,9 @@
 /* A small vsnprintf for the hypervisor (no floating point). */
-#ifndef HV_CORE_FMT_H
-#define HV_CORE_FMT_H
+#ifndef HV_LIB_FMT_H
+#define HV_LIB_FMT_H
 
 #include <stdarg.h>
-#include "core/types.h"
+#include "lib/types.h"
 
 /*
  * Supports %d %i %u %x %X %p %s %c %%, the flags '-' and '0', a field width

@@ -1,5 +1,5 @@
 /* Numbers in command lines: pure, shared by the hypervisor's own and the guest modules' parsers. */
-#include "core/number.h"
+#include "lib/number.h"
 
 /* Parses decimal digits filling s[0..len); false on none, another character or overflow. */
 bool parse_decimal(const char *s, size_t len, uint64_t *out)

@@ -1,8 +1,8 @@
 /* Numbers in command lines, from a length-bounded string (no NUL needed). */
-#ifndef HV_CORE_NUMBER_H
-#define HV_CORE_NUMBER_H
+#ifndef HV_LIB_NUMBER_H
+#define HV_LIB_NUMBER_H
 
-#include "core/types.h"
+#include "lib/types.h"
 
 /* Decimal digits filling s[0..len); false on none, another character or overflow. */
 bool parse_decimal(const char *s, size_t len, uint64_t *out);

@@ -1,10 +1,10 @@
 /*
- * Calendar arithmetic and the guest's MC146818 (see core/rtc_time.h). The
+ * Calendar arithmetic and the guest's MC146818 (see lib/rtc_time.h). The
  * guest's clock is never stored: every read of a time register computes it
  * from the instant the caller passes, so it needs no ticking and no update
  * cycle, and the guest cannot set it.
  */
-#include "core/rtc_time.h"
+#include "lib/rtc_time.h"
 
 #define SECS_PER_DAY  86400u
 #define EPOCH_YEAR    1970u

@@ -4,10 +4,10 @@
  * (data). Pure: the caller passes the current time in, so it is unit-tested
  * on the host (tests/unit/test_rtc_time.c).
  */
-#ifndef HV_CORE_RTC_TIME_H
-#define HV_CORE_RTC_TIME_H
+#ifndef HV_LIB_RTC_TIME_H
+#define HV_LIB_RTC_TIME_H
 
-#include "core/types.h"
+#include "lib/types.h"
 
 #define RTC_INDEX_PORT    0x70
 #define RTC_DATA_PORT     0x71

@@ -1,8 +1,8 @@
 /* Ticket spinlocks: fair, and small enough to embed anywhere. */
-#ifndef HV_CORE_SPINLOCK_H
-#define HV_CORE_SPINLOCK_H
+#ifndef HV_LIB_SPINLOCK_H
+#define HV_LIB_SPINLOCK_H
 
-#include "core/x86.h"
+#include "lib/x86.h"
 
 struct spinlock {
 	volatile uint16_t next;

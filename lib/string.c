@@ -1,5 +1,5 @@
 /* String and memory primitives for the freestanding hypervisor. */
-#include "core/string.h"
+#include "lib/string.h"
 
 void *memset(void *dst, int c, size_t n)
 {

@@ -1,8 +1,8 @@
 /* The freestanding string functions (the compiler may call the mem* ones itself). */
-#ifndef HV_CORE_STRING_H
-#define HV_CORE_STRING_H
+#ifndef HV_LIB_STRING_H
+#define HV_LIB_STRING_H
 
-#include "core/types.h"
+#include "lib/types.h"
 
 void *memset(void *dst, int c, size_t n);
 void *memcpy(void *dst, const void *src, size_t n);

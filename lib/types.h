@@ -1,6 +1,6 @@
 /* Basic types and helpers shared by the hypervisor and its host unit tests. */
-#ifndef HV_CORE_TYPES_H
-#define HV_CORE_TYPES_H
+#ifndef HV_LIB_TYPES_H
+#define HV_LIB_TYPES_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -1,8 +1,8 @@
 /* Thin wrappers around x86 instructions and the architectural MSR numbers. */
-#ifndef HV_CORE_X86_H
-#define HV_CORE_X86_H
+#ifndef HV_LIB_X86_H
+#define HV_LIB_X86_H
 
-#include "core/types.h"
+#include "lib/types.h"
 
 enum msr {
 	MSR_IA32_TSC              = 0x00000010,
@@ -32,6 +32,7 @@ enum msr {
 #define CR0_PG BIT(31)
 #define CR4_PAE BIT(5)
 #define CR4_PGE BIT(7)
+#define CR4_OSXSAVE BIT(18)
 
 struct cpuid_regs {
 	uint32_t eax, ebx, ecx, edx;

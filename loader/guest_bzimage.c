@@ -1,7 +1,7 @@
 /* Linux bzImage guests: the setup header and the zero page (Documentation/x86/boot.rst). */
-#include "core/guest_bzimage.h"
-#include "core/fmt.h"
-#include "core/string.h"
+#include "loader/guest_bzimage.h"
+#include "lib/fmt.h"
+#include "lib/string.h"
 
 /* Offsets in the file and in the zero page: the setup header is at the same place in both. */
 #define SETUP_SECTS       0x1f1

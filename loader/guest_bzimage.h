@@ -5,10 +5,10 @@
  * boot_params) that carries the e820 map, the command line and the initrd.
  * Pure logic, unit-tested on the host.
  */
-#ifndef HV_CORE_GUEST_BZIMAGE_H
-#define HV_CORE_GUEST_BZIMAGE_H
+#ifndef HV_LOADER_GUEST_BZIMAGE_H
+#define HV_LOADER_GUEST_BZIMAGE_H
 
-#include "core/guest_mbi.h"
+#include "loader/guest_mbi.h"
 
 #define LINUX_LOAD_ADDR     0x1000000UL /* pref_address of every x86-64 kernel: 16 MiB */
 #define LINUX_ZERO_PAGE     0x7000UL

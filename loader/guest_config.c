@@ -1,8 +1,8 @@
 /* Parsing of a guest module's command line: pure logic, unit-tested on the host. */
-#include "core/guest_config.h"
-#include "core/fmt.h"
-#include "core/number.h"
-#include "core/string.h"
+#include "loader/guest_config.h"
+#include "lib/fmt.h"
+#include "lib/number.h"
+#include "lib/string.h"
 
 #define STR_(x)            #x
 #define STR(x)             STR_(x)

@@ -3,10 +3,10 @@
  * then "--", then the guest's own command line:
  * "name=test cpus=2 mem=64M -- verbose". Pure logic, unit-tested on the host.
  */
-#ifndef HV_CORE_GUEST_CONFIG_H
-#define HV_CORE_GUEST_CONFIG_H
+#ifndef HV_LOADER_GUEST_CONFIG_H
+#define HV_LOADER_GUEST_CONFIG_H
 
-#include "core/types.h"
+#include "lib/types.h"
 
 #define GUEST_NAME_MAX          31
 #define GUEST_MAX_CPUS          64

@@ -3,10 +3,10 @@
  * the ELF program headers or from the header's load addresses. Every offset
  * and length read from the file is checked before it is used.
  */
-#include "core/guest_image.h"
-#include "core/guest_bzimage.h"
-#include "core/fmt.h"
-#include "core/string.h"
+#include "loader/guest_image.h"
+#include "loader/guest_bzimage.h"
+#include "lib/fmt.h"
+#include "lib/string.h"
 
 /* Multiboot 0.6.96, 3.1.1-3.1.2: 4-byte aligned, wholly inside the first 8 KiB. */
 #define MB1_HEADER_MAGIC      0x1BADB002u

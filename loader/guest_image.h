@@ -4,10 +4,10 @@
  * or a Linux bzImage (guest_bzimage.c).
  * Pure logic: it reads only the file it is given, so it runs in host unit tests.
  */
-#ifndef HV_CORE_GUEST_IMAGE_H
-#define HV_CORE_GUEST_IMAGE_H
+#ifndef HV_LOADER_GUEST_IMAGE_H
+#define HV_LOADER_GUEST_IMAGE_H
 
-#include "core/types.h"
+#include "lib/types.h"
 
 #define GUEST_IMAGE_MAX_SEGMENTS 16
 #define GUEST_IMAGE_ERROR_MAX    128
@@ -15,7 +15,7 @@
 enum guest_boot_protocol {
 	GUEST_BOOT_MULTIBOOT1 = 1,
 	GUEST_BOOT_MULTIBOOT2 = 2,
-	GUEST_BOOT_LINUX = 3,     /* a bzImage: core/guest_bzimage.c */
+	GUEST_BOOT_LINUX = 3,     /* a bzImage: loader/guest_bzimage.c */
 };
 
 /* Bytes [offset, offset + filesz) of the file go to gpa; the rest up to memsz is zeroed. */

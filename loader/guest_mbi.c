@@ -3,9 +3,9 @@
  * reserve(), which keeps it inside [at, mem_size), below 4 GiB and out of the
  * range the memory map declares reserved.
  */
-#include "core/guest_mbi.h"
-#include "boot/multiboot2.h"
-#include "core/string.h"
+#include "loader/guest_mbi.h"
+#include "loader/multiboot2.h"
+#include "lib/string.h"
 
 #define LOADER_NAME    "micro-hypervisor"
 #define LOW_MEM_END    0x9fc00u    /* the EBDA, VGA and BIOS area follow, up to 1 MiB */

@@ -2,10 +2,10 @@
  * The multiboot (v1) or multiboot2 information a guest boots with, written
  * into its memory. Pure logic: it writes only the guest memory it is given.
  */
-#ifndef HV_CORE_GUEST_MBI_H
-#define HV_CORE_GUEST_MBI_H
+#ifndef HV_LOADER_GUEST_MBI_H
+#define HV_LOADER_GUEST_MBI_H
 
-#include "core/guest_image.h"
+#include "loader/guest_image.h"
 
 #define MB1_BOOTLOADER_MAGIC 0x2BADB002u /* EAX for a multiboot (v1) kernel */
 

@@ -1,6 +1,7 @@
 /* Multiboot2 information parsing: every length is checked before it is used. */
-#include "boot/mb2.h"
-#include "boot/multiboot2.h"
+#include "loader/mb2.h"
+#include "loader/multiboot2.h"
+#include "lib/acpi_tables.h"
 
 struct parser {
 	const uint8_t *buf;

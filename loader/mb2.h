@@ -2,10 +2,10 @@
  * Validating parser of the multiboot2 information structure. Pure logic: it
  * reads only the buffer it is given, so it runs in host unit tests too.
  */
-#ifndef HV_BOOT_MB2_H
-#define HV_BOOT_MB2_H
+#ifndef HV_LOADER_MB2_H
+#define HV_LOADER_MB2_H
 
-#include "core/types.h"
+#include "lib/types.h"
 
 #define BOOT_MAX_MEM_RANGES 256
 #define BOOT_MAX_MODULES    32

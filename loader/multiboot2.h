@@ -1,8 +1,8 @@
 /* Multiboot2 information structure layouts (Multiboot2 spec, section 3.6). */
-#ifndef HV_BOOT_MULTIBOOT2_H
-#define HV_BOOT_MULTIBOOT2_H
+#ifndef HV_LOADER_MULTIBOOT2_H
+#define HV_LOADER_MULTIBOOT2_H
 
-#include "core/types.h"
+#include "lib/types.h"
 
 #define MB2_BOOTLOADER_MAGIC 0x36d76289u
 
@@ -124,20 +124,5 @@ struct mb2_tag_efi64 {
 	uint64_t pointer;   /* 0x08 */
 } __packed;
 _Static_assert(sizeof(struct mb2_tag_efi64) == 16, "mb2 efi64 tag");
-
-/* ACPI 6.x, 5.2.5.3: the RSDP; revision 0 stops after rsdt_address. */
-struct acpi_rsdp {
-	char signature[8];      /* 0x00: "RSD PTR " */
-	uint8_t checksum;       /* 0x08: first 20 bytes */
-	char oem_id[6];         /* 0x09 */
-	uint8_t revision;       /* 0x0f */
-	uint32_t rsdt_address;  /* 0x10 */
-	uint32_t length;        /* 0x14: revision >= 2 */
-	uint64_t xsdt_address;  /* 0x18 */
-	uint8_t ext_checksum;   /* 0x20: whole structure */
-	uint8_t reserved[3];    /* 0x21 */
-} __packed;
-_Static_assert(sizeof(struct acpi_rsdp) == 36, "acpi rsdp");
-#define ACPI_RSDP_V1_SIZE 20
 
 #endif

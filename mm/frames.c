@@ -1,7 +1,7 @@
 /* Bitmap frame allocator: a set bit is a frame in use or not RAM at all. */
-#include "core/frames.h"
-#include "core/spinlock.h"
-#include "core/string.h"
+#include "mm/frames.h"
+#include "lib/spinlock.h"
+#include "lib/string.h"
 
 struct frame_bitmap {
 	uint64_t *bits;

@@ -1,8 +1,8 @@
 /* The physical frame allocator: a bitmap over all usable RAM. */
-#ifndef HV_CORE_FRAMES_H
-#define HV_CORE_FRAMES_H
+#ifndef HV_MM_FRAMES_H
+#define HV_MM_FRAMES_H
 
-#include "core/memmap.h"
+#include "mm/memmap.h"
 
 #define FRAMES_NO_LIMIT (~0ULL)
 

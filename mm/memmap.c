@@ -1,6 +1,6 @@
 /* Free-range computation over the firmware memory map: pure logic. */
-#include "core/memmap.h"
-#include "boot/multiboot2.h"
+#include "mm/memmap.h"
+#include "loader/multiboot2.h"
 
 struct range_set {
 	struct phys_range *r;

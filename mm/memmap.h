@@ -1,8 +1,8 @@
 /* Turning the firmware memory map into the list of frames the hypervisor may use. */
-#ifndef HV_CORE_MEMMAP_H
-#define HV_CORE_MEMMAP_H
+#ifndef HV_MM_MEMMAP_H
+#define HV_MM_MEMMAP_H
 
-#include "boot/mb2.h"
+#include "loader/mb2.h"
 
 #define MEMMAP_MAX_FREE 256
 

@@ -1,8 +1,8 @@
 /* Identity page tables for the hypervisor (Intel SDM vol. 3, 4.5). */
-#include "core/paging.h"
-#include "core/frames.h"
-#include "core/log.h"
-#include "core/x86.h"
+#include "mm/paging.h"
+#include "mm/frames.h"
+#include "console/log.h"
+#include "lib/x86.h"
 
 #define PTE_P    BIT(0)
 #define PTE_RW   BIT(1)

@@ -1,8 +1,8 @@
 /* The hypervisor's own page tables: an identity map of all physical memory. */
-#ifndef HV_CORE_PAGING_H
-#define HV_CORE_PAGING_H
+#ifndef HV_MM_PAGING_H
+#define HV_MM_PAGING_H
 
-#include "core/types.h"
+#include "lib/types.h"
 
 /*
  * Maps [0, max(top, 4 GiB)) 1:1, with 1 GiB pages above 4 GiB where the CPU

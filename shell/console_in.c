@@ -1,14 +1,14 @@
 /* Console input: polling the serial port and the Ctrl-A switch between owners. */
-#include "core/console_in.h"
-#include "core/console.h"
-#include "core/fmt.h"
-#include "core/guest_io.h"
-#include "core/log.h"
+#include "shell/console_in.h"
+#include "console/console.h"
+#include "lib/fmt.h"
+#include "devices/guest_io.h"
+#include "console/log.h"
 #include "core/partition.h"
-#include "core/percpu.h"
-#include "core/shell.h"
-#include "core/string.h"
-#include "core/tsc.h"
+#include "host/percpu.h"
+#include "shell/shell.h"
+#include "lib/string.h"
+#include "host/tsc.h"
 
 #define CTRL_A        0x01
 #define SWITCH_PRESSES 3
@@ -21,7 +21,7 @@ static bool started;
 
 static bool is_poller(void) { return started && this_cpu()->index == POLLER_CPU; }
 
-uint64_t console_poll_deadline(void)
+static uint64_t console_poll_deadline(void)
 {
 	return is_poller() ? next_poll : 0;
 }
@@ -81,7 +81,7 @@ static void take(char c)
 	deliver(c);
 }
 
-void console_poll_if_due(void)
+static void console_poll_if_due(void)
 {
 	int c;
 
@@ -94,6 +94,11 @@ void console_poll_if_due(void)
 	while ((c = console_getc()) >= 0)
 		take((char)c);
 }
+
+const struct host_poll console_in_poll = {
+	.poll_if_due = console_poll_if_due,
+	.deadline = console_poll_deadline,
+};
 
 static unsigned int find_owner(const char *guest)
 {

@@ -1,9 +1,9 @@
 /* The debug shell: line editing, splitting into words, and the dispatch. */
-#include "core/shell.h"
-#include "core/console.h"
-#include "core/fmt.h"
-#include "core/shell_parse.h"
-#include "core/string.h"
+#include "shell/shell.h"
+#include "console/console.h"
+#include "lib/fmt.h"
+#include "shell/shell_parse.h"
+#include "lib/string.h"
 
 #define BACKSPACE 0x08
 #define DELETE    0x7f

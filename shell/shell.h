@@ -1,10 +1,10 @@
 /*
  * The debug shell on the serial console: a prompt "hv> ", a line with
  * backspace, and the commands of shell_cmds.c. It runs on the CPU that polls
- * the console (core/console_in.c), outside any guest.
+ * the console (shell/console_in.c), outside any guest.
  */
-#ifndef HV_CORE_SHELL_H
-#define HV_CORE_SHELL_H
+#ifndef HV_SHELL_SHELL_H
+#define HV_SHELL_SHELL_H
 
 #include "core/partition.h"
 

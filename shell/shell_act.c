@@ -1,13 +1,14 @@
 /* The debug shell's commands that act: SynIC and APIC by hand, guests, the log, the machine. */
 #include "core/guest_apic.h"
-#include "core/integrity.h"
-#include "core/log.h"
-#include "core/panic.h"
-#include "core/shell.h"
-#include "core/shell_cmds.h"
-#include "core/shell_parse.h"
-#include "core/string.h"
-#include "core/x86.h"
+#include "host/integrity.h"
+#include "console/log.h"
+#include "host/panic.h"
+#include "shell/shell.h"
+#include "shell/shell_cmds.h"
+#include "shell/shell_parse.h"
+#include "synic/hv_state.h"
+#include "lib/string.h"
+#include "lib/x86.h"
 
 #define CALL_TIMEOUT_US 100000
 #define RESET_CONTROL   0xcf9
@@ -24,7 +25,7 @@ static void post_on_vcpu(struct vcpu *v, void *arg)
 {
 	struct post_request *r = arg;
 
-	r->delivered = synic_deliver_now(&v->hv.synic, r->sint, &r->msg);
+	r->delivered = synic_deliver_now(&v->hv->synic, r->sint, &r->msg);
 }
 
 void cmd_post(int argc, char **argv)
@@ -62,7 +63,7 @@ void cmd_signal(int argc, char **argv)
 	if (!v || !shell_number(argv[2], HV_SINT_COUNT - 1, &sint) ||
 	    !shell_number(argv[3], HV_EVENT_FLAGS_PER_SINT - 1, &flag))
 		return;
-	shell_printf("status 0x%x\n", synic_signal_event(&v->hv.synic, (unsigned int)sint,
+	shell_printf("status 0x%x\n", synic_signal_event(&v->hv->synic, (unsigned int)sint,
 							  (unsigned int)flag));
 }
 
@@ -159,7 +160,7 @@ void cmd_panic(int argc, char **argv)
 }
 
 /*
- * The hypervisor's integrity checked now (core/integrity.c); with test-panic=on,
+ * The hypervisor's integrity checked now (host/integrity.c); with test-panic=on,
  * "corrupt" first changes a byte of the first guard frame, to show the check sees it.
  */
 void cmd_integrity(int argc, char **argv)

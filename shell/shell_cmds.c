@@ -1,6 +1,6 @@
 /* The debug shell's command table and help. */
-#include "core/shell.h"
-#include "core/shell_cmds.h"
+#include "shell/shell.h"
+#include "shell/shell_cmds.h"
 
 static void cmd_help(int argc, char **argv);
 

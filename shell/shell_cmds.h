@@ -1,6 +1,6 @@
 /* The debug shell's commands (shell_cmds.c: the table; shell_show.c: looking, shell_act.c: acting). */
-#ifndef HV_CORE_SHELL_CMDS_H
-#define HV_CORE_SHELL_CMDS_H
+#ifndef HV_SHELL_SHELL_CMDS_H
+#define HV_SHELL_SHELL_CMDS_H
 
 void cmd_cpus(int argc, char **argv);
 void cmd_guests(int argc, char **argv);

@@ -1,7 +1,9 @@
 /* The debug shell's views of the virtual devices: local APIC, SynIC, I/O APIC, COM1. */
-#include "core/shell.h"
-#include "core/shell_cmds.h"
-#include "core/guest_acpi.h"
+#include "shell/shell.h"
+#include "shell/shell_cmds.h"
+#include "devices/devices.h"
+#include "devices/guest_acpi.h"
+#include "synic/hv_state.h"
 
 /* The vectors set in a 256-bit APIC array (ISR, TMR, IRR), as a list. */
 static void print_vectors(const char *name, const struct vlapic *a, uint32_t base)
@@ -69,13 +71,13 @@ void cmd_synic(int argc, char **argv)
 	(void)argc;
 	if (!v)
 		return;
-	s = &v->hv.synic;
+	s = &v->hv->synic;
 	shell_printf("%s:%u: SCONTROL 0x%lx, SIMP 0x%lx, SIEFP 0x%lx, messages posted %s\n",
 		     v->partition->name, v->index, s->scontrol, s->simp.raw, s->siefp.raw,
 		     s->queued ? "waiting" : "none waiting");
 	for (unsigned int n = 0; n < HV_SINT_COUNT; n++)
 		print_sint(s, n);
-	print_stimers(&v->hv.stimers);
+	print_stimers(&v->hv->stimers);
 }
 
 /* A pin that is unmasked or asserted: its redirection entry decoded. */
@@ -99,11 +101,11 @@ void cmd_ioapic(int argc, char **argv)
 	if (!p)
 		return;
 	shell_printf("%s: I/O APIC at 0x%lx, ID %u\n", p->name, GUEST_IOAPIC_BASE,
-		     p->ioapic.id);
+		     p->devices->ioapic.id);
 	for (unsigned int pin = 0; pin < VIOAPIC_PINS; pin++)
-		if (!(p->ioapic.redir[pin] & VIOAPIC_RTE_MASKED) || (p->ioapic.asserted & (1u << pin)))
-			print_pin(&p->ioapic, pin);
-	u = &p->uart;
+		if (!(p->devices->ioapic.redir[pin] & VIOAPIC_RTE_MASKED) || (p->devices->ioapic.asserted & (1u << pin)))
+			print_pin(&p->devices->ioapic, pin);
+	u = &p->devices->uart;
 	shell_printf("  COM1 (pin 4): IER 0x%02x MCR 0x%02x, THR-empty interrupt %s, %u received "
 		     "characters waiting\n", u->ier, u->mcr, u->thre_pending ? "pending" : "taken",
 		     u->rx_count);

@@ -1,7 +1,7 @@
 /* The debug shell's parsing of what was typed (see shell_parse.h). */
-#include "core/shell_parse.h"
-#include "core/number.h"
-#include "core/string.h"
+#include "shell/shell_parse.h"
+#include "lib/number.h"
+#include "lib/string.h"
 
 static bool is_blank(char c) { return c == ' ' || c == '\t'; }
 

@@ -3,10 +3,10 @@
  * vCPU arguments, numbers and hex payloads. Pure logic: it only reads and
  * writes the strings it is given, so it is unit-tested and fuzzed on the host.
  */
-#ifndef HV_CORE_SHELL_PARSE_H
-#define HV_CORE_SHELL_PARSE_H
+#ifndef HV_SHELL_SHELL_PARSE_H
+#define HV_SHELL_SHELL_PARSE_H
 
-#include "core/guest_config.h"
+#include "loader/guest_config.h"
 
 /*
  * Splits s in place at blanks (spaces, tabs: turned into NULs) into at most

@@ -2,10 +2,10 @@
 #include "core/backend.h"
 #include "core/crash.h"
 #include "core/guest_apic.h"
-#include "core/percpu.h"
-#include "core/shell.h"
-#include "core/shell_cmds.h"
-#include "core/string.h"
+#include "host/percpu.h"
+#include "shell/shell.h"
+#include "shell/shell_cmds.h"
+#include "lib/string.h"
 
 #define CALL_TIMEOUT_US 100000
 

@@ -2,23 +2,24 @@
  * AP start-up, Intel SDM vol. 3, 9.4.4.1 (the universal start-up algorithm):
  * INIT, 10 ms, SIPI, 200 us, a second SIPI only if the AP has not answered.
  */
-#include "core/smp.h"
-#include "boot/trampoline.h"
-#include "core/frames.h"
-#include "core/lapic.h"
-#include "core/log.h"
-#include "core/paging.h"
-#include "core/percpu.h"
-#include "core/sched.h"
-#include "core/string.h"
-#include "core/tsc.h"
-#include "core/x86.h"
-#include "core/xcr.h"
+#include "smp/smp.h"
+#include "smp/trampoline.h"
+#include "mm/frames.h"
+#include "host/lapic.h"
+#include "console/log.h"
+#include "mm/paging.h"
+#include "host/percpu.h"
+#include "host/cpu_features.h"
+#include "lib/string.h"
+#include "host/tsc.h"
+#include "lib/x86.h"
 
 #define AP_ANSWER_TIMEOUT_US 500000
 #define AP_ONLINE_TIMEOUT_US 2000000
 
 __noreturn void ap_main(struct percpu *p);
+
+static smp_ap_continue_t ap_continue;
 
 static struct trampoline_params *trampoline_install(paddr_t page)
 {
@@ -112,12 +113,13 @@ static void wait_online(unsigned int nr_started)
 			log_err("smp: cpu %u started but did not finish its set-up", i);
 }
 
-unsigned int smp_start_aps(const struct acpi_info *acpi)
+unsigned int smp_start_aps(const struct acpi_info *acpi, smp_ap_continue_t cont)
 {
 	uint32_t bsp_id = this_cpu()->apic_id;
 	paddr_t page = frames_alloc(1, 1, 1 * MiB);
 	unsigned int index = 1;
 
+	ap_continue = cont;
 	if (!page) {
 		log_err("smp: no free page below 1 MiB for the AP trampoline; running on one cpu");
 		return 1;
@@ -160,12 +162,12 @@ __noreturn void ap_main(struct percpu *p)
 	percpu_activate(p);
 	__atomic_store_n(&p->started, true, __ATOMIC_RELEASE);
 	cpu_features_detect(&p->features);
-	xcr_enable_host();
+	cpu_enable_xsave();
 	lapic_init();
 	if (lapic_id() != p->apic_id)
 		log_warn("smp: cpu %u has apic id %u, the MADT said %u", p->index, lapic_id(),
 			 p->apic_id);
 	__atomic_fetch_add(&nr_cpus_online, 1, __ATOMIC_RELEASE);
 	__atomic_store_n(&p->online, true, __ATOMIC_RELEASE);
-	cpu_idle_loop();
+	ap_continue();
 }

@@ -3,7 +3,7 @@
  * and runs from there after INIT-SIPI-SIPI: real mode (CS = page >> 4, IP = 0)
  * -> 32-bit protected mode -> long mode, then jumps into the image at
  * ap_entry64. Everything position-dependent is in the parameter block, which
- * the BSP fills in for each AP (struct trampoline_params in boot/trampoline.h).
+ * the BSP fills in for each AP (struct trampoline_params in smp/trampoline.h).
  */
 #define MSR_EFER 0xc0000080
 #define CR0_PE   0x1

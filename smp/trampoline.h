@@ -1,10 +1,10 @@
-/* The AP trampoline blob (boot/trampoline.S) and its parameter block. */
-#ifndef HV_BOOT_TRAMPOLINE_H
-#define HV_BOOT_TRAMPOLINE_H
+/* The AP trampoline blob (smp/trampoline.S) and its parameter block. */
+#ifndef HV_SMP_TRAMPOLINE_H
+#define HV_SMP_TRAMPOLINE_H
 
-#include "core/types.h"
+#include "lib/types.h"
 
-/* Offsets are fixed: boot/trampoline.S reads the fields by offset. */
+/* Offsets are fixed: smp/trampoline.S reads the fields by offset. */
 struct trampoline_params {
 	uint16_t gdt_limit;  /* 0x00: lgdt operand */
 	uint32_t gdt_base;   /* 0x02 */

@@ -7,10 +7,10 @@
  * has AVIC: only the table encodings (avic_table.c) are tested.
  */
 #include "svm/avic.h"
-#include "core/frames.h"
+#include "mm/frames.h"
 #include "core/nested_map.h"
-#include "core/percpu.h"
-#include "core/x86.h"
+#include "host/percpu.h"
+#include "lib/x86.h"
 #include "svm/avic_table.h"
 #include "svm/npt.h"
 

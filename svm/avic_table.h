@@ -7,7 +7,7 @@
 #ifndef HV_SVM_AVIC_TABLE_H
 #define HV_SVM_AVIC_TABLE_H
 
-#include "core/types.h"
+#include "lib/types.h"
 
 #define AVIC_PHYS_HOST_ID_MASK 0xffUL
 #define AVIC_PHYS_BACKING_MASK 0x000ffffffffff000UL

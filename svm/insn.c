@@ -3,7 +3,7 @@
  * (SVM without NRIP save, as QEMU's TCG): legacy prefixes and, in 64-bit
  * code, a REX prefix, then the opcode that the exit reason implies.
  */
-#include "core/insn.h"
+#include "svm/insn.h"
 #include "core/backend.h"
 #include "core/guest_mem.h"
 #include "core/partition.h"

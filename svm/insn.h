@@ -1,6 +1,6 @@
 /* Instruction lengths, for backends that are not told where the next instruction is. */
-#ifndef HV_CORE_INSN_H
-#define HV_CORE_INSN_H
+#ifndef HV_SVM_INSN_H
+#define HV_SVM_INSN_H
 
 #include "core/vcpu.h"
 

@@ -2,7 +2,7 @@
 #ifndef HV_SVM_VMCB_H
 #define HV_SVM_VMCB_H
 
-#include "core/types.h"
+#include "lib/types.h"
 
 /* Intercept vector 3 (APM B-1, offset 0x0c) */
 #define INTERCEPT_INTR      BIT(0)

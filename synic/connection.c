@@ -1,7 +1,7 @@
 /* HvPostMessage and HvSignalEvent over the declared connections (TLFS 11.10). */
 #include "synic/connection.h"
-#include "core/log.h"
-#include "core/string.h"
+#include "console/log.h"
+#include "lib/string.h"
 #include "synic/vmbus.h"
 
 struct hv_target {
@@ -30,7 +30,7 @@ static bool find_target(const struct partition *sender, uint32_t id, bool event,
 
 			if (c->id != id || c->event != event || !may_use(p, c, sender))
 				continue;
-			*t = (struct hv_target){ p->vcpus[c->vp], c, &p->hv.conn_buffers[j] };
+			*t = (struct hv_target){ p->vcpus[c->vp], c, &p->hv->conn_buffers[j] };
 			return true;
 		}
 	}
@@ -59,19 +59,19 @@ static enum hv_status post_to_vmbus(struct partition *p, const struct hv_post_me
 	struct vmbus_state was, now;
 	struct vmbus_reply r;
 	bool answer;
-	uint64_t flags = spin_lock_irqsave(&p->hv.lock);
+	uint64_t flags = spin_lock_irqsave(&p->hv->lock);
 
-	was = p->hv.vmbus;
-	answer = vmbus_control_message(&p->hv.vmbus, in->connection_id, in->payload,
+	was = p->hv->vmbus;
+	answer = vmbus_control_message(&p->hv->vmbus, in->connection_id, in->payload,
 				       in->payload_size, p->nr_vcpus, &r);
-	now = p->hv.vmbus;
-	spin_unlock_irqrestore(&p->hv.lock, flags);
+	now = p->hv->vmbus;
+	spin_unlock_irqrestore(&p->hv->lock, flags);
 	log_vmbus_change(p, &was, &now);
 	if (!answer)
 		return HV_STATUS_SUCCESS;
 	msg.payload_size = (uint8_t)r.size;
 	memcpy(msg.payload, r.payload, r.size);
-	return synic_post_message(&p->vcpus[r.vp]->hv.synic, r.sint, &msg, &p->hv.vmbus_buffers);
+	return synic_post_message(&p->vcpus[r.vp]->hv->synic, r.sint, &msg, &p->hv->vmbus_buffers);
 }
 
 /* The message types with bit 31 are the hypervisor's own (TLFS 11.9.1). */
@@ -85,7 +85,7 @@ enum hv_status hv_post_message(struct partition *sender, const struct hv_post_me
 	if (!in->message_type || (in->message_type & HV_MESSAGE_HYPERVISOR) ||
 	    in->payload_size > HV_MESSAGE_PAYLOAD_MAX)
 		return HV_STATUS_INVALID_PARAMETER;
-	if (sender->hv.vmbus_host && vmbus_is_control_connection(in->connection_id))
+	if (sender->hv->vmbus_host && vmbus_is_control_connection(in->connection_id))
 		return post_to_vmbus(sender, in);
 	if (!find_target(sender, in->connection_id, false, &t))
 		return HV_STATUS_INVALID_CONNECTION_ID;
@@ -93,7 +93,7 @@ enum hv_status hv_post_message(struct partition *sender, const struct hv_post_me
 	msg.payload_size = (uint8_t)in->payload_size;
 	msg.origin = in->connection_id;
 	memcpy(msg.payload, in->payload, in->payload_size);
-	return synic_post_message(&t.vcpu->hv.synic, t.conn->sint, &msg, t.buffers);
+	return synic_post_message(&t.vcpu->hv->synic, t.conn->sint, &msg, t.buffers);
 }
 
 /* A connection is one flag: FlagNumber, relative to it, can only be 0. */
@@ -107,5 +107,5 @@ enum hv_status hv_signal_event(struct partition *sender, const union hv_signal_e
 		return HV_STATUS_INVALID_PARAMETER;
 	if (!find_target(sender, in->connection_id, true, &t))
 		return HV_STATUS_INVALID_CONNECTION_ID;
-	return synic_signal_event(&t.vcpu->hv.synic, t.conn->sint, t.conn->flag);
+	return synic_signal_event(&t.vcpu->hv->synic, t.conn->sint, t.conn->flag);
 }

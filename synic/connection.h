@@ -7,6 +7,7 @@
 #define HV_SYNIC_CONNECTION_H
 
 #include "core/partition.h"
+#include "synic/hv_state.h"
 
 enum hv_status hv_post_message(struct partition *sender,
 			       const struct hv_post_message_input *in);

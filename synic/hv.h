@@ -6,11 +6,17 @@
 #ifndef HV_SYNIC_HV_H
 #define HV_SYNIC_HV_H
 
-#include "core/cmdline.h"
+#include "core/enlightenment.h"
 #include "core/partition.h"
-#include "core/x86.h"
+#include "synic/apic_policy.h"
+#include "synic/hv_state.h"
+#include "lib/x86.h"
 
-bool hv_partition_init(struct partition *p);
+/* What core/ and cpumodel/ call (boot/ registers it). */
+extern const struct enlightenment hv_enlightenment;
+
+/* vmbus_host: the hypervisor answers the guest's VMBus control channel (a Linux guest, whose DSDT has the device). */
+bool hv_partition_init(struct partition *p, bool vmbus_host);
 bool hv_vcpu_init(struct vcpu *v);
 /* The reference clock starts and the reference TSC page is made (hv_partition_init). */
 bool hv_time_init(struct partition *p);
@@ -41,7 +47,7 @@ bool hv_msr_write(struct vcpu *v, uint32_t msr, uint64_t val);
 /* VMCALL/VMMCALL */
 void hv_hypercall(struct vcpu *v, const struct exit_event *e);
 
-/* Moves, shows or hides an overlay page as its MSR says; false: #GP. p->hv.lock is held. */
+/* Moves, shows or hides an overlay page as its MSR says; false: #GP. p->hv->lock is held. */
 bool hv_overlay_write(struct partition *p, struct hv_overlay *ov, uint64_t val);
 /* A guest write that faulted in the nested tables: true if it hit an overlay (#GP). */
 bool hv_is_overlay(const struct partition *p, uint64_t gpa);

@@ -3,9 +3,9 @@
  * Discovery"): the privileges and features say exactly what synic/ implements.
  */
 #include "synic/hv.h"
-#include "core/string.h"
+#include "lib/string.h"
 
-#define HV_MAX_LEAF        0x40000010 /* the timing leaf of core/cpuid_policy.c is the last */
+#define HV_MAX_LEAF        0x40000010 /* the timing leaf of cpumodel/cpuid_policy.c is the last */
 #define HV_VERSION_BUILD   1
 #define HV_VERSION_MAJOR   1
 #define HV_VERSION_MINOR   0
@@ -32,7 +32,7 @@ static void features_leaf(const struct partition *p, struct cpuid_regs *r)
 	r->eax = HV_PRIV_ACCESS_REF_COUNTER | HV_PRIV_ACCESS_SYNIC_REGS |
 		 HV_PRIV_ACCESS_STIMER_REGS | HV_PRIV_ACCESS_HYPERCALL_MSRS |
 		 HV_PRIV_ACCESS_VP_INDEX | HV_PRIV_ACCESS_REF_TSC | HV_PRIV_ACCESS_FREQUENCY_REGS;
-	r->ebx = p->hv.privileges;
+	r->ebx = p->hv->privileges;
 	r->edx = HV_FEATURE_FREQUENCY_MSRS | HV_FEATURE_SINT_POLLING | HV_FEATURE_DIRECT_STIMERS;
 }
 
@@ -54,7 +54,7 @@ void hv_cpuid(const struct vcpu *v, uint32_t leaf, struct cpuid_regs *r)
 		features_leaf(v->partition, r);
 		break;
 	case HV_CPUID_RECOMMENDATIONS:
-		r->eax = v->partition->hv.hints;
+		r->eax = v->partition->hv->hints;
 		r->ebx = HV_NEVER_NOTIFY_SPINS;
 		break;
 	case HV_CPUID_LIMITS:

@@ -5,7 +5,7 @@
  * stimer.c keep.
  */
 #include "synic/hv.h"
-#include "core/log.h"
+#include "console/log.h"
 #include "synic/ref_clock.h"
 
 bool hv_is_msr(uint32_t msr)
@@ -29,13 +29,13 @@ static bool read_partition_msr(struct vcpu *v, uint32_t msr, uint64_t *val)
 
 	switch (msr) {
 	case HV_MSR_GUEST_OS_ID:
-		*val = __atomic_load_n(&p->hv.guest_os_id, __ATOMIC_RELAXED);
+		*val = __atomic_load_n(&p->hv->guest_os_id, __ATOMIC_RELAXED);
 		return true;
 	case HV_MSR_HYPERCALL:
-		*val = __atomic_load_n(&p->hv.hypercall.msr.raw, __ATOMIC_RELAXED);
+		*val = __atomic_load_n(&p->hv->hypercall.msr.raw, __ATOMIC_RELAXED);
 		return true;
 	case HV_MSR_REFERENCE_TSC:
-		*val = __atomic_load_n(&p->hv.tsc_page.msr.raw, __ATOMIC_RELAXED);
+		*val = __atomic_load_n(&p->hv->tsc_page.msr.raw, __ATOMIC_RELAXED);
 		return true;
 	case HV_MSR_TIME_REF_COUNT:
 		*val = hv_ref_count(p);
@@ -57,9 +57,9 @@ bool hv_msr_read(struct vcpu *v, uint32_t msr, uint64_t *val)
 		return true;
 	}
 	if (synic_is_msr(msr))
-		return synic_msr_read(&v->hv.synic, msr, val);
+		return synic_msr_read(&v->hv->synic, msr, val);
 	if (stimer_is_msr(msr))
-		return stimer_msr_read(&v->hv.stimers, msr, val);
+		return stimer_msr_read(&v->hv->stimers, msr, val);
 	return read_partition_msr(v, msr, val);
 }
 
@@ -72,33 +72,33 @@ static bool write_hypercall(struct partition *p, uint64_t val)
 {
 	union hv_page_msr new = { .raw = val };
 
-	if (!p->hv.guest_os_id)
+	if (!p->hv->guest_os_id)
 		new.enable = 0;
-	return hv_overlay_write(p, &p->hv.hypercall, new.raw);
+	return hv_overlay_write(p, &p->hv->hypercall, new.raw);
 }
 
 /* Writing 0 takes the hypercall page away again (TLFS, "Reporting the Guest OS Identity"). */
 static bool write_guest_os_id(struct partition *p, uint64_t val)
 {
-	union hv_page_msr off = p->hv.hypercall.msr;
+	union hv_page_msr off = p->hv->hypercall.msr;
 
-	__atomic_store_n(&p->hv.guest_os_id, val, __ATOMIC_RELAXED);
+	__atomic_store_n(&p->hv->guest_os_id, val, __ATOMIC_RELAXED);
 	off.enable = 0;
-	return val || hv_overlay_write(p, &p->hv.hypercall, off.raw);
+	return val || hv_overlay_write(p, &p->hv->hypercall, off.raw);
 }
 
 static bool write_partition_msr(struct partition *p, uint32_t msr, uint64_t val)
 {
 	bool ok = false;
 
-	spin_lock(&p->hv.lock);
+	spin_lock(&p->hv->lock);
 	if (msr == HV_MSR_GUEST_OS_ID)
 		ok = write_guest_os_id(p, val);
 	else if (msr == HV_MSR_HYPERCALL)
 		ok = write_hypercall(p, val);
 	else if (msr == HV_MSR_REFERENCE_TSC)
-		ok = hv_overlay_write(p, &p->hv.tsc_page, val);
-	spin_unlock(&p->hv.lock);
+		ok = hv_overlay_write(p, &p->hv->tsc_page, val);
+	spin_unlock(&p->hv->lock);
 	return ok; /* the counter, the frequencies and VP_INDEX are read-only: #GP */
 }
 
@@ -109,15 +109,15 @@ static void log_synic_enabled(struct vcpu *v, bool was_on)
 			   : hv_wants_apic_acceleration(v) ? "APIC acceleration stays on"
 							  : "APIC acceleration goes (interrupt policy)";
 
-	if (!was_on && (v->hv.synic.scontrol & 1))
+	if (!was_on && (v->hv->synic.scontrol & 1))
 		log_info("guest %s vcpu %u: SynIC enabled, %s", v->partition->name, v->index, apic);
 }
 
 static bool write_synic_msr(struct vcpu *v, uint32_t msr, uint64_t val)
 {
-	bool was_on = v->hv.synic.scontrol & 1, used_auto_eoi = hv_vcpu_uses_auto_eoi(v);
+	bool was_on = v->hv->synic.scontrol & 1, used_auto_eoi = hv_vcpu_uses_auto_eoi(v);
 
-	if (!synic_msr_write(&v->hv.synic, msr, val))
+	if (!synic_msr_write(&v->hv->synic, msr, val))
 		return false;
 	log_synic_enabled(v, was_on);
 	hv_policy_synic_changed(v, used_auto_eoi);

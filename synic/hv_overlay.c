@@ -55,5 +55,5 @@ static bool covers(const struct hv_overlay *ov, uint64_t gpa)
 
 bool hv_is_overlay(const struct partition *p, uint64_t gpa)
 {
-	return covers(&p->hv.hypercall, gpa) || covers(&p->hv.tsc_page, gpa);
+	return covers(&p->hv->hypercall, gpa) || covers(&p->hv->tsc_page, gpa);
 }

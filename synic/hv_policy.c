@@ -23,7 +23,7 @@ bool hv_policy_keeps_acceleration(void)
 
 bool hv_vcpu_uses_auto_eoi(const struct vcpu *v)
 {
-	const uint64_t *m = v->hv.synic.auto_eoi;
+	const uint64_t *m = v->hv->synic.auto_eoi;
 
 	return m[0] | m[1] | m[2] | m[3];
 }
@@ -32,9 +32,9 @@ bool hv_wants_apic_acceleration(const struct vcpu *v)
 {
 	switch (policy) {
 	case APIC_POLICY_KVM:
-		return !__atomic_load_n(&v->partition->hv.auto_eoi_users, __ATOMIC_ACQUIRE);
+		return !__atomic_load_n(&v->partition->hv->auto_eoi_users, __ATOMIC_ACQUIRE);
 	case APIC_POLICY_SEED:
-		return !(v->hv.synic.scontrol & 1);
+		return !(v->hv->synic.scontrol & 1);
 	case APIC_POLICY_NONE:
 		return false;
 	default:
@@ -49,7 +49,7 @@ void hv_policy_synic_changed(struct vcpu *v, bool used_auto_eoi)
 	bool uses = hv_vcpu_uses_auto_eoi(v);
 
 	if (uses != used_auto_eoi)
-		__atomic_add_fetch(&p->hv.auto_eoi_users, uses ? 1 : -1, __ATOMIC_RELEASE);
+		__atomic_add_fetch(&p->hv->auto_eoi_users, uses ? 1 : -1, __ATOMIC_RELEASE);
 	if (policy == APIC_POLICY_SEED)
 		vcpu_post_event(v, VCPU_PENDING_POLICY);
 	if (policy == APIC_POLICY_KVM && uses != used_auto_eoi)

@@ -5,8 +5,8 @@
 #ifndef HV_SYNIC_HV_STATE_H
 #define HV_SYNIC_HV_STATE_H
 
-#include "core/guest_config.h"
-#include "core/spinlock.h"
+#include "loader/guest_config.h"
+#include "lib/spinlock.h"
 #include "synic/stimer.h"
 #include "synic/synic.h"
 #include "synic/vmbus.h"

@@ -4,24 +4,24 @@
  * its CPU (core/ arms it at hv_vcpu_timer_deadline()).
  */
 #include "synic/hv.h"
-#include "core/cpu_features.h"
-#include "core/frames.h"
-#include "core/percpu.h"
-#include "core/tsc.h"
+#include "host/cpu_features.h"
+#include "mm/frames.h"
+#include "host/percpu.h"
+#include "host/tsc.h"
 #include "synic/ref_clock.h"
 
 uint64_t hv_ref_time(const struct partition *p)
 {
-	return ref_clock_at(&p->hv.clock, rdtsc());
+	return ref_clock_at(&p->hv->clock, rdtsc());
 }
 
 /* TIME_REF_COUNT never goes back, even between vCPUs whose TSCs differ a little. */
 uint64_t hv_ref_count(struct partition *p)
 {
 	uint64_t now = hv_ref_time(p);
-	uint64_t last = __atomic_load_n(&p->hv.clock.last, __ATOMIC_RELAXED);
+	uint64_t last = __atomic_load_n(&p->hv->clock.last, __ATOMIC_RELAXED);
 
-	while (now > last && !__atomic_compare_exchange_n(&p->hv.clock.last, &last, now, false,
+	while (now > last && !__atomic_compare_exchange_n(&p->hv->clock.last, &last, now, false,
 							  __ATOMIC_RELAXED, __ATOMIC_RELAXED))
 		;
 	return MAX(now, last);
@@ -34,23 +34,23 @@ bool hv_time_init(struct partition *p)
 
 	if (!page)
 		return false;
-	ref_clock_init(&p->hv.clock, tsc_khz(), rdtsc(),
+	ref_clock_init(&p->hv->clock, tsc_khz(), rdtsc(),
 		       cpu_has(&this_cpu()->features, FEAT_INVARIANT_TSC));
-	ref_clock_fill_page(&p->hv.clock, phys_to_virt(page));
-	p->hv.tsc_page.page = page;
+	ref_clock_fill_page(&p->hv->clock, phys_to_virt(page));
+	p->hv->tsc_page.page = page;
 	return true;
 }
 
 static void update_deadline(struct vcpu *v)
 {
-	uint64_t next = stimer_next_expiration(&v->hv.stimers);
+	uint64_t next = stimer_next_expiration(&v->hv->stimers);
 
-	v->hv.stimer_tsc = next ? ref_clock_tsc_for(&v->partition->hv.clock, tsc_khz(), next) : 0;
+	v->hv->stimer_tsc = next ? ref_clock_tsc_for(&v->partition->hv->clock, tsc_khz(), next) : 0;
 }
 
 bool hv_vcpu_stimer_write(struct vcpu *v, uint32_t msr, uint64_t val)
 {
-	if (!stimer_msr_write(&v->hv.stimers, msr, val, hv_ref_time(v->partition)))
+	if (!stimer_msr_write(&v->hv->stimers, msr, val, hv_ref_time(v->partition)))
 		return false;
 	update_deadline(v);
 	return true;
@@ -59,19 +59,19 @@ bool hv_vcpu_stimer_write(struct vcpu *v, uint32_t msr, uint64_t val)
 void hv_vcpu_sints_acked(struct vcpu *v, uint32_t sint_mask)
 {
 	if (sint_mask)
-		stimer_sints_acked(&v->hv.stimers, sint_mask, hv_ref_time(v->partition));
+		stimer_sints_acked(&v->hv->stimers, sint_mask, hv_ref_time(v->partition));
 }
 
 uint64_t hv_vcpu_timer_deadline(const struct vcpu *v)
 {
-	return v->hv.stimer_tsc;
+	return v->hv->stimer_tsc;
 }
 
 /* Before entry: the timers that are due expire (a TSC compare when none is). */
 void hv_vcpu_poll_timers(struct vcpu *v)
 {
-	if (!v->hv.stimer_tsc || rdtsc() < v->hv.stimer_tsc)
+	if (!v->hv->stimer_tsc || rdtsc() < v->hv->stimer_tsc)
 		return;
-	stimer_poll(&v->hv.stimers, hv_ref_time(v->partition));
+	stimer_poll(&v->hv->stimers, hv_ref_time(v->partition));
 	update_deadline(v);
 }

@@ -11,7 +11,7 @@
 #ifndef HV_SYNIC_HV_TLFS_H
 #define HV_SYNIC_HV_TLFS_H
 
-#include "core/types.h"
+#include "lib/types.h"
 
 /* CPUID leaves (TLFS "Feature and Interface Discovery") */
 #define HV_CPUID_VENDOR            0x40000000

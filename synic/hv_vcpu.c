@@ -4,12 +4,17 @@
  */
 #include "synic/hv.h"
 #include "core/backend.h"
-#include "core/frames.h"
+#include "mm/frames.h"
+#include "host/percpu.h"
 #include "core/guest_apic.h"
-#include "core/log.h"
-#include "core/string.h"
+#include "console/log.h"
+#include "lib/string.h"
 
 #define RET 0xc3
+
+/* Indexed by partition id and by the vCPU's physical CPU, which no other vCPU shares. */
+static struct hv_partition hv_partitions[MAX_PARTITIONS];
+static struct hv_vcpu hv_vcpus[MAX_CPUS];
 
 void *hv_guest_page(const struct partition *p, uint64_t gpa)
 {
@@ -42,7 +47,7 @@ static uint32_t decide_hints(const struct partition *p)
  * The hypercall page: the backend's VMCALL or VMMCALL, then RET (TLFS,
  * "Establishing the Hypercall Interface"); then the reference time.
  */
-bool hv_partition_init(struct partition *p)
+bool hv_partition_init(struct partition *p, bool vmbus_host)
 {
 	paddr_t page = frames_alloc_zeroed(1, 1, FRAMES_NO_LIMIT);
 	uint8_t *code = page ? phys_to_virt(page) : NULL;
@@ -51,8 +56,9 @@ bool hv_partition_init(struct partition *p)
 		return false;
 	memcpy(code, backend->hypercall_insn, sizeof(backend->hypercall_insn));
 	code[sizeof(backend->hypercall_insn)] = RET;
-	p->hv = (struct hv_partition){ .lock = SPINLOCK_INIT, .hypercall.page = page,
-				       .hints = decide_hints(p),
+	p->hv = &hv_partitions[p->id];
+	*p->hv = (struct hv_partition){ .lock = SPINLOCK_INIT, .hypercall.page = page,
+				       .hints = decide_hints(p), .vmbus_host = vmbus_host,
 				       .privileges = p->config.no_send ? 0 : HV_PRIV_POST_MESSAGES |
 									 HV_PRIV_SIGNAL_EVENTS };
 	return hv_time_init(p);
@@ -90,7 +96,7 @@ static const struct synic_env synic_env = {
 
 static bool timer_deliver(void *ctx, unsigned int sint, const struct hv_message *msg)
 {
-	return synic_deliver_now(&((struct vcpu *)ctx)->hv.synic, sint, msg);
+	return synic_deliver_now(&((struct vcpu *)ctx)->hv->synic, sint, msg);
 }
 
 /* A direct-mode timer raises its own vector, edge-triggered (TLFS 12.3.3). */
@@ -116,7 +122,7 @@ static unsigned int queue_size(const struct vcpu *v, unsigned int sint)
 	for (unsigned int i = 0; i < cfg->nr_conns; i++)
 		n += !cfg->conns[i].event && cfg->conns[i].vp == v->index && cfg->conns[i].sint == sint;
 	return n * SYNIC_BUFFERS_PER_CONNECTION +
-	       (v->partition->hv.vmbus_host ? VMBUS_REPLIES_QUEUED : 0);
+	       (v->partition->hv->vmbus_host ? VMBUS_REPLIES_QUEUED : 0);
 }
 
 static bool alloc_queues(struct vcpu *v)
@@ -126,7 +132,7 @@ static bool alloc_queues(struct vcpu *v)
 	struct synic_queued *ring;
 
 	for (unsigned int n = 0; n < HV_SINT_COUNT; n++)
-		total += v->hv.queues[n].size = queue_size(v, n);
+		total += v->hv->queues[n].size = queue_size(v, n);
 	bytes = total * sizeof(struct synic_queued);
 	if (!bytes)
 		return true;
@@ -135,36 +141,51 @@ static bool alloc_queues(struct vcpu *v)
 		return false;
 	ring = phys_to_virt(pa);
 	for (unsigned int n = 0; n < HV_SINT_COUNT; n++) {
-		v->hv.queues[n].ring = ring;
-		ring += v->hv.queues[n].size;
+		v->hv->queues[n].ring = ring;
+		ring += v->hv->queues[n].size;
 	}
 	return true;
 }
 
 bool hv_vcpu_init(struct vcpu *v)
 {
+	v->hv = &hv_vcpus[v->cpu->index];
+	*v->hv = (struct hv_vcpu){ 0 };
 	if (!alloc_queues(v))
 		return false;
-	synic_init(&v->hv.synic, v->hv.queues, &synic_env, v);
-	stimers_init(&v->hv.stimers, &stimer_env, v);
+	synic_init(&v->hv->synic, v->hv->queues, &synic_env, v);
+	stimers_init(&v->hv->stimers, &stimer_env, v);
 	v->pending_events |= VCPU_PENDING_POLICY; /* apic-policy=none: off from the start */
 	return true;
 }
 
 void hv_vcpu_before_entry(struct vcpu *v)
 {
-	synic_deliver_posted(&v->hv.synic);
+	synic_deliver_posted(&v->hv->synic);
 	hv_vcpu_poll_timers(v);
 }
 
 /* An EOI acknowledges the SINTs on its vector: queued and timer messages go again. */
 void hv_vcpu_eoi(struct vcpu *v, uint8_t vector)
 {
-	synic_eoi(&v->hv.synic, vector);
-	hv_vcpu_sints_acked(v, synic_sints_of_vector(&v->hv.synic, vector));
+	synic_eoi(&v->hv->synic, vector);
+	hv_vcpu_sints_acked(v, synic_sints_of_vector(&v->hv->synic, vector));
 }
 
 const uint64_t *hv_vcpu_eoi_vectors(const struct vcpu *v)
 {
-	return v->hv.synic.vectors;
+	return v->hv->synic.vectors;
 }
+
+const struct enlightenment hv_enlightenment = {
+	.before_entry = hv_vcpu_before_entry,
+	.timer_deadline = hv_vcpu_timer_deadline,
+	.eoi = hv_vcpu_eoi,
+	.eoi_vectors = hv_vcpu_eoi_vectors,
+	.wants_apic_acceleration = hv_wants_apic_acceleration,
+	.cpuid = hv_cpuid,
+	.is_msr = hv_is_msr,
+	.msr_read = hv_msr_read,
+	.msr_write = hv_msr_write,
+	.is_overlay = hv_is_overlay,
+};

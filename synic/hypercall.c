@@ -5,7 +5,7 @@
 #include "synic/hv.h"
 #include "core/backend.h"
 #include "core/guest_mem.h"
-#include "core/string.h"
+#include "lib/string.h"
 #include "synic/connection.h"
 #include "synic/hypercall.h"
 
@@ -35,7 +35,7 @@ static enum hv_status run_call(struct vcpu *v, const struct hv_call *call)
 {
 	const struct hv_call_desc *d = hv_call_find(call->input.code);
 	enum hv_status status = hv_call_check(d, call->input, call->param0,
-					      v->partition->hv.privileges);
+					      v->partition->hv->privileges);
 	uint8_t input[HV_CALL_INPUT_MAX] __aligned(8);
 
 	if (status == HV_STATUS_SUCCESS)
@@ -58,7 +58,7 @@ void hv_hypercall(struct vcpu *v, const struct exit_event *e)
 
 	backend->vcpu_read_control(v, &c);
 	if (!hv_call_allowed(c.cpl, c.cr0,
-			     __atomic_load_n(&v->partition->hv.guest_os_id, __ATOMIC_RELAXED))) {
+			     __atomic_load_n(&v->partition->hv->guest_os_id, __ATOMIC_RELAXED))) {
 		backend->vcpu_inject_exception(v, VECTOR_UD, false, 0);
 		return;
 	}

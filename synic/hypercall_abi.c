@@ -1,5 +1,6 @@
 /* The hypercall ABI: who may call, the registers, the input-value checks (TLFS chapter 3). */
 #include "synic/hypercall.h"
+#include "lib/x86.h"
 
 bool hv_call_allowed(uint8_t cpl, uint64_t cr0, uint64_t guest_os_id)
 {

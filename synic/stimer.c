@@ -1,6 +1,6 @@
 /* The synthetic timers of one vCPU (TLFS 12.3, "Synthetic Timers"). */
 #include "synic/stimer.h"
-#include "core/string.h"
+#include "lib/string.h"
 
 #define MAX_CATCH_UP 3 /* a non-lazy periodic timer makes up at most this many missed periods */
 

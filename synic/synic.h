@@ -14,7 +14,7 @@
 #ifndef HV_SYNIC_SYNIC_H
 #define HV_SYNIC_SYNIC_H
 
-#include "core/spinlock.h"
+#include "lib/spinlock.h"
 #include "synic/hv_tlfs.h"
 
 /* What the SynIC needs from the rest of the hypervisor (or a unit test). */

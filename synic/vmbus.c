@@ -30,7 +30,7 @@
  *   SINT 2 then.
  */
 #include "synic/vmbus.h"
-#include "core/string.h"
+#include "lib/string.h"
 
 #define SIZE_HEADER            ((uint32_t)sizeof(struct vmbus_msg_header))
 #define SIZE_INITIATE_CONTACT  ((uint32_t)sizeof(struct vmbus_initiate_contact))

@@ -2,7 +2,7 @@
 #ifndef HV_VMX_EPT_ENTRY_H
 #define HV_VMX_EPT_ENTRY_H
 
-#include "core/types.h"
+#include "lib/types.h"
 
 #define EPT_R      BIT(0)
 #define EPT_W      BIT(1)

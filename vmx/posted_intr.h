@@ -6,7 +6,7 @@
 #ifndef HV_VMX_POSTED_INTR_H
 #define HV_VMX_POSTED_INTR_H
 
-#include "core/types.h"
+#include "lib/types.h"
 
 struct pi_desc {
 	uint64_t pir[4];      /* 0x00: posted-interrupt requests, a bit per vector */

@@ -6,7 +6,7 @@
 #ifndef HV_VMX_VMCS_H
 #define HV_VMX_VMCS_H
 
-#include "core/types.h"
+#include "lib/types.h"
 
 /* SDM appendix B: encodings (width in bits 14:13, type in 11:10) */
 enum vmcs_field {

@@ -3,11 +3,11 @@
  * host state of this CPU, and the guest in the state a multiboot loader
  * leaves a kernel in (identical to svm's vmcb_init_save).
  */
-#include "core/lapic.h"
-#include "core/log.h"
+#include "host/lapic.h"
+#include "console/log.h"
 #include "core/partition.h"
-#include "core/percpu.h"
-#include "core/x86.h"
+#include "host/percpu.h"
+#include "lib/x86.h"
 #include "vmx/controls.h"
 #include "vmx/ept.h"
 #include "vmx/ept_entry.h"

@@ -2,7 +2,7 @@
  * Decoding a VM exit (SDM vol. 3, chapter 27 and appendix C) into the
  * arch-neutral exit event of core/exit.h, and the names used to report it.
  */
-#include "core/types.h"
+#include "lib/types.h"
 #include "vmx/vmcs.h"
 #include "vmx/vmx.h"
 

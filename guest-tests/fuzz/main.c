@@ -18,7 +18,7 @@
  * (after the report, one read of unmapped guest-physical memory, which the
  * hypervisor answers by ending the guest: exit 255 is then the expected end).
  */
-#include "core/fmt.h"
+#include "lib/fmt.h"
 #include "guest-tests/fuzz/fuzz.h"
 
 #define DEFAULT_SEED       1

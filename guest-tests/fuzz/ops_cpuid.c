@@ -3,7 +3,7 @@
  * range, huge values. A leaf reads the same each time (on the same vCPU);
  * leaf 0's vendor never changes; the Hyper-V leaves say "Microsoft Hv",
  * "Hv#1" and a maximum leaf of at least 0x40000006 (TLFS 2.4), and leaves
- * above it in the hypervisor's range read as zeros (core/cpuid_policy.c);
+ * above it in the hypervisor's range read as zeros (cpumodel/cpuid_policy.c);
  * leaf 1 has the hypervisor bit, x2APIC, this vCPU's APIC ID and no VMX
  * or SVM (they are not virtualized).
  */

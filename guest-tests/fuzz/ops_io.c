@@ -2,7 +2,7 @@
  * Port I/O: random ports, sizes and values, string I/O (INS/OUTS with REP,
  * forwards and backwards, 64- and 32-bit addresses), and the devices of the
  * guest environment (DESIGN.md): COM1's scratch register, fw_cfg, the CMOS.
- * What is checked is what core/guest_io.c documents: a port no device
+ * What is checked is what devices/guest_io.c documents: a port no device
  * answers reads as all ones (the first port of the access decides), writes
  * to it vanish; fw_cfg gives its signature, RAM size and CPU count.
  */
@@ -23,7 +23,7 @@ static const uint16_t known_ports[] = {
 
 static uint8_t io_buf[2 * PAGE] __attribute__((aligned(PAGE)));
 
-/* The ports core/guest_io.c answers on IN (by the access's first port). */
+/* The ports devices/guest_io.c answers on IN (by the access's first port). */
 static bool port_answered(uint16_t port)
 {
 	return (port >= 0x3f8 && port <= 0x3ff) || port == FW_CFG_DATA || port == CMOS_DATA ||

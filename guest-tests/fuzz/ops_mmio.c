@@ -1,7 +1,7 @@
 /*
  * MMIO: the xAPIC page (in xAPIC mode only: elsewhere 0xfee00000 is no
  * device, see below) and the I/O APIC's index and window registers, with
- * every MOV form core/mmio_decode.c decodes (sizes 1-8, MOVZX/MOVSX, REX
+ * every MOV form devices/mmio_decode.c decodes (sizes 1-8, MOVZX/MOVSX, REX
  * registers, AH, SIB, segment prefixes, immediates, moffs).
  *
  * Unmapped guest-physical space is not touched during the run: the

@@ -5,7 +5,7 @@
  * MSR numbers with random values. A synthetic MSR reads what the model
  * holds; a write #GPs where the TLFS says (read-only MSRs, an unmasked SINT
  * below vector 16, a page outside RAM) and reads back as written otherwise.
- * An MSR the hypervisor does not implement #GPs both ways (core/msr_policy.c).
+ * An MSR the hypervisor does not implement #GPs both ways (cpumodel/msr_policy.c).
  */
 #include "guest-tests/fuzz/fuzz.h"
 
@@ -23,7 +23,7 @@ static const uint32_t hv_msrs[] = {
 	0x40000100, 0x40000105, 0x40000106, 0x40000118,
 };
 
-/* The MSRs core/msr_policy.c serves outside the Hyper-V and x2APIC ranges, and those the
+/* The MSRs cpumodel/msr_policy.c serves outside the Hyper-V and x2APIC ranges, and those the
  * CPU switches for the guest (the backend's guest-owned list) */
 static bool other_known_msr(uint32_t msr)
 {

@@ -1,5 +1,5 @@
 /* The guest's command line: blank-separated words, some of them "key=value". */
-#include "core/number.h"
+#include "lib/number.h"
 #include "guest-tests/lib/internal.h"
 
 static bool is_blank(char c)

@@ -3,7 +3,7 @@
  * it (QEMU's and the hypervisor's virtual 16550 need no set-up). A lock keeps
  * the output of one guest_vprintf() together when several CPUs print.
  */
-#include "core/fmt.h"
+#include "lib/fmt.h"
 #include "guest-tests/lib/internal.h"
 
 #define COM1           0x3f8

@@ -3,7 +3,7 @@
  * code. Any CPU may call check(): each line is one guest_printf(), which no
  * other CPU's output interleaves.
  */
-#include "core/fmt.h"
+#include "lib/fmt.h"
 #include "guest-tests/lib/internal.h"
 
 static unsigned int passed, failed;

@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "core/types.h"
+#include "lib/types.h"
 
 #define CHECK(cond)                                                                          \
 	do {                                                                                 \

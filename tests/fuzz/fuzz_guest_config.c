@@ -1,6 +1,6 @@
 /*
  * libFuzzer target for the command-line parsers: a guest module's
- * (core/guest_config.c) and the hypervisor's own (core/cmdline.c).
+ * (loader/guest_config.c) and the hypervisor's own (boot/cmdline.c).
  * data[0] picks the default guest name (a good one, an empty one, a too long
  * one, a bad one); data[1..], up to a NUL, is the text. It is parsed as one
  * guest command line, as the hypervisor's command line, as a module path
@@ -17,9 +17,9 @@
  */
 #include <string.h>
 
-#include "core/cmdline.h"
-#include "core/guest_config.h"
-#include "core/log.h"
+#include "boot/cmdline.h"
+#include "loader/guest_config.h"
+#include "console/log.h"
 #include "tests/fuzz/fuzz.h"
 
 #define MAX_GUESTS  4

@@ -1,7 +1,7 @@
 /*
  * libFuzzer target for the guest kernel image loaders: multiboot (v1) and
- * multiboot2 headers, ELF32/ELF64 and raw images (core/guest_image.c), and
- * Linux bzImages with their zero page (core/guest_bzimage.c).
+ * multiboot2 headers, ELF32/ELF64 and raw images (loader/guest_image.c), and
+ * Linux bzImages with their zero page (loader/guest_bzimage.c).
  * data[0]: bits 0-3 pick the guest memory size, bit 4 gives a bzImage an
  * initrd (the file itself); data[1..] is the module file.
  * Beyond no sanitizer report: an accepted image has 1 to 16 segments whose
@@ -14,8 +14,8 @@
  */
 #include <string.h>
 
-#include "core/guest_bzimage.h"
-#include "core/guest_image.h"
+#include "loader/guest_bzimage.h"
+#include "loader/guest_image.h"
 #include "tests/fuzz/fuzz.h"
 
 #define BACKED_MAX   (24 * MiB)	/* sizes up to this get real memory to load into */

@@ -1,5 +1,5 @@
 /*
- * libFuzzer target for the guest's multiboot information (core/guest_mbi.c):
+ * libFuzzer target for the guest's multiboot information (loader/guest_mbi.c):
  * the protocol, the guest memory size, where the layout starts, the modules'
  * sizes and the command lines all come from the input:
  *   u8  bit 0: multiboot2 (else v1), bits 1-3: memory size, bit 4: an
@@ -12,14 +12,14 @@
  * Beyond no sanitizer report: nothing is written below `at` nor into the
  * reserved 0x9fc00-0x100000 (both filled with a pattern and compared), a
  * refusal says why, and an accepted structure reads back as what was asked:
- * the multiboot2 one through the hypervisor's own parser (boot/mb2.c) without
+ * the multiboot2 one through the hypervisor's own parser (loader/mb2.c) without
  * a single issue, the v1 one at the offsets of the specification, with every
  * module copied where its entry says and every string terminated in memory.
  */
 #include <string.h>
 
-#include "boot/mb2.h"
-#include "core/guest_mbi.h"
+#include "loader/mb2.h"
+#include "loader/guest_mbi.h"
 #include "tests/fuzz/fuzz.h"
 
 #define MAX_MODULES   5

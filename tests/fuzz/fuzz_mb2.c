@@ -1,5 +1,5 @@
 /*
- * libFuzzer target for the multiboot2 information parser (boot/mb2.c).
+ * libFuzzer target for the multiboot2 information parser (loader/mb2.c).
  * data[0]: bit 0 makes the structure's total_size the number of bytes given
  * (else it stays whatever the input says), bits 1-2 pick where the structure
  * claims to live. data[1..] is the structure, in a heap copy of exactly its
@@ -12,8 +12,9 @@
  */
 #include <string.h>
 
-#include "boot/mb2.h"
-#include "boot/multiboot2.h"
+#include "loader/mb2.h"
+#include "loader/multiboot2.h"
+#include "lib/acpi_tables.h"
 #include "tests/fuzz/fuzz.h"
 
 static const paddr_t mbi_addrs[] = { 0x10000, 0x100000, 0, 0xfffff000 };

@@ -1,12 +1,12 @@
 /*
- * libFuzzer target for the MMIO instruction decoder (core/mmio_decode.c):
+ * libFuzzer target for the MMIO instruction decoder (devices/mmio_decode.c):
  * data[0] & 1 picks the mode, data[1..] is the instruction. libFuzzer hands
  * over a buffer of exactly that size, so ASan catches any overread; the
  * invariants below abort on a decode that the hypervisor could not use.
  */
 #include <stdlib.h>
 
-#include "core/mmio_decode.h"
+#include "devices/mmio_decode.h"
 
 static bool is_access_size(unsigned int size)
 {

@@ -1,5 +1,5 @@
 /*
- * libFuzzer target for the debug shell's parsing (core/shell_parse.c).
+ * libFuzzer target for the debug shell's parsing (shell/shell_parse.c).
  * data[0] picks the largest number and the largest payload allowed;
  * data[1..], up to a NUL, is a typed line. It is split into words, and every
  * word is parsed as a vCPU argument, a number and a hex payload.
@@ -14,7 +14,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "core/shell_parse.h"
+#include "shell/shell_parse.h"
 #include "tests/fuzz/fuzz.h"
 
 #define MAX_WORDS   8 /* SHELL_ARGS_MAX */

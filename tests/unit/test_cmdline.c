@@ -1,4 +1,4 @@
-/* Host unit tests of the hypervisor command-line parser (core/cmdline.c). */
+/* Host unit tests of the hypervisor command-line parser (boot/cmdline.c). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -6,8 +6,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "core/cmdline.h"
-#include "core/log.h"
+#include "boot/cmdline.h"
+#include "console/log.h"
 
 static struct hv_config cfg;
 static struct cmdline_result res;

@@ -1,4 +1,4 @@
-/* Host unit tests of the small vsnprintf (core/fmt.c). */
+/* Host unit tests of the small vsnprintf (lib/fmt.c). */
 #include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -7,7 +7,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "core/fmt.h"
+#include "lib/fmt.h"
 
 /*
  * Formats into a 128-byte buffer and checks both the text and the returned
@@ -125,8 +125,8 @@ static void test_string_precision(void **state)
 }
 
 /*
- * BUG (core/fmt.c:37, put_str): s[n] is read before n < precision is checked,
- * so "%.4s" of a 4-byte array without a NUL (an ACPI signature: core/acpi.c
+ * BUG (lib/fmt.c:37, put_str): s[n] is read before n < precision is checked,
+ * so "%.4s" of a 4-byte array without a NUL (an ACPI signature: host/acpi.c
  * prints one so) reads a fifth byte. C99 7.19.6.1: with a precision, the array
  * needs no NUL and no byte past it is read. ASan reports a stack overflow.
  */

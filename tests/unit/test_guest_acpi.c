@@ -1,4 +1,4 @@
-/* Host unit tests of the guest's ACPI tables (core/guest_acpi.c), read at ACPI 6.5 offsets. */
+/* Host unit tests of the guest's ACPI tables (devices/guest_acpi.c), read at ACPI 6.5 offsets. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -7,7 +7,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "core/guest_acpi.h"
+#include "devices/guest_acpi.h"
 
 #define BASE    GUEST_ACPI_BASE
 #define PATTERN 0xa5

@@ -1,4 +1,4 @@
-/* Host unit tests of the Linux bzImage loader (core/guest_bzimage.c). */
+/* Host unit tests of the Linux bzImage loader (loader/guest_bzimage.c). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -7,7 +7,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "core/guest_bzimage.h"
+#include "loader/guest_bzimage.h"
 
 #define SETUP_SECTS 4                       /* a real-mode part of 5 * 512 bytes */
 #define PM_OFFSET   ((SETUP_SECTS + 1) * 512)

@@ -1,4 +1,4 @@
-/* Unit tests for core/guest_config.c: a guest module's command line. */
+/* Unit tests for loader/guest_config.c: a guest module's command line. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -8,7 +8,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "core/guest_config.h"
+#include "loader/guest_config.h"
 
 #define UNKNOWN_OPTION \
 	"unknown option (expected name=, cpus=, mem=, for=, msg=, event=, exit-counters=, send= or --)"

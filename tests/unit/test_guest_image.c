@@ -1,4 +1,4 @@
-/* Host unit tests of the guest kernel image parser and loader (core/guest_image.c). */
+/* Host unit tests of the guest kernel image parser and loader (loader/guest_image.c). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -7,7 +7,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "core/guest_image.h"
+#include "loader/guest_image.h"
 
 /*
  * The images are written byte by byte at the offsets of the specifications,

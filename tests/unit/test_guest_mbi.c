@@ -1,7 +1,7 @@
 /*
- * Host unit tests of the guest's multiboot information (core/guest_mbi.c).
+ * Host unit tests of the guest's multiboot information (loader/guest_mbi.c).
  * The v1 structure is read back at the offsets of the specification; the
- * multiboot2 one through the hypervisor's own parser (boot/mb2.c).
+ * multiboot2 one through the hypervisor's own parser (loader/mb2.c).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -11,9 +11,9 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "boot/mb2.h"
-#include "boot/multiboot2.h"
-#include "core/guest_mbi.h"
+#include "loader/mb2.h"
+#include "loader/multiboot2.h"
+#include "loader/guest_mbi.h"
 
 #define MEM_SIZE (16 * MiB)
 #define AT       (2 * MiB)

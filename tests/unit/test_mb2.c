@@ -1,4 +1,4 @@
-/* Host unit tests of the multiboot2 information parser (boot/mb2.c). */
+/* Host unit tests of the multiboot2 information parser (loader/mb2.c). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -7,8 +7,9 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "boot/mb2.h"
-#include "boot/multiboot2.h"
+#include "loader/mb2.h"
+#include "loader/multiboot2.h"
+#include "lib/acpi_tables.h"
 
 /* Where the tests pretend the structure lives; modules are placed away from it. */
 #define MBI_ADDR 0x10000ul

@@ -1,4 +1,4 @@
-/* Host unit tests of the free-memory computation (core/memmap.c). */
+/* Host unit tests of the free-memory computation (mm/memmap.c). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -6,8 +6,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "boot/multiboot2.h"
-#include "core/memmap.h"
+#include "loader/multiboot2.h"
+#include "mm/memmap.h"
 
 #define AVAIL MB2_MMAP_AVAILABLE
 #define RESVD MB2_MMAP_RESERVED
@@ -284,7 +284,7 @@ static void test_max_out_zero(void **state)
 }
 
 /*
- * BUG (core/memmap.c, memmap_free_ranges, the ALIGN_UP of the base of an
+ * BUG (mm/memmap.c, memmap_free_ranges, the ALIGN_UP of the base of an
  * available range): an available range in the last page of the address space
  * makes ALIGN_UP wrap to 0, so [0, 0xfffffffffffff000) -- all of memory -- is
  * reported free. mb2_parse accepts such an entry (its end does not wrap).
@@ -302,7 +302,7 @@ static void test_available_in_last_page_does_not_wrap(void **state)
 }
 
 /*
- * BUG (core/memmap.c, memmap_free_ranges): out[] is also the scratch space, so
+ * BUG (mm/memmap.c, memmap_free_ranges): out[] is also the scratch space, so
  * ranges that are later merged or emptied still take a slot while the result
  * is built. *lost is set, and memory dropped, although the result fits:
  * the header promises "*lost is set when out was too small".

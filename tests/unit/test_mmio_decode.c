@@ -1,4 +1,4 @@
-/* Host unit tests of the MMIO instruction decoder (core/mmio_decode.c). */
+/* Host unit tests of the MMIO instruction decoder (devices/mmio_decode.c). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -7,7 +7,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "core/mmio_decode.h"
+#include "devices/mmio_decode.h"
 
 #define M32 MMIO_MODE_32
 #define M64 MMIO_MODE_64

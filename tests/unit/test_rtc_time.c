@@ -1,6 +1,6 @@
 /*
  * Host unit tests of the calendar arithmetic and the guest's MC146818
- * (core/rtc_time.c). Instants checked against Python's calendar.timegm.
+ * (lib/rtc_time.c). Instants checked against Python's calendar.timegm.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <cmocka.h>
 
-#include "core/host_rtc.h"
-#include "core/rtc_time.h"
+#include "host/rtc.h"
+#include "lib/rtc_time.h"
 
 enum { SUNDAY = 1, MONDAY, TUESDAY, WEDNESDAY, THURSDAY, FRIDAY, SATURDAY };
 

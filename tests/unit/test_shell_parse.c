@@ -1,4 +1,4 @@
-/* Host unit tests of the debug shell's parsing (core/shell_parse.c). */
+/* Host unit tests of the debug shell's parsing (shell/shell_parse.c). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -6,7 +6,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "core/shell_parse.h"
+#include "shell/shell_parse.h"
 
 #define MAX_WORDS 8
 #define POISON    0xa5

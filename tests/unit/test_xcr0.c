@@ -1,5 +1,5 @@
 /*
- * Host unit tests of the XCR0 rules (core/xcr0.c): one test per rule of
+ * Host unit tests of the XCR0 rules (cpumodel/xcr0.c): one test per rule of
  * Intel SDM vol. 1, 13.3 and vol. 3, 2.6, on a CPU that offers everything
  * and on CPUs that offer less.
  */
@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <cmocka.h>
 
-#include "core/xcr0.h"
+#include "cpumodel/xcr0.h"
 
 #define FP_SSE       (XCR0_X87 | XCR0_SSE)
 #define FP_SSE_AVX   (FP_SSE | XCR0_AVX)

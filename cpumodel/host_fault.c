@@ -1,9 +1,9 @@
 /* A guest operand that faulted on the host becomes the guest's fault. */
-#include "core/host_fault.h"
-#include "boot/extable.h"
-#include "boot/traps.h"
+#include "cpumodel/host_fault.h"
+#include "host/extable.h"
+#include "host/traps.h"
 #include "core/backend.h"
-#include "core/log.h"
+#include "console/log.h"
 #include "core/partition.h"
 
 void host_fault_reflect(struct vcpu *v, const char *insn, uint64_t operand)

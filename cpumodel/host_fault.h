@@ -1,11 +1,11 @@
 /*
- * A guest operand that faulted on the host: an instruction of boot/extable.h,
+ * A guest operand that faulted on the host: an instruction of host/extable.h,
  * carried out for a guest, raised an exception the hypervisor's own check
  * should have foreseen. The guest gets that same exception, as if its own
  * instruction had raised it, and the console says so once per partition.
  */
-#ifndef HV_CORE_HOST_FAULT_H
-#define HV_CORE_HOST_FAULT_H
+#ifndef HV_CPUMODEL_HOST_FAULT_H
+#define HV_CPUMODEL_HOST_FAULT_H
 
 #include "core/vcpu.h"
 

@@ -1,8 +1,8 @@
 /* Leveled logging: format one line, then hand it whole to the console. */
 #include <stdarg.h>
-#include "core/log.h"
-#include "core/console.h"
-#include "core/fmt.h"
+#include "console/log.h"
+#include "console/console.h"
+#include "lib/fmt.h"
 
 #define LOG_LINE_MAX 240
 

@@ -1,8 +1,8 @@
 /* Leveled logging to the console; every line starts with "hv: ". */
-#ifndef HV_CORE_LOG_H
-#define HV_CORE_LOG_H
+#ifndef HV_CONSOLE_LOG_H
+#define HV_CONSOLE_LOG_H
 
-#include "core/types.h"
+#include "lib/types.h"
 
 enum log_level {
 	LOG_PANIC = 0,

@@ -1,0 +1,104 @@
+/* The guest's devices in the exit path, and what core asks of them. */
+#include "devices/devices.h"
+#include "core/backend.h"
+#include "core/crash.h"
+#include "core/enlightenment.h"
+#include "core/guest_apic.h"
+#include "devices/guest_acpi.h"
+#include "devices/guest_io.h"
+#include "devices/guest_ioapic.h"
+#include "devices/guest_mmio.h"
+#include "devices/string_io.h"
+
+#define VECTOR_GP  13
+#define XAPIC_PAGE 0xfffUL
+
+static struct guest_devices devices_pool[MAX_PARTITIONS];
+
+void devices_partition_init(struct partition *p)
+{
+	p->devices = &devices_pool[p->id];
+	*p->devices = (struct guest_devices){ 0 };
+	vrtc_init(&p->devices->rtc);
+	vioapic_init(&p->devices->ioapic, &p->apic_group, GUEST_IOAPIC_ID);
+}
+
+static void string_io_exit(struct vcpu *v, const struct exit_event *e)
+{
+	switch (string_io(v, &e->io)) {
+	case STRING_IO_DONE:
+		if (v->state == VCPU_RUNNING)
+			backend->vcpu_skip_instruction(v, e);
+		break;
+	case STRING_IO_MORE:
+		break;
+	case STRING_IO_FAULT:
+		crash_guest(v, e, "INS/OUTS with an unmapped memory operand");
+		break;
+	}
+}
+
+/* IN writes AL/AX, or EAX zero-extended into RAX (SDM vol. 1, 3.4.1.1). */
+void devices_io_exit(struct vcpu *v, const struct exit_event *e)
+{
+	const struct exit_io *io = &e->io;
+	uint32_t mask = 0xffffffffu >> (32 - 8 * io->size);
+
+	if (io->string) {
+		string_io_exit(v, e);
+		return;
+	}
+	if (io->in) {
+		uint32_t val = guest_io_in(v, io->port, io->size);
+		v->regs.rax = io->size == 4 ? val : (v->regs.rax & ~(uint64_t)mask) | (val & mask);
+	} else {
+		guest_io_out(v, io->port, io->size, (uint32_t)v->regs.rax & mask);
+	}
+	if (v->state == VCPU_RUNNING)
+		backend->vcpu_skip_instruction(v, e);
+}
+
+static uint32_t xapic_read(void *apic, uint32_t offset) { return vlapic_mmio_read(apic, offset); }
+static void xapic_write(void *apic, uint32_t offset, uint32_t value) { vlapic_mmio_write(apic, offset, value); }
+
+/* APIC registers are 32 bits wide at 16-byte strides (SDM 11.4.1). */
+static void xapic_mmio(struct vcpu *v, const struct exit_event *e)
+{
+	const struct mmio_dword_device apic = {
+		.name = "xAPIC", .dev = &v->apic, .read = xapic_read, .write = xapic_write,
+	};
+
+	guest_mmio_dword(v, e, e->npf.gpa & XAPIC_PAGE, &apic);
+}
+
+void devices_npf_exit(struct vcpu *v, const struct exit_event *e)
+{
+	if (guest_apic_is_mmio(v, e->npf.gpa)) {
+		xapic_mmio(v, e);
+		return;
+	}
+	if (guest_ioapic_is_mmio(e->npf.gpa)) {
+		guest_ioapic_mmio(v, e);
+		return;
+	}
+	if (e->npf.write && enlightenment->is_overlay(v->partition, e->npf.gpa)) {
+		backend->vcpu_inject_exception(v, VECTOR_GP, true, 0); /* the hypercall page is read-only (TLFS 3.13) */
+		return;
+	}
+	crash_guest(v, e, e->npf.fetch ? "instruction fetch outside guest memory"
+			  : e->npf.write ? "write outside guest memory"
+					 : "read outside guest memory");
+}
+
+static void partition_ended(struct partition *p)
+{
+	uint64_t flags = spin_lock_irqsave(&p->io_lock);
+
+	vuart_flush(p);
+	spin_unlock_irqrestore(&p->io_lock, flags);
+}
+
+const struct device_model guest_device_model = {
+	.level_eoi = guest_ioapic_eoi,
+	.partition_ended = partition_ended,
+};
