@@ -1,5 +1,6 @@
 /* The vCPU loop: enter the guest, count the exit, handle it, again. */
 #include "host/traps.h"
+#include "lib/x86.h"
 #include "core/backend.h"
 #include "core/crash.h"
 #include "core/enlightenment.h"
@@ -12,9 +13,6 @@
 #include "core/sched.h"
 #include "core/vcpu_run.h"
 
-#define VECTOR_UD 6
-#define VECTOR_GP 13
-#define VECTOR_MC 18
 #define RFLAGS_IF BIT(9)
 
 /*

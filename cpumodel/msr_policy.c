@@ -1,6 +1,7 @@
 /*
- * The MSR policy: the few MSRs that reach core/ (the rest pass through to
- * the state the backend switches, or are refused with #GP).
+ * The MSR policy: the few MSRs that exit (the rest pass through to the
+ * state the backend switches, or are refused with #GP), and the RDMSR and
+ * WRMSR exits themselves.
  */
 #include "cpumodel/msr_policy.h"
 #include "core/backend.h"
@@ -155,8 +156,6 @@ bool msr_guest_write(struct vcpu *v, uint32_t msr, uint64_t val)
 	log_once(v, msr, true);
 	return false;
 }
-
-#define VECTOR_GP 13
 
 void msr_guest_rdmsr_exit(struct vcpu *v, const struct exit_event *e)
 {

@@ -7,9 +7,6 @@
 #include "lib/x86.h"
 #include "cpumodel/xcr0.h"
 
-#define VECTOR_UD        6
-#define VECTOR_GP        13
-
 static bool skip_checks;
 
 void xcr_skip_checks(bool on)

@@ -1,5 +1,6 @@
 /* The guest's devices in the exit path, and what core asks of them. */
 #include "devices/devices.h"
+#include "lib/x86.h"
 #include "core/backend.h"
 #include "core/crash.h"
 #include "core/enlightenment.h"
@@ -10,7 +11,6 @@
 #include "devices/guest_mmio.h"
 #include "devices/string_io.h"
 
-#define VECTOR_GP  13
 #define XAPIC_PAGE 0xfffUL
 
 static struct guest_devices devices_pool[MAX_PARTITIONS];

@@ -1,9 +1,7 @@
 /* The exception table: the instructions allowed to fault, and where they resume. */
 #include "host/extable.h"
+#include "lib/x86.h"
 #include "host/percpu.h"
-
-#define VECTOR_DF 8
-#define VECTOR_MC 18
 
 extern const struct extable_entry _extable_start[], _extable_end[];
 

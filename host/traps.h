@@ -3,6 +3,7 @@
 #define HV_HOST_TRAPS_H
 
 #include "lib/types.h"
+#include "lib/x86.h"
 
 /* Pushed by boot/traps.S below the CPU's own interrupt frame. */
 struct trap_frame {
@@ -13,7 +14,6 @@ struct trap_frame {
 };
 _Static_assert(sizeof(struct trap_frame) == 22 * 8, "trap frame");
 
-#define VECTOR_NMI 2
 #define VECTOR_FIRST_IRQ 32
 
 typedef void (*irq_handler_t)(struct trap_frame *f);

@@ -34,6 +34,18 @@ enum msr {
 #define CR4_PGE BIT(7)
 #define CR4_OSXSAVE BIT(18)
 
+/* Exception vectors (SDM vol. 3, 6.3.1) */
+enum x86_vector {
+	VECTOR_DB = 1,
+	VECTOR_NMI = 2,
+	VECTOR_UD = 6,
+	VECTOR_DF = 8,
+	VECTOR_GP = 13,
+	VECTOR_PF = 14,
+	VECTOR_AC = 17,
+	VECTOR_MC = 18,
+};
+
 struct cpuid_regs {
 	uint32_t eax, ebx, ecx, edx;
 };

@@ -2,9 +2,9 @@
  * AVIC (AMD APM vol. 2, 15.29): the APIC register page of each vCPU is its
  * backing page; the CPU accelerates most register accesses, EOIs of
  * edge-triggered vectors and fixed IPIs to running vCPUs. What it does not
- * do comes back as the AVIC exits, which svm.c hands to core/ as APIC-write
- * traps or as the nested page fault an access stands for. No emulator here
- * has AVIC: only the table encodings (avic_table.c) are tested.
+ * do comes back as the AVIC exits, which svm_exit.c hands to core/ as
+ * APIC-write traps or as the nested page fault an access stands for. No
+ * emulator here has AVIC: only the table encodings (avic_table.c) are tested.
  */
 #include "svm/avic.h"
 #include "mm/frames.h"

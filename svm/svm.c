@@ -1,25 +1,23 @@
 /*
- * The SVM backend: VMCB set-up, VMRUN, and the decoding of #VMEXIT into the
- * arch-neutral exit events of core/exit.h (AMD APM vol. 2, chapter 15).
+ * The SVM backend (AMD APM vol. 2, chapter 15): enabling SVM on each CPU, the
+ * I/O and MSR permission maps, VMCB set-up, VMRUN, and the operations core/
+ * calls on a vCPU. The decoding of #VMEXIT is in svm_exit.c, what a crash
+ * report shows of the VMCB in svm_dump.c.
  */
 #include "core/backend.h"
-#include "lib/fmt.h"
 #include "mm/frames.h"
 #include "svm/insn.h"
-#include "console/log.h"
 #include "core/partition.h"
 #include "host/percpu.h"
 #include "lib/string.h"
 #include "lib/x86.h"
 #include "svm/avic.h"
-#include "svm/avic_table.h"
 #include "svm/npt.h"
+#include "svm/svm.h"
 #include "svm/svm_nmi.h"
 #include "svm/vmcb.h"
 
 #define MSR_VM_HSAVE_PA 0xc0010117
-/* VMEXIT_INVALID is -1; QEMU's TCG stores it as a 32-bit -1, so compare 32 bits. */
-#define SVM_EXIT_INVALID 0xffffffffu
 
 #define IOPM_PAGES  3
 #define MSRPM_PAGES 2
@@ -38,13 +36,6 @@
 struct svm_cpu {
 	paddr_t hsave;     /* VM_HSAVE_PA: where VMRUN keeps the host state */
 	paddr_t host_save; /* a VMCB for VMSAVE/VMLOAD of the host's FS/GS/TR/... */
-};
-
-struct svm_vcpu {
-	struct vmcb *vmcb;
-	paddr_t vmcb_pa;
-	bool avic_logical_dirty; /* an LDR or DFR write: rebuild the logical table */
-	struct svm_nmi nmi;
 };
 
 void svm_vmrun(struct guest_regs *regs, paddr_t vmcb, paddr_t host_save);
@@ -173,127 +164,6 @@ static bool svm_vcpu_init(struct vcpu *v, uint32_t entry)
 	return true;
 }
 
-/* The segment base of an INS/OUTS memory operand (INS always writes ES:DI). */
-static uint64_t ioio_segment_base(const struct vmcb *vmcb, uint64_t info)
-{
-	const struct vmcb_segment *segs[] = { &vmcb->save.es, &vmcb->save.cs, &vmcb->save.ss,
-					      &vmcb->save.ds, &vmcb->save.fs, &vmcb->save.gs };
-	unsigned int seg = (info >> IOIO_SEG_SHIFT) & 7;
-
-	if ((info & IOIO_IN) || seg >= ARRAY_SIZE(segs))
-		return vmcb->save.es.base;
-	return segs[seg]->base;
-}
-
-static enum exit_reason decode_ioio(const struct vmcb *vmcb, struct exit_event *e)
-{
-	uint64_t info = vmcb->control.exit_info1;
-
-	e->io = (struct exit_io){
-		.port = info >> 16,
-		.size = (info & IOIO_SIZE32) ? 4 : (info & IOIO_SIZE16) ? 2 : 1,
-		.in = info & IOIO_IN,
-		.string = info & IOIO_STRING,
-		.rep = info & IOIO_REP,
-		.addr_size = (info & IOIO_ADDR16) ? 2 : (info & IOIO_ADDR32) ? 4 : 8,
-	};
-	if (e->io.string)
-		e->io.seg_base = ioio_segment_base(vmcb, info);
-	return EXIT_IO;
-}
-
-static enum exit_reason decode_npf(const struct vmcb_control *c, struct exit_event *e)
-{
-	e->npf = (struct exit_npf){
-		.gpa = c->exit_info2,
-		.write = c->exit_info1 & NPF_WRITE,
-		.fetch = c->exit_info1 & NPF_FETCH,
-		.present = c->exit_info1 & NPF_PRESENT,
-	};
-	return EXIT_NESTED_PAGE_FAULT;
-}
-
-static enum exit_reason decode_exception(const struct vmcb_control *c, struct exit_event *e)
-{
-	uint8_t vector = c->exit_code - SVM_EXIT_EXCEPTION_BASE;
-
-	e->exception = (struct exit_exception){
-		.vector = vector,
-		.has_error_code = vector == 17,
-		.error_code = (uint32_t)c->exit_info1,
-	};
-	return EXIT_EXCEPTION;
-}
-
-/*
- * AVIC_NOACCEL: a write to a register AVIC traps (done, RIP advanced) goes
- * to the model; any other access is emulated as the nested page fault it
- * stands for (APM vol. 2, 15.29).
- */
-static enum exit_reason decode_avic_noaccel(const struct vmcb_control *c, struct exit_event *e)
-{
-	uint32_t offset = c->exit_info1 & 0xff0;
-	bool write = (c->exit_info1 >> 32) & 1;
-
-	if (write && avic_noaccel_is_trap(offset)) {
-		e->apic_offset = offset;
-		return EXIT_APIC_WRITE;
-	}
-	e->npf = (struct exit_npf){ .gpa = VLAPIC_DEFAULT_BASE | offset, .write = write,
-				    .present = true };
-	return EXIT_NESTED_PAGE_FAULT;
-}
-
-static enum exit_reason decode_exit(const struct vmcb *vmcb, struct exit_event *e)
-{
-	const struct vmcb_control *c = &vmcb->control;
-
-	switch (c->exit_code) {
-	case SVM_EXIT_CPUID:
-		return EXIT_CPUID;
-	case SVM_EXIT_MSR:
-		return c->exit_info1 ? EXIT_WRMSR : EXIT_RDMSR;
-	case SVM_EXIT_IOIO:
-		return decode_ioio(vmcb, e);
-	case SVM_EXIT_HLT:
-		return EXIT_HLT;
-	case SVM_EXIT_XSETBV:
-		return EXIT_XSETBV;
-	case SVM_EXIT_VMMCALL:
-		return EXIT_HYPERCALL;
-	case SVM_EXIT_NPF:
-		return decode_npf(c, e);
-	case SVM_EXIT_AVIC_INCOMPLETE_IPI: /* the model sends what AVIC could not (APM 15.29) */
-		e->apic_offset = 0x300;
-		return EXIT_APIC_WRITE;
-	case SVM_EXIT_AVIC_NOACCEL:
-		return decode_avic_noaccel(c, e);
-	case SVM_EXIT_INTR:
-		e->host_vector = -1; /* still pending: the host takes it after STGI */
-		return EXIT_EXTERNAL_INTERRUPT;
-	case SVM_EXIT_NMI:
-	case SVM_EXIT_SMI:
-		return EXIT_NMI;
-	case SVM_EXIT_INIT:
-		return EXIT_INIT;
-	case SVM_EXIT_VINTR:
-		return EXIT_INTERRUPT_WINDOW;
-	case SVM_EXIT_SHUTDOWN:
-		return EXIT_SHUTDOWN;
-	case SVM_EXIT_VMRUN:
-	case SVM_EXIT_VMLOAD ... SVM_EXIT_SKINIT:
-	case SVM_EXIT_INVLPGA:
-	case SVM_EXIT_MONITOR:
-	case SVM_EXIT_MWAIT:
-		return EXIT_UNSUPPORTED_INSN;
-	}
-	if ((uint32_t)c->exit_code == SVM_EXIT_INVALID)
-		return EXIT_INVALID_STATE;
-	if (c->exit_code >= SVM_EXIT_EXCEPTION_BASE && c->exit_code < SVM_EXIT_EXCEPTION_BASE + 32)
-		return decode_exception(c, e);
-	return EXIT_UNKNOWN;
-}
-
 /*
  * An exit taken while the CPU was delivering an event (EXITINTINFO valid)
  * must not lose that event: inject it again on the next VMRUN (APM 15.7.2).
@@ -355,7 +225,8 @@ static void svm_vcpu_run(struct vcpu *v, struct exit_event *e)
 	e->hw_reason = c->exit_code;
 	e->hw_info1 = c->exit_info1;
 	e->hw_info2 = c->exit_info2;
-	e->reason = svm_nmi_after_exit(&s->nmi, s->vmcb) ? EXIT_NMI_WINDOW : decode_exit(s->vmcb, e);
+	e->reason = svm_nmi_after_exit(&s->nmi, s->vmcb) ? EXIT_NMI_WINDOW
+							  : svm_decode_exit(s->vmcb, e);
 	if (e->reason == EXIT_APIC_WRITE && (e->apic_offset == 0xd0 || e->apic_offset == 0xe0))
 		s->avic_logical_dirty = true;
 }
@@ -496,47 +367,6 @@ static bool svm_vcpu_cr_access(struct vcpu *v, const struct exit_event *e)
 	(void)v;
 	(void)e;
 	return false;
-}
-
-static void svm_describe_exit(const struct exit_event *e, char *buf, size_t size)
-{
-	fmt_snprintf(buf, size, "SVM exit code 0x%lx, EXITINFO1 0x%lx, EXITINFO2 0x%lx",
-		     e->hw_reason, e->hw_info1, e->hw_info2);
-}
-
-static void dump_segment(const char *name, const struct vmcb_segment *seg)
-{
-	log_err("  %-4s sel %04x attrib %03x limit %08x base %016lx", name, seg->selector,
-		seg->attrib, seg->limit, seg->base);
-}
-
-/* The state VMRUN checks (APM vol. 2, 15.5.1), as the VMCB holds it. */
-static void svm_vcpu_dump_state(struct vcpu *v)
-{
-	const struct vmcb_save *s = &((struct svm_vcpu *)v->arch)->vmcb->save;
-	const struct vmcb_segment *segs[] = { &s->es, &s->cs, &s->ss, &s->ds, &s->fs, &s->gs,
-					      &s->gdtr, &s->ldtr, &s->idtr, &s->tr };
-	static const char *const names[] = { "es", "cs", "ss", "ds", "fs", "gs",
-					     "gdtr", "ldtr", "idtr", "tr" };
-
-	log_err("  VMCB: cr0 %lx cr3 %lx cr4 %lx efer %lx rflags %lx cpl %u dr6 %lx dr7 %lx",
-		s->cr0, s->cr3, s->cr4, s->efer, s->rflags, s->cpl, s->dr6, s->dr7);
-	for (unsigned int i = 0; i < ARRAY_SIZE(segs); i++)
-		dump_segment(names[i], segs[i]);
-}
-
-/* The intercepts, interrupt control and the last exit (APM vol. 2, appendix B, table B-1). */
-static void svm_vcpu_dump_controls(struct vcpu *v)
-{
-	const struct vmcb_control *c = &vmcb_of(v)->control;
-
-	log_err("  VMCB intercepts: cr %08x dr %08x exceptions %08x misc %08x %08x %08x",
-		c->intercept_cr, c->intercept_dr, c->intercept_exceptions, c->intercept_misc1,
-		c->intercept_misc2, c->intercept_misc3);
-	log_err("  VMCB asid %u tlb_control %u int_control %08x int_state %lx nested_cr3 %lx",
-		c->guest_asid, c->tlb_control, c->int_control, c->int_state, c->nested_cr3);
-	log_err("  VMCB exit: code %lx info1 %lx info2 %lx exit_int_info %lx event_inj %lx",
-		c->exit_code, c->exit_info1, c->exit_info2, c->exit_int_info, c->event_inj);
 }
 
 static const char *svm_apic_mode(void)

@@ -3,13 +3,12 @@
  * registers and memory, and the calls themselves (TLFS chapter 3).
  */
 #include "synic/hv.h"
+#include "lib/x86.h"
 #include "core/backend.h"
 #include "core/guest_mem.h"
 #include "lib/string.h"
 #include "synic/connection.h"
 #include "synic/hypercall.h"
-
-#define VECTOR_UD 6
 
 static bool long_mode(const struct vcpu_control_regs *c)
 {

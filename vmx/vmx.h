@@ -45,4 +45,34 @@ const char *vmx_insn_error_name(uint64_t error);
 /* hw_reason of a VMLAUNCH/VMRESUME that failed (hw_info1: the VM-instruction error). */
 #define VMX_HW_REASON_ENTRY_FAILED (~0UL)
 
+/* vmx.c: an exception for the next entry; the exiting instruction skipped. */
+void vmx_inject_exception(uint8_t vector, bool has_error, uint32_t error_code);
+void vmx_skip_instruction(void);
+
+/* msr_bitmap.c: makes the two MSR bitmaps once (false if out of memory); the one for a vCPU. */
+bool vmx_msr_bitmap_init(void);
+paddr_t vmx_msr_bitmap(bool x2apic_virtualized);
+
+/* apicv.c: what this CPU offers, the partition's APIC-access page, the backend's APIC hooks. */
+bool vmx_apicv_supported(void);
+bool vmx_posted_supported(void);
+bool vmx_map_apic_access_page(struct partition *p);
+const char *vmx_apic_mode(void);
+bool vmx_vcpu_post_interrupt(struct vcpu *v, uint8_t vector);
+bool vmx_vcpu_doorbell(struct vcpu *v);
+void vmx_vcpu_sync_posted(struct vcpu *v);
+void vmx_vcpu_apic_update(struct vcpu *v, int highest_irr, int highest_isr);
+void vmx_vcpu_apic_mode_changed(struct vcpu *v);
+bool vmx_vcpu_set_apic_accelerated(struct vcpu *v, bool on);
+void vmx_vcpu_set_eoi_exit_bitmap(struct vcpu *v, const uint64_t bitmap[4]);
+
+/* cr_access.c: the CR4 the guest sees; a CR-access exit emulated (false: core/ handles it). */
+uint64_t vmx_guest_visible_cr4(const struct vmx_vcpu *x);
+bool vmx_vcpu_cr_access(struct vcpu *v, const struct exit_event *e);
+
+/* vmx_dump.c: the exit and the VMCS as crash reports print them. */
+void vmx_describe_exit(const struct exit_event *e, char *buf, size_t size);
+void vmx_vcpu_dump_state(struct vcpu *v);
+void vmx_vcpu_dump_controls(struct vcpu *v);
+
 #endif

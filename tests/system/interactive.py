@@ -17,7 +17,7 @@ from conftest import HV, LOG_DIR, RUN
 class Console:
     """The serial console through a socket: what came so far, and typing."""
 
-    def __init__(self, path, timeout):
+    def __init__(self, path, timeout, run=None):
         self.timeout = timeout  # seconds for any one answer
         deadline = time.monotonic() + timeout
         while True:
@@ -26,6 +26,10 @@ class Console:
                 self.sock.connect(path)
                 break
             except OSError:
+                if run is not None and run.poll() is not None:
+                    run.reader.join(timeout=5)
+                    pytest.fail('tools/run ended before its console came up:\n' +
+                                ''.join(run.output)[-3000:], pytrace=False)
                 if time.monotonic() > deadline:
                     raise
                 time.sleep(0.2)
@@ -77,7 +81,7 @@ def start(run_args, modules, hv_args='', timeout=60, run_timeout=300):
     run.output = []
     run.reader = threading.Thread(target=lambda: run.output.extend(run.stdout), daemon=True)
     run.reader.start()
-    return run, Console(path, timeout)
+    return run, Console(path, timeout, run)
 
 
 def finish(run, log_name, timeout=30):

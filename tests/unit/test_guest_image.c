@@ -1,4 +1,7 @@
-/* Host unit tests of the guest kernel image parser and loader (loader/guest_image.c). */
+/*
+ * Host unit tests of the guest kernel image parser and loader
+ * (loader/guest_image.c, guest_elf.c, guest_multiboot.c).
+ */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,7 +14,7 @@
 
 /*
  * The images are written byte by byte at the offsets of the specifications,
- * independently of the structures of guest_image.c. A standard image is
+ * independently of the loader's structures. A standard image is
  * IMG_SIZE bytes: the ELF header, its program headers at PHOFF, a multiboot
  * header at MB_OFF, text at TEXT_OFF and data (then BSS) at DATA_OFF.
  */
