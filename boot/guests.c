@@ -5,6 +5,7 @@
 #include "boot/guests.h"
 #include "console/log.h"
 #include "core/backend.h"
+#include "cpumodel/cpuid_policy.h"
 #include "devices/devices.h"
 #include "devices/guest_acpi.h"
 #include "lib/fmt.h"
@@ -174,6 +175,7 @@ static void create_partition(const struct module_config *mc)
 		return;
 	}
 	partition_start(p);
+	cpu_model_log(p);
 }
 
 /* A guest whose connections are bad (loader/guest_config.c) is refused before any starts. */

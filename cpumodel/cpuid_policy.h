@@ -11,4 +11,13 @@ struct cpuid_regs cpuid_guest(struct vcpu *v, uint32_t leaf, uint32_t subleaf);
 /* EXIT_CPUID */
 void cpuid_guest_exit(struct vcpu *v, const struct exit_event *e);
 
+struct partition;
+
+/*
+ * The boot log's line for a guest: "guest NAME: CPU model: base, sse/avx,
+ * ...; hidden: pmu, ...", the feature groups it is offered and those the
+ * host has but the guest is denied. Call it after backend_select().
+ */
+void cpu_model_log(const struct partition *p);
+
 #endif

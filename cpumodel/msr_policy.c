@@ -35,6 +35,21 @@
 #define MISC_ENABLE_NO_PEBS      BIT(12)
 #define MISC_ENABLE_GUEST (MISC_ENABLE_FAST_STRINGS | MISC_ENABLE_NO_BTS | MISC_ENABLE_NO_PEBS)
 
+/*
+ * AMD's legacy performance counters, PerfEvtSel0-3 and PerfCtr0-3 (APM vol.
+ * 2, 13.2.1): every AMD64 CPU has them whatever CPUID says, and start-up
+ * code clears them. There is no PMU: they read 0 and ignore writes, as other
+ * hypervisors without a PMU answer them.
+ */
+#define MSR_AMD_PERF_FIRST 0xc0010000
+#define MSR_AMD_PERF_LAST  0xc0010007
+
+static bool is_amd_legacy_pmc(uint32_t msr)
+{
+	return this_cpu()->features.vendor == VENDOR_AMD && msr >= MSR_AMD_PERF_FIRST &&
+	       msr <= MSR_AMD_PERF_LAST;
+}
+
 static bool has_misc_enable(void)
 {
 	return this_cpu()->features.vendor == VENDOR_INTEL;
@@ -110,6 +125,10 @@ bool msr_guest_read(struct vcpu *v, uint32_t msr, uint64_t *val)
 		return enlightenment->msr_read(v, msr, val);
 	if (read_counter(v, msr, val))
 		return true;
+	if (is_amd_legacy_pmc(msr)) {
+		*val = 0;
+		return true;
+	}
 	switch (msr) {
 	case MSR_IA32_TSC:
 		*val = rdtsc(); /* the guest's TSC has no offset */
@@ -140,6 +159,8 @@ bool msr_guest_write(struct vcpu *v, uint32_t msr, uint64_t val)
 		return vlapic_msr_write(&v->apic, msr, val);
 	if (enlightenment->is_msr(msr))
 		return enlightenment->msr_write(v, msr, val);
+	if (is_amd_legacy_pmc(msr))
+		return true;
 	switch (msr) {
 	case MSR_IA32_APIC_BASE:
 		return guest_apic_set_base(v, val);

@@ -10,6 +10,7 @@
 #include "devices/guest_ioapic.h"
 #include "devices/guest_mmio.h"
 #include "devices/string_io.h"
+#include "console/log.h"
 
 #define XAPIC_PAGE 0xfffUL
 
@@ -71,10 +72,64 @@ static void xapic_mmio(struct vcpu *v, const struct exit_event *e)
 	guest_mmio_dword(v, e, e->npf.gpa & XAPIC_PAGE, &apic);
 }
 
+/*
+ * The xAPIC page of an APIC globally disabled or in x2APIC mode: nothing
+ * decodes it there (SDM vol. 3, 11.4.3 and 11.12.2), the access goes to the bus.
+ */
+static bool xapic_page_undecoded(const struct vcpu *v, uint64_t gpa)
+{
+	return (gpa & ~XAPIC_PAGE) == (vlapic_get_base(&v->apic) & ~XAPIC_PAGE);
+}
+
+/* Each page said once; past UNBACKED_LOG_MAX of them one last line, then silence. */
+static void log_unbacked_once(struct vcpu *v, const struct exit_event *e)
+{
+	struct partition *p = v->partition;
+	struct guest_devices *d = p->devices;
+	uint64_t page = e->npf.gpa & ~0xfffUL, flags = spin_lock_irqsave(&p->io_lock);
+	unsigned int n = d->nr_unbacked_logged;
+	bool seen = n > UNBACKED_LOG_MAX;
+
+	for (unsigned int i = 0; i < MIN(n, UNBACKED_LOG_MAX) && !seen; i++)
+		seen = d->unbacked_logged[i] == page;
+	if (!seen && n < UNBACKED_LOG_MAX)
+		d->unbacked_logged[n] = page;
+	if (!seen)
+		d->nr_unbacked_logged = n + 1;
+	spin_unlock_irqrestore(&p->io_lock, flags);
+	if (!seen && n < UNBACKED_LOG_MAX)
+		log_info("guest %s: %s of 0x%lx, neither RAM nor a device: reads all ones, writes are "
+			 "lost (said once per page; unbacked=crash ends the guest instead)",
+			 p->name, e->npf.write ? "write" : "read", e->npf.gpa);
+	else if (!seen)
+		log_info("guest %s: more unbacked pages accessed, without a word", p->name);
+}
+
+/*
+ * Outside RAM and the devices: an instruction fetch ends the guest (there is
+ * nothing sensible to run); a read or write is answered as hardware answers
+ * it, unless the guest's configuration says unbacked=crash.
+ */
+static void unbacked_access(struct vcpu *v, const struct exit_event *e)
+{
+	if (e->npf.fetch || v->partition->config.unbacked_crash) {
+		crash_guest(v, e, e->npf.fetch ? "instruction fetch outside guest memory"
+				  : e->npf.write ? "write outside guest memory"
+						 : "read outside guest memory");
+		return;
+	}
+	log_unbacked_once(v, e);
+	guest_mmio_open_bus(v, e, "unbacked memory");
+}
+
 void devices_npf_exit(struct vcpu *v, const struct exit_event *e)
 {
 	if (guest_apic_is_mmio(v, e->npf.gpa)) {
 		xapic_mmio(v, e);
+		return;
+	}
+	if (xapic_page_undecoded(v, e->npf.gpa) && !e->npf.fetch) {
+		guest_mmio_open_bus(v, e, "xAPIC page (APIC off or in x2APIC mode)");
 		return;
 	}
 	if (guest_ioapic_is_mmio(e->npf.gpa)) {
@@ -85,9 +140,7 @@ void devices_npf_exit(struct vcpu *v, const struct exit_event *e)
 		backend->vcpu_inject_exception(v, VECTOR_GP, true, 0); /* the hypercall page is read-only (TLFS 3.13) */
 		return;
 	}
-	crash_guest(v, e, e->npf.fetch ? "instruction fetch outside guest memory"
-			  : e->npf.write ? "write outside guest memory"
-					 : "read outside guest memory");
+	unbacked_access(v, e);
 }
 
 static void partition_ended(struct partition *p)

@@ -29,12 +29,16 @@ struct fw_cfg_state {
 	uint32_t offset;
 };
 
+#define UNBACKED_LOG_MAX 16
+
 /* A partition's devices, under its io_lock. */
 struct guest_devices {
 	struct vuart uart;
 	struct vioapic ioapic;
 	struct vrtc rtc;
 	struct fw_cfg_state fw_cfg;
+	uint64_t unbacked_logged[UNBACKED_LOG_MAX]; /* pages outside RAM and devices accessed */
+	unsigned int nr_unbacked_logged;            /* UNBACKED_LOG_MAX + 1: the rest go unsaid */
 };
 
 /* Gives p its devices; its local APICs' group (guest_apic_init_partition) comes first. */
@@ -43,7 +47,11 @@ void devices_partition_init(struct partition *p);
 /* EXIT_IO: IN, OUT, INS, OUTS. */
 void devices_io_exit(struct vcpu *v, const struct exit_event *e);
 
-/* EXIT_NESTED_PAGE_FAULT: the xAPIC and I/O APIC pages; anything else outside RAM ends the guest. */
+/*
+ * EXIT_NESTED_PAGE_FAULT: the xAPIC and I/O APIC pages; the hypercall page's
+ * writes (#GP); anything else outside RAM reads all ones and drops writes,
+ * said once per page, or ends the guest with unbacked=crash.
+ */
 void devices_npf_exit(struct vcpu *v, const struct exit_event *e);
 
 extern const struct device_model guest_device_model;

@@ -82,3 +82,18 @@ void guest_mmio_dword(struct vcpu *v, const struct exit_event *e, uint32_t offse
 	}
 	backend->vcpu_advance_rip(v, op.length);
 }
+
+void guest_mmio_open_bus(struct vcpu *v, const struct exit_event *e, const char *what)
+{
+	uint64_t gprs[16];
+	struct mmio_op op;
+
+	if (!decode_at_rip(v, e, what, &op))
+		return;
+	if (op.kind == MMIO_OP_READ) {
+		gprs_out(&v->regs, gprs);
+		mmio_apply_read(&op, gprs, ~0ULL);
+		gprs_in(&v->regs, gprs);
+	}
+	backend->vcpu_advance_rip(v, op.length);
+}

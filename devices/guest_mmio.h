@@ -24,4 +24,11 @@ struct mmio_dword_device {
 void guest_mmio_dword(struct vcpu *v, const struct exit_event *e, uint32_t offset,
 		      const struct mmio_dword_device *d);
 
+/*
+ * An access that no device and no RAM answers, as on a bus where nothing
+ * responds: a read returns all ones, a write is lost. what names the place
+ * for the crash report when the instruction cannot be decoded.
+ */
+void guest_mmio_open_bus(struct vcpu *v, const struct exit_event *e, const char *what);
+
 #endif

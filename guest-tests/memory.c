@@ -1,7 +1,8 @@
 /*
  * Guest RAM: every byte above the program's image, up to the end of RAM the
  * loader reported, keeps what was written to it. With "touch-beyond", the
- * guest then reads one byte just past RAM: the hypervisor must end it for that.
+ * guest then reads one byte just past RAM: given unbacked=crash, the
+ * hypervisor must end it for that.
  */
 #include "guest-tests/lib/guest.h"
 

@@ -38,6 +38,8 @@ enum msr {
 enum x86_vector {
 	VECTOR_DB = 1,
 	VECTOR_NMI = 2,
+	VECTOR_BP = 3,
+	VECTOR_OF = 4,
 	VECTOR_UD = 6,
 	VECTOR_DF = 8,
 	VECTOR_GP = 13,
@@ -45,6 +47,21 @@ enum x86_vector {
 	VECTOR_AC = 17,
 	VECTOR_MC = 18,
 };
+
+#define RFLAGS_RF BIT(16)
+
+/*
+ * Whether the exception is a fault, whose delivery pushes RFLAGS with RF set
+ * (SDM vol. 3, 17.3.1.1): every exception but the traps #DB (as other
+ * hypervisors class it: a data breakpoint's), #BP and #OF, and the aborts
+ * #DF and #MC. An injected exception does not set RF by itself: the one who
+ * injects it does.
+ */
+static inline bool x86_vector_is_fault(uint8_t vector)
+{
+	return vector < 32 && vector != VECTOR_DB && vector != VECTOR_BP && vector != VECTOR_OF &&
+	       vector != VECTOR_DF && vector != VECTOR_MC && vector != VECTOR_NMI;
+}
 
 struct cpuid_regs {
 	uint32_t eax, ebx, ecx, edx;

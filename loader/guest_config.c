@@ -151,6 +151,16 @@ static const char *parse_send(const char *value, size_t len, struct guest_config
 	return why;
 }
 
+static const char *parse_unbacked(const char *value, size_t len, struct guest_config *cfg)
+{
+	bool crash = matches("crash", value, len);
+
+	if (!crash && !matches("all-ones", value, len))
+		return "expected all-ones or crash";
+	cfg->unbacked_crash = crash;
+	return NULL;
+}
+
 static const char *conn_usage(bool event)
 {
 	return event ? "expected event=ID:vp=N:sint=S:flag=F[:from=NAME]"
@@ -299,6 +309,7 @@ static const struct option_desc options[] = {
 	{ "event", parse_event },
 	{ "exit-counters", parse_exit_counters },
 	{ "send", parse_send },
+	{ "unbacked", parse_unbacked },
 };
 
 static const char *apply_option(const char *tok, size_t len, struct guest_config *cfg)
@@ -313,7 +324,7 @@ static const char *apply_option(const char *tok, size_t len, struct guest_config
 		return options[i].parse(tok + name_len + 1, len - name_len - 1, cfg);
 	}
 	return "unknown option (expected name=, cpus=, mem=, for=, msg=, event=, "
-	       "exit-counters=, send= or --)";
+	       "exit-counters=, send=, unbacked= or --)";
 }
 
 static const char *bad_option(struct guest_config *cfg, const char *tok, size_t len,

@@ -18,7 +18,7 @@
 #define GUEST_SINT_MAX          15
 #define GUEST_EVENT_FLAG_MAX    2047     /* a SINT's event flags fill one 256-byte slot */
 /* room for the longest message: a quote of 43 bytes and the list of options */
-#define GUEST_CONFIG_ERROR_MAX  160
+#define GUEST_CONFIG_ERROR_MAX  192
 
 /*
  * A Hyper-V SynIC connection this guest receives on: a sender that posts a
@@ -43,13 +43,19 @@ struct guest_config {
 	bool exit_counters;                /* default off */
 	/* send=off: no PostMessages or SignalEvents privilege (those calls: ACCESS_DENIED) */
 	bool no_send;
+	/*
+	 * unbacked=crash: an access outside RAM and the devices ends the guest;
+	 * the default (all-ones) answers it as hardware does (devices/devices.c)
+	 */
+	bool unbacked_crash;
 	struct guest_connection conns[GUEST_MAX_CONNECTIONS]; /* ids all different */
 	unsigned int nr_conns;             /* how many of conns are filled in */
 	char error[GUEST_CONFIG_ERROR_MAX]; /* what guest_config_parse() returns on failure */
 };
 
 /*
- * Parses name=, cpus=, mem=, for=, exit-counters=on|off, send=on|off and the connections
+ * Parses name=, cpus=, mem=, for=, exit-counters=on|off, send=on|off,
+ * unbacked=all-ones|crash and the connections
  * msg=ID:vp=N:sint=S[:from=NAME] and event=ID:vp=N:sint=S:flag=F[:from=NAME]
  * (ID decimal or 0x-hex, the keys after it in any order) up to "--";
  * default_name is used when there is no name= (see guest_name_from_path()).

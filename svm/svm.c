@@ -265,6 +265,8 @@ static void svm_vcpu_inject_exception(struct vcpu *v, uint8_t vector, bool has_e
 	s->vmcb->control.event_inj = vector | EVENT_TYPE_EXCEPTION | EVENT_VALID |
 				     (has_error ? EVENT_ERROR_VALID : 0) |
 				     ((uint64_t)error_code << 32);
+	if (x86_vector_is_fault(vector))
+		s->vmcb->save.rflags |= RFLAGS_RF;
 }
 
 static void svm_vcpu_read_control(struct vcpu *v, struct vcpu_control_regs *r)

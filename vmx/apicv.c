@@ -8,6 +8,7 @@
 #include "host/lapic.h"
 #include "core/partition.h"
 #include "host/percpu.h"
+#include "lib/string.h"
 #include "vmx/ept.h"
 #include "vmx/vmcs.h"
 #include "vmx/vmx.h"
@@ -29,12 +30,20 @@ bool vmx_posted_supported(void)
 /*
  * The APIC-access page: any page will do, the CPU only compares addresses
  * (SDM 29.4); EPT maps the guest's APIC base to it. It is the partition's
- * own: in x2APIC mode the guest reaches it as plain memory. A guest whose
- * RAM reaches the APIC base would hide it, so such a guest runs without APICv.
+ * own: in x2APIC mode, where "virtualize APIC accesses" must be off, the
+ * guest reaches it as plain memory, so it is filled with ones, which is what
+ * the undecoded xAPIC page reads on hardware (a write there sticks, unlike
+ * on hardware: the mapping is shared with the vCPUs in xAPIC mode, and
+ * making it read-only would turn their APIC writes into EPT violations,
+ * which take priority over APIC-access virtualization, SDM 29.4.1). A guest
+ * whose RAM reaches the APIC base would hide it, so such a guest runs
+ * without APICv.
  */
 bool vmx_map_apic_access_page(struct partition *p)
 {
-	p->apic_page = frames_alloc_zeroed(1, 1, FRAMES_NO_LIMIT);
+	p->apic_page = frames_alloc(1, 1, FRAMES_NO_LIMIT);
+	if (p->apic_page)
+		memset(phys_to_virt(p->apic_page), 0xff, PAGE_SIZE);
 	return p->apic_page && p->mem_size <= VLAPIC_DEFAULT_BASE &&
 	       ept_map_page(p, VLAPIC_DEFAULT_BASE, p->apic_page);
 }
@@ -106,14 +115,23 @@ void vmx_vcpu_apic_update(struct vcpu *v, int highest_irr, int highest_isr)
  * (the two exclude each other, SDM 26.2.1.1) and the MSR bitmap lets the
  * virtualized x2APIC MSRs through; otherwise the APIC-access page serves.
  */
+/*
+ * x2APIC mode: "virtualize x2APIC mode" where the CPU has it. An APIC
+ * globally disabled under APICv: neither, so that the APIC-register
+ * virtualization answers no read of the page (which reads all ones, see
+ * vmx_map_apic_access_page). Otherwise "virtualize APIC accesses".
+ */
 void vmx_vcpu_apic_mode_changed(struct vcpu *v)
 {
 	bool x2apic = v->apic_accelerated && vlapic_x2apic_enabled(&v->apic) &&
 		      cpu_has(&this_cpu()->features, FEAT_X2APIC_VIRT);
+	bool off = v->apic_accelerated && !vlapic_x2apic_enabled(&v->apic) &&
+		   !vlapic_xapic_enabled(&v->apic);
 	uint64_t ctl = vmcs_read(VMCS_PROC_CONTROLS2) & ~(uint64_t)(PROC2_VIRT_APIC_ACCESS |
 								  PROC2_VIRT_X2APIC);
 
-	vmcs_write(VMCS_PROC_CONTROLS2, ctl | (x2apic ? PROC2_VIRT_X2APIC : PROC2_VIRT_APIC_ACCESS));
+	vmcs_write(VMCS_PROC_CONTROLS2, ctl | (x2apic ? PROC2_VIRT_X2APIC
+					       : off  ? 0 : PROC2_VIRT_APIC_ACCESS));
 	vmcs_write(VMCS_MSR_BITMAP, vmx_msr_bitmap(x2apic));
 }
 

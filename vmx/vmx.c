@@ -178,6 +178,8 @@ void vmx_inject_exception(uint8_t vector, bool has_error, uint32_t error_code)
 						 INTR_INFO_VALID);
 	if (has_error)
 		vmcs_write(VMCS_ENTRY_EXCEPTION_ERROR, error_code);
+	if (x86_vector_is_fault(vector))
+		vmcs_write(VMCS_GUEST_RFLAGS, vmcs_read(VMCS_GUEST_RFLAGS) | RFLAGS_RF);
 }
 
 static void advance_rip(uint64_t len)

@@ -4,10 +4,10 @@
  * every MOV form devices/mmio_decode.c decodes (sizes 1-8, MOVZX/MOVSX, REX
  * registers, AH, SIB, segment prefixes, immediates, moffs).
  *
- * Unmapped guest-physical space is not touched during the run: the
- * hypervisor ends the guest that reads or writes there (core/vcpu.c,
- * handle_npf: "read outside guest memory"), so with "unmapped" on the
- * command line one such read comes last, after the report.
+ * Unmapped guest-physical space is not touched during the run: given
+ * unbacked=crash, the hypervisor ends the guest that reads or writes there
+ * (devices/devices.c: "read outside guest memory"), so with "unmapped" on
+ * the command line one such read comes last, after the report.
  */
 #include "guest-tests/fuzz/fuzz.h"
 

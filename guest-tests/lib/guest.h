@@ -81,6 +81,7 @@ struct exception {
 	int vector;
 	uint64_t error_code;
 	uint64_t rip;
+	uint64_t rflags; /* as the exception pushed it */
 };
 
 struct exception guest_try(void (*fn)(void *), void *arg);

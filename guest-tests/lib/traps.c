@@ -131,6 +131,7 @@ void trap_handler(struct trap_frame *f)
 		.vector = (int)f->vector,
 		.error_code = f->error_code,
 		.rip = f->rip,
+		.rflags = f->rflags,
 	};
 	armed[cpu] = c->outer;
 	f->rip = (uint64_t)try_resume;

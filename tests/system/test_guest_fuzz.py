@@ -1,7 +1,7 @@
 """The hostile-guest fuzzer (guest-tests/fuzz/): short runs on QEMU SVM, with 1 vCPU
 (2 vCPUs beside the sentinel: test_fuzz.py), end with no mismatch and no hypervisor exception; with `unmapped` its last read of
-memory the partition does not have is the one crash it expects (the hypervisor ends such
-a guest, exit code 255). Longer runs and other seeds: see the fuzzer's main.c."""
+memory the partition does not have is the one crash it expects (with unbacked=crash the
+hypervisor ends such a guest, exit code 255). Longer runs and other seeds: see the fuzzer's main.c."""
 
 import pytest
 
@@ -15,8 +15,8 @@ OPS = 3000
 TIMEOUT = 300
 
 
-def fuzz_module(cpus, args):
-    return (f'{GUESTS}/fuzz.elf name=fuzz cpus={cpus} mem=64M exit-counters=on '
+def fuzz_module(cpus, args, options=''):
+    return (f'{GUESTS}/fuzz.elf name=fuzz cpus={cpus} mem=64M exit-counters=on {options} '
             f'{CONNECTIONS[cpus]} -- {args}')
 
 
@@ -30,7 +30,7 @@ def test_fuzzer_finds_no_mismatch(boot, cpus):
 
 def test_fuzzer_unmapped_read_ends_the_guest(boot):
     result = boot('svm', smp=2, timeout=TIMEOUT,
-                  modules=[fuzz_module(2, 'seed=7 ops=300 unmapped')])
+                  modules=[fuzz_module(2, 'seed=7 ops=300 unmapped', 'unbacked=crash')])
     assert_no_exception(result)
     assert_console(result, r'\bfuzz: done seed=7 ops=300 mismatches=0\b')
     assert_console(result, r'guest fuzz crashed on vcpu 0: read outside guest memory')

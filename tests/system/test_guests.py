@@ -58,7 +58,8 @@ def test_two_guests_run_at_once_on_their_own_cpus(boot):
 
 
 def test_touch_past_memory_crashes_only_that_guest(boot):
-    result = boot('svm', smp=2, modules=[f'{GUESTS}/memory.elf name=toucher mem=32M -- touch-beyond',
+    result = boot('svm', smp=2, modules=[f'{GUESTS}/memory.elf name=toucher mem=32M unbacked=crash '
+                                         '-- touch-beyond',
                                          f'{GUESTS}/hello.elf name=bystander'])
     assert_no_exception(result)
     assert_console(result, r'^hv: guest toucher crashed on vcpu 0: read outside guest memory$')

@@ -25,7 +25,7 @@ def vmx_pair(first, second):
                      modules=[f'{GUESTS}/{first}', f'{GUESTS}/{second}'])
 
 
-toucher_and_bystander = vmx_pair('memory.elf name=toucher mem=32M -- touch-beyond', 'hello.elf')
+toucher_and_bystander = vmx_pair('memory.elf name=toucher mem=32M unbacked=crash -- touch-beyond', 'hello.elf')
 faulty_and_bystander = vmx_pair('triplefault.elf name=faulty', 'hello.elf')
 one_cpu_mb2 = boot_once('vmx', smp=1, timeout=BOCHS_TIMEOUT,
                         modules=[f'{GUESTS}/hello-mb2.elf -- one cpu'])

@@ -11,7 +11,7 @@
 #include "loader/guest_config.h"
 
 #define UNKNOWN_OPTION \
-	"unknown option (expected name=, cpus=, mem=, for=, msg=, event=, exit-counters=, send= or --)"
+	"unknown option (expected name=, cpus=, mem=, for=, msg=, event=, exit-counters=, send=, unbacked= or --)"
 #define MSG_USAGE   "expected msg=ID:vp=N:sint=S[:from=NAME]"
 #define EVENT_USAGE "expected event=ID:vp=N:sint=S:flag=F[:from=NAME]"
 
@@ -481,6 +481,21 @@ static void test_send(void **state)
 	assert_string_equal(parse("send=no", &cfg), "bad option 'send=no': expected on or off");
 }
 
+static void test_unbacked(void **state)
+{
+	struct guest_config cfg;
+
+	(void)state;
+	assert_null(parse("name=x", &cfg));
+	assert_false(cfg.unbacked_crash);
+	assert_null(parse("unbacked=crash", &cfg));
+	assert_true(cfg.unbacked_crash);
+	assert_null(parse("unbacked=crash unbacked=all-ones", &cfg));
+	assert_false(cfg.unbacked_crash);
+	assert_string_equal(parse("unbacked=zero", &cfg),
+			    "bad option 'unbacked=zero': expected all-ones or crash");
+}
+
 static void test_links_from_names_a_guest(void **state)
 {
 	(void)state;
@@ -539,6 +554,7 @@ int main(void)
 		cmocka_unit_test(test_connection_vp_below_cpus),
 		cmocka_unit_test(test_connection_limit),
 		cmocka_unit_test(test_send),
+		cmocka_unit_test(test_unbacked),
 		cmocka_unit_test(test_links_from_names_a_guest),
 		cmocka_unit_test(test_links_clash_per_sender),
 		cmocka_unit_test(test_name_from_path),

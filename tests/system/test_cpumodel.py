@@ -1,0 +1,23 @@
+"""The CPU model's conformance guest (guest-tests/cpumodel.c) on every platform of the
+matrix: faults pushed with RF, unbacked addresses reading all ones, the xAPIC page's edges,
+CPUID.1:EDX.APIC following IA32_APIC_BASE.EN, no PMU."""
+
+import pytest
+
+from conftest import (GUESTS, PLATFORMS, assert_console, assert_guest_passed,
+                      assert_no_exception, assert_status)
+
+TIMEOUT = 300
+
+
+@pytest.mark.parametrize('platform', PLATFORMS)
+def test_cpu_model_conformance(boot, platform):
+    result = boot(smp=1, timeout=TIMEOUT, **PLATFORMS[platform],
+                  modules=[f'{GUESTS}/cpumodel.elf name=cpumodel'])
+    assert_no_exception(result)
+    assert_guest_passed(result)
+    said = [line for line in result.lines if 'neither RAM nor a device' in line]
+    assert len(said) == 1, result.describe()
+    assert_console(result, r'^hv: guest cpumodel: read of 0xe0000000, neither RAM nor a device: '
+                           r'reads all ones, writes are lost \(said once per page')
+    assert_status(result, 0)
