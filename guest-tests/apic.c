@@ -22,8 +22,9 @@
 
 #define MAX_LOG      8
 #define IRQ_WAIT_US  50000
-#define TIMER_MS     100 /* long enough for an emulator's interrupt latency to stay within 10% */
+#define TIMER_MS     100 /* long enough for an emulator's interrupt latency to be small beside it */
 #define TOLERANCE    10 /* percent */
+#define LATE_TOLERANCE 50 /* percent */
 
 /* Divide Configuration Register values (Intel SDM vol. 3, 11.5.4, figure 11-10) */
 #define DCR_DIV2     0x0
@@ -98,11 +99,16 @@ static uint64_t tsc_to_us(uint64_t ticks)
 	return ticks * 1000 / tsc_khz();
 }
 
+/*
+ * A timer may be late, never early (SDM vol. 3, 11.5.4): early by TOLERANCE
+ * percent for the measurement, late by LATE_TOLERANCE for an emulator on a
+ * loaded machine, which still catches a timer counting at a wrong rate.
+ */
 static bool within_tolerance(uint64_t measured, uint64_t expected)
 {
-	uint64_t diff = measured > expected ? measured - expected : expected - measured;
-
-	return diff * 100 <= expected * TOLERANCE;
+	if (measured < expected)
+		return (expected - measured) * 100 <= expected * TOLERANCE;
+	return (measured - expected) * 100 <= expected * LATE_TOLERANCE;
 }
 
 /*

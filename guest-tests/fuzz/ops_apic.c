@@ -17,7 +17,7 @@
 #define DM_SIPI         6
 #define DM_EXTINT       7
 #define ESR_ILLEGAL     (3U << 5) /* send or receive illegal vector (11.5.3) */
-#define WAIT_US         20000
+#define WAIT_US         500000 /* only a failure waits so long: an emulator on a loaded machine */
 
 /* ---- IA32_APIC_BASE (11.12.5, figure 11-27) ---- */
 

@@ -16,7 +16,7 @@
 #define DM_SIPI          6
 #define ICR_LEVEL_ASSERT (1U << 14)
 #define ICR_TRIGGER_LEVEL (1U << 15)
-#define WAIT_US          50000
+#define WAIT_US          500000 /* only a failure waits so long: an emulator on a loaded machine */
 #define BURST_CALLS      32
 #define TASK_WAIT_US     2000000
 #define S(status)        (1U << (status))
