@@ -6,6 +6,7 @@
 #include "console/log.h"
 #include "core/backend.h"
 #include "cpumodel/cpuid_policy.h"
+#include "cpumodel/cr_policy.h"
 #include "devices/devices.h"
 #include "devices/guest_acpi.h"
 #include "lib/fmt.h"
@@ -129,6 +130,7 @@ static const char *add_vcpus(struct partition *p, const struct guest_image *img,
 
 		if (!v || !hv_vcpu_init(v))
 			return "not enough memory for its local APICs and SynICs";
+		cr_policy_init_vcpu(v);
 		if (i == 0)
 			set_boot_registers(v, img, mbi);
 	}

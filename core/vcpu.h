@@ -75,6 +75,14 @@ struct vcpu {
 	bool nmi_window_requested; /* an NMI-window exit is armed */
 	bool apic_accelerated;  /* the CPU delivers this vCPU's interrupts (APICv, AVIC) */
 	uint64_t eoi_exit_bitmap[4];/* as last given to the backend */
+	/*
+	 * The CR4 and EFER bits the guest may set, those of the features its
+	 * CPUID offers: set once at creation (boot/guests.c, by
+	 * cpumodel/cr_policy.c), read by the backends' CR4 writes and the MSR
+	 * policy's EFER writes, which raise #GP for any other bit.
+	 */
+	uint64_t cr4_valid;
+	uint64_t efer_valid;
 	struct vlapic apic;
 	struct hv_vcpu *hv;     /* the Hyper-V interface, SynIC (synic/hv_state.h) */
 	struct vcpu_stats stats;

@@ -277,6 +277,25 @@ struct cpuid_regs cpuid_guest(struct vcpu *v, uint32_t leaf, uint32_t subleaf)
 	return r;
 }
 
+/*
+ * A leaf as cpuid_guest() answers it with the guest state clear (CR4.OSXSAVE,
+ * CR4.PKE and IA32_APIC_BASE.EN read as 0): the features offered, readable
+ * before the backend holds the vCPU's state. Not for the hypervisor leaves
+ * (0x40000000 and up).
+ */
+struct cpuid_regs cpuid_guest_offered(struct vcpu *v, uint32_t leaf, uint32_t subleaf)
+{
+	const struct guest_cpuid *g = guest_cpuid();
+	const struct cpu_model_leaf *l = cpu_model_find(&g->model, leaf, subleaf);
+	struct cpuid_regs r = { 0 };
+
+	if (!l || !leaf_answered(g, leaf))
+		return r;
+	r = cpu_model_apply(l, cpuid(leaf, subleaf), 0);
+	adjust_leaf(g, v, leaf, subleaf, &r);
+	return r;
+}
+
 void cpuid_guest_exit(struct vcpu *v, const struct exit_event *e)
 {
 	struct cpuid_regs r = cpuid_guest(v, (uint32_t)v->regs.rax, (uint32_t)v->regs.rcx);

@@ -8,6 +8,12 @@
 /* The guest's view of CPUID leaf/subleaf, built from the host's. */
 struct cpuid_regs cpuid_guest(struct vcpu *v, uint32_t leaf, uint32_t subleaf);
 
+/*
+ * The same without the bits that follow the guest's state (OSXSAVE, OSPKE, APIC):
+ * the features offered, for a vCPU whose backend state is not made yet.
+ */
+struct cpuid_regs cpuid_guest_offered(struct vcpu *v, uint32_t leaf, uint32_t subleaf);
+
 /* EXIT_CPUID */
 void cpuid_guest_exit(struct vcpu *v, const struct exit_event *e);
 

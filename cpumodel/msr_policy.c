@@ -20,10 +20,6 @@
 #define MSR_POSTED        0x4d480100 /* then vcpu_stats.posted and .notified */
 #define MSR_NOTIFIED      0x4d480101
 
-/* EFER bits a guest may set (Intel SDM vol. 3, 2.2.1; AMD APM vol. 2, 3.1.7) */
-#define EFER_SCE BIT(0)
-#define EFER_GUEST_BITS (EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE)
-
 /*
  * IA32_MISC_ENABLE, Intel's only (SDM vol. 4, table 2-2): fast strings on,
  * branch trace and PEBS unavailable. Kernels read it before they have an IDT
@@ -101,13 +97,17 @@ static bool read_counter(const struct vcpu *v, uint32_t msr, uint64_t *val)
 	return true;
 }
 
-/* LME may change only while paging is off; LMA is the CPU's, writes keep it. */
+/*
+ * Only the bits of features the guest's CPUID offers, v->efer_valid (Intel
+ * SDM vol. 3, 2.2.1; AMD APM vol. 2, 3.1.7); LME may change only while
+ * paging is off; LMA is the CPU's, writes keep it.
+ */
 static bool write_efer(struct vcpu *v, uint64_t val)
 {
 	struct vcpu_control_regs c;
 
 	backend->vcpu_read_control(v, &c);
-	if (val & ~EFER_GUEST_BITS)
+	if (val & ~v->efer_valid)
 		return false;
 	if ((c.cr0 & CR0_PG) && ((val ^ c.efer) & EFER_LME))
 		return false;

@@ -1,8 +1,8 @@
 /*
  * The SVM backend (AMD APM vol. 2, chapter 15): enabling SVM on each CPU, the
  * I/O and MSR permission maps, VMCB set-up, VMRUN, and the operations core/
- * calls on a vCPU. The decoding of #VMEXIT is in svm_exit.c, what a crash
- * report shows of the VMCB in svm_dump.c.
+ * calls on a vCPU. The decoding of #VMEXIT is in svm_exit.c, the CR0/CR4
+ * writes in cr_access.c, what a crash report shows of the VMCB in svm_dump.c.
  */
 #include "core/backend.h"
 #include "mm/frames.h"
@@ -126,8 +126,13 @@ static void vmcb_init_save(struct vmcb_save *s, uint32_t entry)
 	s->g_pat = PAT_RESET_VALUE;
 }
 
+/*
+ * CR0 and CR4 writes are intercepted, to be checked against the guest's CPU
+ * model (cr_access.c); CR3 and CR8 (V_TPR) and every read are the guest's.
+ */
 static void vmcb_init_control(struct vmcb_control *c, const struct partition *p)
 {
+	c->intercept_cr = INTERCEPT_CR_WRITE(0) | INTERCEPT_CR_WRITE(4);
 	c->intercept_exceptions = BIT(1) | BIT(17) | BIT(18); /* #DB, #AC, #MC */
 	c->intercept_misc1 = INTERCEPT_INTR | INTERCEPT_NMI | INTERCEPT_SMI | INTERCEPT_INIT |
 			     INTERCEPT_CPUID | INTERCEPT_HLT | INTERCEPT_INVLPGA |
@@ -361,14 +366,6 @@ static void svm_vcpu_start_at_sipi(struct vcpu *v, uint8_t vector)
 static void svm_vcpu_write_efer(struct vcpu *v, uint64_t efer)
 {
 	((struct svm_vcpu *)v->arch)->vmcb->save.efer = efer | EFER_SVME;
-}
-
-/* The VMCB intercepts no control-register access: the guest owns them all. */
-static bool svm_vcpu_cr_access(struct vcpu *v, const struct exit_event *e)
-{
-	(void)v;
-	(void)e;
-	return false;
 }
 
 static const char *svm_apic_mode(void)

@@ -17,6 +17,9 @@ struct svm_vcpu {
 /* svm_exit.c: decodes the #VMEXIT the VMCB holds into e, and returns its reason. */
 enum exit_reason svm_decode_exit(const struct vmcb *vmcb, struct exit_event *e);
 
+/* cr_access.c: an intercepted CR0/CR4 write, checked and done or refused with #GP. */
+bool svm_vcpu_cr_access(struct vcpu *v, const struct exit_event *e);
+
 /* svm_dump.c: the backend's crash-report operations (struct backend). */
 void svm_describe_exit(const struct exit_event *e, char *buf, size_t size);
 void svm_vcpu_dump_state(struct vcpu *v);

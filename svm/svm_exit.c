@@ -2,7 +2,8 @@
  * Decoding a #VMEXIT (AMD APM vol. 2, 15.6 and appendix C) into the
  * arch-neutral exit event of core/exit.h: the exit code, and what EXITINFO1
  * and EXITINFO2 say of I/O (15.10.2), nested page faults (15.25.6),
- * exceptions and the AVIC exits (15.29).
+ * exceptions and the AVIC exits (15.29). CR writes go to cr_access.c as
+ * they are (EXITINFO1 in hw_info1).
  */
 #include "apic/vlapic.h"
 #include "lib/types.h"
@@ -99,6 +100,9 @@ enum exit_reason svm_decode_exit(const struct vmcb *vmcb, struct exit_event *e)
 		return EXIT_HLT;
 	case SVM_EXIT_XSETBV:
 		return EXIT_XSETBV;
+	case SVM_EXIT_CR0_WRITE: /* MOV to CR0, LMSW, CLTS (APM 15.9) */
+	case SVM_EXIT_CR4_WRITE:
+		return EXIT_CR_ACCESS;
 	case SVM_EXIT_VMMCALL:
 		return EXIT_HYPERCALL;
 	case SVM_EXIT_NPF:

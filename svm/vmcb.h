@@ -4,6 +4,9 @@
 
 #include "lib/types.h"
 
+/* CR intercepts (APM B-1, offset 0x00): reads of CRn in bit n, writes in bit 16 + n */
+#define INTERCEPT_CR_WRITE(n) BIT(16 + (n))
+
 /* Intercept vector 3 (APM B-1, offset 0x0c) */
 #define INTERCEPT_INTR      BIT(0)
 #define INTERCEPT_VINTR     BIT(4)
@@ -30,7 +33,9 @@
 #define INTERCEPT_MWAIT     BIT(11)
 #define INTERCEPT_XSETBV    BIT(13)
 
-#define TLB_CONTROL_FLUSH_ALL 1
+/* TLB_CONTROL (APM 15.16.1): the whole TLB, or the guest's ASID (CPUID 8000000A:EDX[6]) */
+#define TLB_CONTROL_FLUSH_ALL  1
+#define TLB_CONTROL_FLUSH_ASID 3
 
 /* V_INTR fields of int_control (APM 15.21.4) */
 #define V_TPR_MASK       0xfu
@@ -51,6 +56,8 @@
 
 /* Exit codes (APM appendix C) */
 enum svm_exit_code {
+	SVM_EXIT_CR0_WRITE = 0x10,
+	SVM_EXIT_CR4_WRITE = 0x14,
 	SVM_EXIT_EXCEPTION_BASE = 0x40,
 	SVM_EXIT_INTR = 0x60,
 	SVM_EXIT_NMI = 0x61,
@@ -89,6 +96,14 @@ enum svm_exit_code {
 #define IOIO_ADDR16   BIT(7)
 #define IOIO_ADDR32   BIT(8)
 #define IOIO_SEG_SHIFT 10 /* 0 ES, 1 CS, 2 SS, 3 DS, 4 FS, 5 GS */
+
+/*
+ * CR write EXITINFO1 with decode assists (APM vol. 2, chapter 15, "Decode
+ * Assists", MOV CRx): bit 63 set for a MOV to CRn, bits 3:0 its source
+ * register; clear for LMSW and CLTS.
+ */
+#define CR_EXITINFO_MOV      BIT(63)
+#define CR_EXITINFO_GPR_MASK 0xfu
 
 /* NPF EXITINFO1: a #PF error code (APM 15.25.6) */
 #define NPF_PRESENT   BIT(0)

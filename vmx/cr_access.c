@@ -1,11 +1,69 @@
 /*
  * Control-register accesses that exit (SDM vol. 3, 25.1.3): MOV to and from
- * CR0, CR3, CR4 and CR8, emulated where the guest/host masks or the controls
- * make them exit.
+ * CR0, CR3, CR4 and CR8, CLTS and LMSW, emulated where the guest/host masks
+ * or the controls make them exit.
+ *
+ * The CR4 mask holds every bit the guest may not set (vmcs_setup.c: those
+ * VMX pins and those v->cr4_valid lacks), so that a write setting one exits
+ * and is refused here with #GP(0), as a CPU without the feature refuses it;
+ * the CR0 mask holds bits 63:32 and NE. A write the masks let through is
+ * checked by the CPU itself; one that exits is checked here as the CPU
+ * checks it (SDM vol. 2, MOV to/from Control Registers, "Protected Mode
+ * Exceptions" and "64-Bit Mode Exceptions"), and raises #GP(0) with RIP
+ * left on the instruction, or takes effect as on the CPU. svm/cr_access.c
+ * applies the same rules to SVM's intercepted writes.
  */
 #include "lib/x86.h"
 #include "vmx/vmcs.h"
 #include "vmx/vmx.h"
+
+#define CR0_MP BIT(1)
+#define CR0_EM BIT(2)
+#define CR0_TS BIT(3)
+#define CR0_ET BIT(4)
+#define CR0_NE BIT(5)
+#define CR0_AM BIT(18)
+#define CR0_NW BIT(29)
+#define CR0_CD BIT(30)
+/* The bits CR0 has; the others of 31:0 are reserved and ignored when written (SDM vol. 3, 2.5) */
+#define CR0_ARCH_BITS (CR0_PE | CR0_MP | CR0_EM | CR0_TS | CR0_ET | CR0_NE | CR0_WP | CR0_AM | \
+		       CR0_NW | CR0_CD | CR0_PG)
+/* The bits LMSW loads (SDM vol. 2, LMSW): PE, MP, EM, TS; it never clears PE */
+#define CR0_LMSW_BITS (CR0_PE | CR0_MP | CR0_EM | CR0_TS)
+
+#define CR4_PSE   BIT(4)
+#define CR4_LA57  BIT(12)
+#define CR4_PCIDE BIT(17)
+#define CR4_SMEP  BIT(20)
+#define CR4_SMAP  BIT(21)
+#define CR4_PKE   BIT(22)
+#define CR4_CET   BIT(23)
+#define CR3_PCID  0xfffUL
+
+/* Changing these flushes the TLB (SDM vol. 3, 4.10.4.1) */
+#define CR0_FLUSH_BITS (CR0_PG | CR0_PE | CR0_WP)
+#define CR4_FLUSH_BITS (CR4_PGE | CR4_PAE | CR4_PSE | CR4_PCIDE | CR4_SMEP | CR4_SMAP | \
+			CR4_PKE | CR4_LA57)
+
+/* The segment types of a 16-bit TSS, available and busy (SDM vol. 3, 3.5) */
+#define TSS16_AVAILABLE 1
+#define TSS16_BUSY      3
+
+/* Exit qualification of a CR access (SDM vol. 3, table 27-3) */
+enum cr_access_type { MOV_TO_CR, MOV_FROM_CR, CLTS, LMSW };
+#define QUAL_LMSW_SOURCE_SHIFT 16
+
+/* IA32_VMX_EPT_VPID_CAP (SDM vol. 3, A.10) and the INVVPID types (vol. 2, INVVPID) */
+#define VPID_CAP_INVVPID_SINGLE BIT(41)
+#define INVVPID_SINGLE_CONTEXT  1
+#define INVVPID_ALL_CONTEXT     2
+
+/* What the MOV-to-CR rules read of the guest. */
+struct cr_state {
+	uint64_t cr0, cr3, cr4, efer;
+	bool cs_long; /* CS.L: with EFER.LMA, 64-bit code */
+	bool tss16;   /* TR holds a 16-bit TSS */
+};
 
 /* The register a CR-access qualification names (table 27-3: RAX, RCX, RDX, RBX, RSP, ...). */
 static uint64_t *cr_access_gpr(struct vcpu *v, unsigned int n)
@@ -25,67 +83,153 @@ uint64_t vmx_guest_visible_cr4(const struct vmx_vcpu *x)
 	       (vmcs_read(VMCS_CR4_READ_SHADOW) & x->cr4_mask);
 }
 
-/* MOV to CR0 with paging changing under EFER.LME switches IA-32e mode (SDM vol. 3, 10.8.5). */
-static void emulate_cr0_write(struct vmx_vcpu *x, uint64_t val)
+static uint64_t guest_visible_cr0(const struct vmx_vcpu *x)
 {
-	uint64_t efer = vmcs_read(VMCS_GUEST_EFER);
+	return (vmcs_read(VMCS_GUEST_CR0) & ~x->cr0_mask) |
+	       (vmcs_read(VMCS_CR0_READ_SHADOW) & x->cr0_mask);
+}
 
-	if ((val & CR0_PG) && !(val & CR0_PE)) {
-		vmx_inject_exception(VECTOR_GP, true, 0);
-		return;
-	}
-	if ((efer & EFER_LME) && (val & CR0_PG) && !(vmx_guest_visible_cr4(x) & CR4_PAE)) {
-		vmx_inject_exception(VECTOR_GP, true, 0);
-		return;
-	}
-	if (efer & EFER_LME)
-		vmcs_write(VMCS_GUEST_EFER, (val & CR0_PG) ? efer | EFER_LMA : efer & ~EFER_LMA);
-	vmcs_write(VMCS_CR0_READ_SHADOW, val & x->cr0_mask);
-	vmcs_write(VMCS_GUEST_CR0, vmx_guest_cr0(val));
-	vmx_skip_instruction();
+static struct cr_state guest_cr_state(const struct vmx_vcpu *x)
+{
+	uint32_t tr_type = vmcs_read(VMCS_GUEST_TR_AR) & 0xf;
+
+	return (struct cr_state){
+		.cr0 = guest_visible_cr0(x),
+		.cr3 = vmcs_read(VMCS_GUEST_CR3),
+		.cr4 = vmx_guest_visible_cr4(x),
+		.efer = vmcs_read(VMCS_GUEST_EFER),
+		.cs_long = vmcs_read(VMCS_GUEST_CS_AR) & AR_L,
+		.tss16 = tr_type == TSS16_AVAILABLE || tr_type == TSS16_BUSY,
+	};
+}
+
+/* 64-bit code moves 64 bits to a control register, other code 32 (SDM vol. 2, MOV CR). */
+static bool in_64bit_code(const struct cr_state *s)
+{
+	return (s->efer & EFER_LMA) && s->cs_long;
 }
 
 /*
- * A MOV to/from a control register that exits because it touches a bit
- * the guest/host masks keep (CR0.NE, CR4.VMXE, ...), because the CPU
- * forces CR3 exiting, or CR8 without a TPR shadow: emulated here; false if
- * this is one core must see.
+ * MOV to CR0 that the CPU refuses with #GP(0) (SDM vol. 2, MOV to CR;
+ * vol. 3, 2.5 and 10.8.5): bits 63:32; PG without PE; NW without CD; WP
+ * cleared while CR4.CET is set; PG cleared in 64-bit code or with
+ * CR4.PCIDE set; PG set with EFER.LME (IA-32e mode activation) without
+ * CR4.PAE, from a 64-bit code segment or with a 16-bit TSS in TR.
  */
-bool vmx_vcpu_cr_access(struct vcpu *v, const struct exit_event *e)
+static bool cr0_write_faults(const struct cr_state *s, uint64_t val)
+{
+	bool pg_on = (val & CR0_PG) && !(s->cr0 & CR0_PG);
+	bool pg_off = !(val & CR0_PG) && (s->cr0 & CR0_PG);
+
+	if ((val >> 32) || ((val & CR0_PG) && !(val & CR0_PE)) ||
+	    ((val & CR0_NW) && !(val & CR0_CD)) || (!(val & CR0_WP) && (s->cr4 & CR4_CET)))
+		return true;
+	if (pg_off && (in_64bit_code(s) || (s->cr4 & CR4_PCIDE)))
+		return true;
+	return pg_on && (s->efer & EFER_LME) && (!(s->cr4 & CR4_PAE) || s->cs_long || s->tss16);
+}
+
+/*
+ * MOV to CR4 that the CPU refuses with #GP(0) (SDM vol. 2, MOV to CR; vol.
+ * 3, 2.5, 4.10.1): a bit the guest's CPUID does not offer (reserved, or a
+ * hidden feature's: VMXE, SMXE, LA57, PKS, CET, ...); in IA-32e mode PAE
+ * cleared or LA57 changed; PCIDE set outside IA-32e mode or, from 0, with
+ * CR3[11:0] not 0; CET set while CR0.WP is clear.
+ */
+static bool cr4_write_faults(const struct vcpu *v, const struct cr_state *s, uint64_t val)
+{
+	bool ia32e = s->efer & EFER_LMA;
+
+	if ((val & ~v->cr4_valid) || ((val & CR4_CET) && !(s->cr0 & CR0_WP)))
+		return true;
+	if (ia32e && (!(val & CR4_PAE) || ((val ^ s->cr4) & CR4_LA57)))
+		return true;
+	if ((val & CR4_PCIDE) && !ia32e)
+		return true;
+	return (val & CR4_PCIDE) && !(s->cr4 & CR4_PCIDE) && (s->cr3 & CR3_PCID);
+}
+
+/*
+ * The CPU flushes the TLB when such a write changes paging (SDM vol. 3,
+ * 4.10.4.1); one emulated here must drop the VPID's linear and combined
+ * mappings itself (vol. 2, INVVPID): of this VPID where the CPU can, else
+ * of all.
+ */
+static void flush_guest_tlb(void)
+{
+	bool single = rdmsr(MSR_IA32_VMX_EPT_VPID_CAP) & VPID_CAP_INVVPID_SINGLE;
+	struct { uint64_t vpid, addr; } desc = { vmcs_read(VMCS_VPID), 0 };
+	uint64_t type = single ? INVVPID_SINGLE_CONTEXT : INVVPID_ALL_CONTEXT;
+
+	asm volatile("invvpid %0, %1" ::"m"(desc), "r"(type) : "cc", "memory");
+}
+
+/*
+ * MOV to CR0 (or CLTS, LMSW): ET reads 1 and the reserved bits of 31:0 are
+ * ignored; paging changing under EFER.LME switches IA-32e mode (SDM vol. 3,
+ * 10.8.5), "IA-32e mode guest" following EFER.LMA at the next entry.
+ */
+static void emulate_cr0_write(struct vmx_vcpu *x, const struct cr_state *s, uint64_t val)
+{
+	uint64_t efer = s->efer;
+
+	if (cr0_write_faults(s, val)) {
+		vmx_inject_exception(VECTOR_GP, true, 0);
+		return;
+	}
+	val = (val & CR0_ARCH_BITS) | CR0_ET;
+	if ((efer & EFER_LME) && ((val ^ s->cr0) & CR0_PG))
+		vmcs_write(VMCS_GUEST_EFER, (val & CR0_PG) ? efer | EFER_LMA : efer & ~EFER_LMA);
+	vmcs_write(VMCS_CR0_READ_SHADOW, val & x->cr0_mask);
+	vmcs_write(VMCS_GUEST_CR0, vmx_guest_cr0(val));
+	if ((val ^ s->cr0) & CR0_FLUSH_BITS)
+		flush_guest_tlb();
+	vmx_skip_instruction();
+}
+
+static void emulate_cr4_write(struct vcpu *v, const struct cr_state *s, uint64_t val)
 {
 	struct vmx_vcpu *x = v->arch;
-	uint64_t qual = e->hw_info1;
-	unsigned int cr = qual & 15, type = (qual >> 4) & 3, gpr = (qual >> 8) & 15;
-	uint64_t *reg = cr_access_gpr(v, gpr);
-	uint64_t val = reg ? *reg : vmcs_read(VMCS_GUEST_RSP);
 
-	if (type == 1 && (cr == 3 || cr == 8)) { /* MOV from CR3 or CR8 */
-		uint64_t from = cr == 3 ? vmcs_read(VMCS_GUEST_CR3) : vlapic_cr8_read(&v->apic);
-		if (reg)
-			*reg = from;
-		else
-			vmcs_write(VMCS_GUEST_RSP, from);
-		vmx_skip_instruction();
-		return true;
+	if (cr4_write_faults(v, s, val)) {
+		vmx_inject_exception(VECTOR_GP, true, 0);
+		return;
 	}
-	if (type != 0)
-		return false;
+	vmcs_write(VMCS_CR4_READ_SHADOW, val & x->cr4_mask);
+	vmcs_write(VMCS_GUEST_CR4, vmx_guest_cr4(val));
+	if ((val ^ s->cr4) & CR4_FLUSH_BITS)
+		flush_guest_tlb();
+	vmx_skip_instruction();
+}
+
+/* MOV from CR3 or CR8: CR3 exits where the CPU forces it, CR8 without a TPR shadow. */
+static void emulate_cr_read(struct vcpu *v, unsigned int cr, uint64_t *reg)
+{
+	uint64_t from = cr == 3 ? vmcs_read(VMCS_GUEST_CR3) : vlapic_cr8_read(&v->apic);
+
+	if (reg)
+		*reg = from;
+	else
+		vmcs_write(VMCS_GUEST_RSP, from);
+	vmx_skip_instruction();
+}
+
+/* MOV to CRn: the source register's 64 bits in 64-bit code, its low 32 elsewhere. */
+static bool emulate_cr_write(struct vcpu *v, const struct cr_state *s, unsigned int cr,
+			     uint64_t val)
+{
+	if (!in_64bit_code(s))
+		val = (uint32_t)val;
 	switch (cr) {
 	case 0:
-		emulate_cr0_write(x, val);
+		emulate_cr0_write(v->arch, s, val);
 		return true;
 	case 3:
 		vmcs_write(VMCS_GUEST_CR3, val);
 		vmx_skip_instruction();
 		return true;
 	case 4:
-		if (val & CR4_VMXE) { /* the guest is not offered VMX */
-			vmx_inject_exception(VECTOR_GP, true, 0);
-			return true;
-		}
-		vmcs_write(VMCS_CR4_READ_SHADOW, val & x->cr4_mask);
-		vmcs_write(VMCS_GUEST_CR4, vmx_guest_cr4(val));
-		vmx_skip_instruction();
+		emulate_cr4_write(v, s, val);
 		return true;
 	case 8:
 		if (!vlapic_cr8_write(&v->apic, val))
@@ -95,4 +239,36 @@ bool vmx_vcpu_cr_access(struct vcpu *v, const struct exit_event *e)
 		return true;
 	}
 	return false;
+}
+
+/*
+ * A MOV to/from a control register, CLTS or LMSW that exits because it
+ * touches a bit the guest/host masks keep, because the CPU forces CR3
+ * exiting, or CR8 without a TPR shadow: emulated here; false if this is one
+ * core must see.
+ */
+bool vmx_vcpu_cr_access(struct vcpu *v, const struct exit_event *e)
+{
+	uint64_t qual = e->hw_info1;
+	unsigned int cr = qual & 15, type = (qual >> 4) & 3, gpr = (qual >> 8) & 15;
+	uint64_t *reg = cr_access_gpr(v, gpr);
+	struct cr_state s = guest_cr_state(v->arch);
+	uint64_t msw = (qual >> QUAL_LMSW_SOURCE_SHIFT) & 0xffff;
+
+	switch (type) {
+	case MOV_TO_CR:
+		return emulate_cr_write(v, &s, cr, reg ? *reg : vmcs_read(VMCS_GUEST_RSP));
+	case MOV_FROM_CR:
+		if (cr != 3 && cr != 8)
+			return false;
+		emulate_cr_read(v, cr, reg);
+		return true;
+	case CLTS:
+		emulate_cr0_write(v->arch, &s, s.cr0 & ~CR0_TS);
+		return true;
+	default: /* LMSW */
+		emulate_cr0_write(v->arch, &s, (s.cr0 & ~CR0_LMSW_BITS) | (s.cr0 & CR0_PE) |
+							(msw & CR0_LMSW_BITS));
+		return true;
+	}
 }

@@ -15,6 +15,8 @@
 #include "vmx/vmx.h"
 
 #define PAT_RESET_VALUE 0x0007040600070406UL
+#define CR0_NW BIT(29)
+#define CR0_CD BIT(30)
 #define VMCS_LINK_NONE  (~0UL)
 
 struct control_field {
@@ -116,15 +118,27 @@ uint64_t vmx_guest_cr4(uint64_t wanted)
 	return (wanted | rdmsr(MSR_VMX_CR4_FIXED0)) & rdmsr(MSR_VMX_CR4_FIXED1);
 }
 
-/* The bits of CR0/CR4 the guest may not own: those the fixed MSRs pin (SDM 25.3). */
-static uint64_t cr0_pinned_bits(void)
+/*
+ * The bits of CR0 the guest may not own: those the fixed MSRs pin (SDM 25.3),
+ * and CD and NW, which VM entry and VM exit leave as they are (SDM 26.3.2.1,
+ * 27.5.1): the guest's would be the host's. Its CD and NW live in the read
+ * shadow, so that it reads what it wrote; writing them exits (cr_access.c).
+ */
+static uint64_t cr0_mask_bits(void)
 {
-	return (rdmsr(MSR_VMX_CR0_FIXED0) | ~rdmsr(MSR_VMX_CR0_FIXED1)) & ~(CR0_PE | CR0_PG);
+	return ((rdmsr(MSR_VMX_CR0_FIXED0) | ~rdmsr(MSR_VMX_CR0_FIXED1)) & ~(CR0_PE | CR0_PG)) |
+	       CR0_CD | CR0_NW;
 }
 
-static uint64_t cr4_pinned_bits(void)
+/*
+ * The bits of CR4 the guest may not own: those the fixed MSRs pin, and
+ * every bit the guest may not set (reserved, or of a feature its CPUID does
+ * not offer: VMXE, LA57, PKS, CET, ...), so that setting one exits and
+ * cr_access.c refuses it with #GP (SDM 25.1.3, 25.3).
+ */
+static uint64_t cr4_mask_bits(uint64_t cr4_valid)
 {
-	return rdmsr(MSR_VMX_CR4_FIXED0) | ~rdmsr(MSR_VMX_CR4_FIXED1);
+	return rdmsr(MSR_VMX_CR4_FIXED0) | ~rdmsr(MSR_VMX_CR4_FIXED1) | ~cr4_valid;
 }
 
 /* SDM 24.5 and 26.2.2-26.2.3: the state a VM exit loads; RSP is written at each entry. */
@@ -219,7 +233,7 @@ bool vmcs_guest_start_at_sipi(struct vmx_vcpu *x, uint8_t vector)
 }
 
 /* Multiboot: 32-bit protected mode, paging off, flat segments, IF clear. */
-static bool write_guest_state(struct vmx_vcpu *x, uint32_t entry)
+static bool write_guest_state(struct vmx_vcpu *x, const struct vcpu *v, uint32_t entry)
 {
 	uint64_t cr0 = CR0_PE | BIT(4); /* ET */
 	bool ok = true;
@@ -238,8 +252,8 @@ static bool write_guest_state(struct vmx_vcpu *x, uint32_t entry)
 	ok &= vmcs_write(VMCS_GUEST_IDTR_LIMIT, 0x3ff);
 
 	/* The guest reads CR0/CR4 as it wants them; the CPU gets the fixed bits too. */
-	x->cr0_mask = cr0_pinned_bits();
-	x->cr4_mask = cr4_pinned_bits();
+	x->cr0_mask = cr0_mask_bits();
+	x->cr4_mask = cr4_mask_bits(v->cr4_valid);
 	ok &= vmcs_write(VMCS_CR0_GUEST_HOST_MASK, x->cr0_mask);
 	ok &= vmcs_write(VMCS_CR4_GUEST_HOST_MASK, x->cr4_mask);
 	ok &= write_cr0_cr4(x, cr0, 0);
@@ -283,9 +297,10 @@ static bool write_apicv_fields(struct vmx_vcpu *x, paddr_t virtual_apic, paddr_t
 	return ok;
 }
 
-bool vmcs_setup(struct vmx_vcpu *x, const struct partition *p, uint32_t entry,
-		paddr_t msr_bitmap, paddr_t virtual_apic, paddr_t apic_access)
+bool vmcs_setup(struct vmx_vcpu *x, const struct vcpu *v, uint32_t entry, paddr_t msr_bitmap,
+		paddr_t virtual_apic, paddr_t apic_access)
 {
+	const struct partition *p = v->partition;
 	bool ok = write_controls(apic_access != 0, x->pi_enabled);
 
 	if (!ok)
@@ -304,7 +319,7 @@ bool vmcs_setup(struct vmx_vcpu *x, const struct partition *p, uint32_t entry,
 	if (apic_access)
 		ok &= write_apicv_fields(x, virtual_apic, apic_access);
 	ok &= write_host_state();
-	ok &= write_guest_state(x, entry);
+	ok &= write_guest_state(x, v, entry);
 	if (!ok)
 		log_err("vmx: a VMWRITE failed while setting up the VMCS (VM-instruction error %lu)",
 			vmcs_read(VMCS_INSN_ERROR));

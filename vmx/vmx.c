@@ -149,7 +149,7 @@ static bool vmx_vcpu_init(struct vcpu *v, uint32_t entry)
 		log_err("vmx: VMCLEAR/VMPTRLD of a new VMCS failed");
 		return false;
 	}
-	if (!vmcs_setup(x, v->partition, entry, vmx_msr_bitmap(false), virt_to_phys(v->apic.regs),
+	if (!vmcs_setup(x, v, entry, vmx_msr_bitmap(false), virt_to_phys(v->apic.regs),
 			v->apic_accelerated ? v->partition->apic_page : 0))
 		return false;
 	__atomic_store_n(&v->arch, x, __ATOMIC_RELEASE); /* other CPUs post through it */

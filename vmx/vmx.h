@@ -27,10 +27,11 @@ void vmx_exit(void);
 
 /*
  * vmcs_setup.c: the VMCS of a new vCPU (current on this CPU); false if a
- * VMWRITE failed. apic_access 0: no APICv.
+ * VMWRITE failed. apic_access 0: no APICv. Its CR4 guest/host mask holds
+ * the bits v->cr4_valid lacks.
  */
-bool vmcs_setup(struct vmx_vcpu *x, const struct partition *p, uint32_t entry,
-		paddr_t msr_bitmap, paddr_t virtual_apic, paddr_t apic_access);
+bool vmcs_setup(struct vmx_vcpu *x, const struct vcpu *v, uint32_t entry, paddr_t msr_bitmap,
+		paddr_t virtual_apic, paddr_t apic_access);
 /* The real-mode state a SIPI starts an AP in (SDM 9.4.4); false if a VMWRITE failed. */
 bool vmcs_guest_start_at_sipi(struct vmx_vcpu *x, uint8_t vector);
 /* The CR0/CR4 value the CPU needs for a value the guest wants (fixed bits applied). */
@@ -66,7 +67,10 @@ void vmx_vcpu_apic_mode_changed(struct vcpu *v);
 bool vmx_vcpu_set_apic_accelerated(struct vcpu *v, bool on);
 void vmx_vcpu_set_eoi_exit_bitmap(struct vcpu *v, const uint64_t bitmap[4]);
 
-/* cr_access.c: the CR4 the guest sees; a CR-access exit emulated (false: core/ handles it). */
+/*
+ * cr_access.c: the CR4 the guest sees; a CR-access exit emulated, the
+ * write checked as the CPU checks it (false: core/ handles it).
+ */
 uint64_t vmx_guest_visible_cr4(const struct vmx_vcpu *x);
 bool vmx_vcpu_cr_access(struct vcpu *v, const struct exit_event *e);
 

@@ -199,6 +199,12 @@ void op_apic(void);
 void op_timer(void);
 void op_smp(void);
 void op_xsetbv(void);
+void op_cr0(void);
+void op_cr4(void);
+void op_efer(void);
+void op_dr(void);
+void cr_options(const char *cmdline);   /* skip=RULE words (ops_cr.c) */
+void cr_report(void);
 void pages_setup(void);
 void pages_write(unsigned int vp, uint32_t msr, uint64_t val); /* checked, content too */
 void timer_write(unsigned int vp, uint32_t msr, uint64_t val); /* checked, epoch kept */

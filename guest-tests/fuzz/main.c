@@ -2,7 +2,8 @@
  * The hostile-guest fuzzer. From seed= on its command line it runs ops=
  * random operations against every interface the hypervisor offers a guest
  * (MSRs, hypercalls, the synthetic pages, port I/O, MMIO, CPUID, the local
- * APIC, timers, its second vCPU, XSETBV) and checks each result where it is defined.
+ * APIC, timers, its second vCPU, XSETBV, CR0/CR4/EFER/DR6/DR7) and checks each result
+ * where it is defined.
  * A result that is not as expected gives one FUZZ MISMATCH line; the run
  * goes on, and the guest exits 0 only if there was none.
  *
@@ -12,7 +13,9 @@
  * With cpus=1 the event connection targets vp=0. Options: seed=N (default
  * 1), ops=M (100000), progress=K (a line every K operations), trace=I (a
  * line naming each operation from the I-th on, to find one that hangs),
- * only=KIND (that kind of operation alone, e.g. only=smp), cr8
+ * only=KIND (that kind of operation alone, e.g. only=smp; several only= words run
+ * those kinds; only=cr the four of ops_cr.c: cr0, cr4, efer, dr), skip=RULE and
+ * cr-trace (ops_cr.c: no value breaking that rule; each write said first), cr8
  * (TPR writes through CR8 too: not under QEMU 7.2, whose TCG aborts when an
  * SVM guest writes CR8, see tests/system/test_apic.py), unmapped
  * (after the report, one read of unmapped guest-physical memory, which the
@@ -47,6 +50,10 @@ static struct kind kinds[] = {
 	{ "timer", 12, op_timer, 0 },
 	{ "smp", 6, op_smp, 0 },
 	{ "xsetbv", 4, op_xsetbv, 0 },
+	{ "cr0", 1, op_cr0, 0 },
+	{ "cr4", 2, op_cr4, 0 },
+	{ "efer", 1, op_efer, 0 },
+	{ "dr", 1, op_dr, 0 },
 };
 
 void mismatch(const char *fmt, ...)
@@ -64,21 +71,26 @@ void mismatch(const char *fmt, ...)
 		guest_printf("fuzz: %u mismatches shown, the rest only counted\n", MISMATCHES_SHOWN);
 }
 
+/* only=NAME, or only=cr for the four kinds of ops_cr.c */
+static bool kind_chosen(const char *cmdline, const struct kind *k)
+{
+	char word[24];
+	bool cr = k->run == op_cr0 || k->run == op_cr4 || k->run == op_efer || k->run == op_dr;
+
+	fmt_snprintf(word, sizeof(word), "only=%s", k->name);
+	return cmdline_has(cmdline, word) || (cr && cmdline_has(cmdline, "only=cr"));
+}
+
 /* only=KIND: the other kinds get weight 0 (all keep theirs when KIND is none of them). */
 static void only_kind(const char *cmdline)
 {
-	char word[24];
 	bool known = false;
 
-	for (unsigned int i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
-		fmt_snprintf(word, sizeof(word), "only=%s", kinds[i].name);
-		known |= cmdline_has(cmdline, word);
-	}
-	for (unsigned int i = 0; i < sizeof(kinds) / sizeof(kinds[0]) && known; i++) {
-		fmt_snprintf(word, sizeof(word), "only=%s", kinds[i].name);
-		if (!cmdline_has(cmdline, word))
+	for (unsigned int i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		known |= kind_chosen(cmdline, &kinds[i]);
+	for (unsigned int i = 0; i < sizeof(kinds) / sizeof(kinds[0]) && known; i++)
+		if (!kind_chosen(cmdline, &kinds[i]))
 			kinds[i].weight = 0;
-	}
 }
 
 static struct kind *pick_kind(void)
@@ -135,6 +147,7 @@ static void report(void)
 		n += fmt_snprintf(line + n, sizeof(line) - n, " %s=%lu", kinds[i].name,
 				  kinds[i].count);
 	guest_printf("%s\n", line);
+	cr_report();
 	guest_printf("fuzz: interrupts=%lu nmis=%u/%u storms-quenched=%lu\n", irq_total(),
 		     nmi_seen(BSP), nmi_seen(AP), quench_count());
 	guest_printf("fuzz: done seed=%lu ops=%lu mismatches=%lu\n", fz.seed, fz.ops,
@@ -153,6 +166,7 @@ static void parse_cmdline(const char *cmdline, uint64_t *progress, uint64_t *tra
 	cmdline_uint(cmdline, "trace", trace);
 	fz.cr8 = cmdline_has(cmdline, "cr8");
 	only_kind(cmdline);
+	cr_options(cmdline);
 }
 
 static void setup(void)

@@ -19,13 +19,24 @@
 #define AMX      (3ULL << 17)
 #define IA32_XSS_ONLY ((1ULL << 8) | (0x7fULL << 10)) /* PT, PASID, CET, HDC, UINTR, LBR, HWP */
 #define BIT63    (1ULL << 63)
+#define MSR_EXIT_COUNTERS 0x4d480000 /* the hypervisor's, with exit-counters=on */
+#define EXIT_XSETBV       22         /* its exit reason "xsetbv" */
 
 static struct {
 	uint64_t rcx, value;
 	bool osxsave;
 	int vector;
 	uint64_t before, after; /* XGETBV(0) around the XSETBV (with CR4.OSXSAVE set) */
+	bool exited;            /* the hypervisor saw it (its exit counter moved) */
 } x;
+
+static uint64_t xsetbv_exits(void)
+{
+	uint64_t n = 0;
+
+	rdmsr_safe(MSR_EXIT_COUNTERS + EXIT_XSETBV, &n);
+	return n;
+}
 
 static uint64_t offered(void)
 {
@@ -57,12 +68,15 @@ static int expected_vector(void)
 static void xsetbv_here(void)
 {
 	uint64_t cr4 = read_cr4() | CR4_OSXSAVE;
+	uint64_t exits;
 
 	write_cr4(cr4);
 	x.before = xgetbv(0);
 	if (!x.osxsave)
 		write_cr4(cr4 & ~CR4_OSXSAVE);
+	exits = xsetbv_exits();
 	x.vector = xsetbv_safe(x.rcx, x.value);
+	x.exited = xsetbv_exits() != exits;
 	write_cr4(cr4);
 	x.after = xgetbv(0);
 }
@@ -82,6 +96,21 @@ static uint64_t pick_value(void)
 		return (offered() & ~(IA32_XSS_ONLY | BIT63)) ^ (1ULL << rng_below(64)) ^
 		       (rng_percent(50) ? 1ULL << rng_below(20) : 0);
 	}
+}
+
+/*
+ * An XSETBV the CPU carried out without an exit is the emulator's, not the
+ * hypervisor's (QEMU 7.2's TCG ignores SVM's XSETBV intercept, and applies
+ * the host's components, not the guest's CPU model): said once, not judged.
+ */
+static void not_intercepted(void)
+{
+	static bool said;
+
+	if (!said)
+		guest_printf("fuzz: xsetbv: the CPU carried out an XSETBV without the "
+			     "hypervisor's exit (an emulator ignoring the intercept): not judged\n");
+	said = true;
 }
 
 static uint64_t pick_rcx(void)
@@ -106,7 +135,9 @@ void op_xsetbv(void)
 		xsetbv_here();
 	else if (!fz.ap_alive || !ap_call(xsetbv_here))
 		return;
-	if (x.vector != want)
+	if (want == X86_GP && x.vector == NO_EXCEPTION && !x.exited)
+		not_intercepted();
+	else if (x.vector != want)
 		mismatch("XSETBV ECX=0x%x of 0x%lx on vp %u (CR4.OSXSAVE %u) raised %s, expected %s",
 			 (uint32_t)x.rcx, x.value, vp, x.osxsave, exception_name(x.vector),
 			 exception_name(want));

@@ -1,6 +1,7 @@
-"""The CPU model's conformance guest (guest-tests/cpumodel.c) on every platform of the
-matrix: faults pushed with RF, unbacked addresses reading all ones, the xAPIC page's edges,
-CPUID.1:EDX.APIC following IA32_APIC_BASE.EN, no PMU."""
+"""The CPU model's conformance guests on every platform of the matrix, side by side:
+guest-tests/cpumodel.c (faults pushed with RF, unbacked addresses reading all ones, the
+xAPIC page's edges, CPUID.1:EDX.APIC following IA32_APIC_BASE.EN, no PMU) and
+guest-tests/crstate.c (CR0, CR4 and EFER writes checked as the CPU checks them)."""
 
 import pytest
 
@@ -12,12 +13,15 @@ TIMEOUT = 300
 
 @pytest.mark.parametrize('platform', PLATFORMS)
 def test_cpu_model_conformance(boot, platform):
-    result = boot(smp=1, timeout=TIMEOUT, **PLATFORMS[platform],
-                  modules=[f'{GUESTS}/cpumodel.elf name=cpumodel'])
+    result = boot(smp=2, timeout=TIMEOUT, **PLATFORMS[platform],
+                  modules=[f'{GUESTS}/cpumodel.elf name=cpumodel',
+                           f'{GUESTS}/crstate.elf name=crstate'])
     assert_no_exception(result)
-    assert_guest_passed(result)
+    assert_guest_passed(result, 'cpumodel')
+    assert_guest_passed(result, 'crstate')
     said = [line for line in result.lines if 'neither RAM nor a device' in line]
     assert len(said) == 1, result.describe()
     assert_console(result, r'^hv: guest cpumodel: read of 0xe0000000, neither RAM nor a device: '
                            r'reads all ones, writes are lost \(said once per page')
+    assert not any('refused the guest' in line for line in result.lines), result.describe()
     assert_status(result, 0)
