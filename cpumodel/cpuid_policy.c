@@ -17,7 +17,6 @@
 #include "host/tsc.h"
 #include "lib/spinlock.h"
 
-#define CR4_PKE          BIT(22)
 /* The highest leaves answered: every leaf above reads zeros (see cpuid_guest()) */
 #define MAX_BASIC_LEAF    0x1fu
 #define MAX_EXTENDED_LEAF 0x80000008u

@@ -6,60 +6,24 @@
  * VMCB unchecked against its CPU model: a bit of a hidden feature (LA57,
  * PKE without PKU, CET, ...) was set on the host's behalf, and under an
  * emulator that does not check either, a reserved bit made the next VMRUN
- * fail. The rules are vmx/cr_access.c's (SDM vol. 2, MOV to/from Control
- * Registers; APM vol. 3, MOV CRn, LMSW, CLTS; APM vol. 2, 3.1.1-3.1.3).
+ * fail. The rules are lib/cr_write.c's, shared with vmx/cr_access.c (SDM
+ * vol. 2, MOV to/from Control Registers; APM vol. 3, MOV CRn, LMSW, CLTS;
+ * APM vol. 2, 3.1.1-3.1.3).
  */
 #include "core/backend.h"
 #include "core/guest_mem.h"
 #include "host/percpu.h"
+#include "lib/cr_write.h"
 #include "lib/x86.h"
 #include "svm/insn.h"
 #include "svm/svm.h"
 #include "svm/vmcb.h"
 
-#define CR0_MP BIT(1)
-#define CR0_EM BIT(2)
-#define CR0_TS BIT(3)
-#define CR0_ET BIT(4)
-#define CR0_NE BIT(5)
-#define CR0_AM BIT(18)
-#define CR0_NW BIT(29)
-#define CR0_CD BIT(30)
-/* The bits CR0 has; the others of 31:0 are reserved and ignored when written (APM vol. 2, 3.1.1) */
-#define CR0_ARCH_BITS (CR0_PE | CR0_MP | CR0_EM | CR0_TS | CR0_ET | CR0_NE | CR0_WP | CR0_AM | \
-		       CR0_NW | CR0_CD | CR0_PG)
-/* The bits LMSW loads (APM vol. 3, LMSW): PE, MP, EM, TS; it never clears PE */
-#define CR0_LMSW_BITS (CR0_PE | CR0_MP | CR0_EM | CR0_TS)
-
-#define CR4_PSE   BIT(4)
-#define CR4_LA57  BIT(12)
-#define CR4_PCIDE BIT(17)
-#define CR4_SMEP  BIT(20)
-#define CR4_SMAP  BIT(21)
-#define CR4_PKE   BIT(22)
-#define CR4_CET   BIT(23)
-#define CR3_PCID  0xfffUL
-
-/* Changing these flushes the TLB (APM vol. 2, 5.5; SDM vol. 3, 4.10.4.1) */
-#define CR0_FLUSH_BITS (CR0_PG | CR0_PE | CR0_WP)
-#define CR4_FLUSH_BITS (CR4_PGE | CR4_PAE | CR4_PSE | CR4_PCIDE | CR4_SMEP | CR4_SMAP | \
-			CR4_PKE | CR4_LA57)
-
 /* VMCB segment attributes (descriptor bits 8-15, 20-23): the type, and L */
 #define ATTR_TYPE_MASK  0xfu
 #define ATTR_L          BIT(9)
-#define TSS16_AVAILABLE 1
-#define TSS16_BUSY      3
-
 /* CPUID 8000000A:EDX[6], FlushByAsid: TLB_CONTROL may flush one ASID (APM 15.16.1) */
 #define SVM_FEATURE_FLUSH_BY_ASID BIT(6)
-
-/* What the MOV-to-CR rules read of the guest. */
-struct cr_state {
-	uint64_t cr0, cr3, cr4, efer;
-	bool cs_long; /* CS.L: with EFER.LMA, 64-bit code */
-	bool tss16;   /* TR holds a 16-bit TSS */
-};
 
 static struct cr_state guest_cr_state(const struct vmcb_save *s)
 {
@@ -70,51 +34,6 @@ static struct cr_state guest_cr_state(const struct vmcb_save *s)
 		.cs_long = s->cs.attrib & ATTR_L,
 		.tss16 = tr_type == TSS16_AVAILABLE || tr_type == TSS16_BUSY,
 	};
-}
-
-static bool in_64bit_code(const struct cr_state *s)
-{
-	return (s->efer & EFER_LMA) && s->cs_long;
-}
-
-/*
- * MOV to CR0 that the CPU refuses with #GP(0) (APM vol. 3, MOV CRn; SDM
- * vol. 2, MOV to CR): bits 63:32; PG without PE; NW without CD; WP cleared
- * while CR4.CET is set; PG cleared in 64-bit code or with CR4.PCIDE set; PG
- * set with EFER.LME (long-mode activation, APM vol. 2, 14.6) without
- * CR4.PAE, from a 64-bit code segment or with a 16-bit TSS in TR.
- */
-static bool cr0_write_faults(const struct cr_state *s, uint64_t val)
-{
-	bool pg_on = (val & CR0_PG) && !(s->cr0 & CR0_PG);
-	bool pg_off = !(val & CR0_PG) && (s->cr0 & CR0_PG);
-
-	if ((val >> 32) || ((val & CR0_PG) && !(val & CR0_PE)) ||
-	    ((val & CR0_NW) && !(val & CR0_CD)) || (!(val & CR0_WP) && (s->cr4 & CR4_CET)))
-		return true;
-	if (pg_off && (in_64bit_code(s) || (s->cr4 & CR4_PCIDE)))
-		return true;
-	return pg_on && (s->efer & EFER_LME) && (!(s->cr4 & CR4_PAE) || s->cs_long || s->tss16);
-}
-
-/*
- * MOV to CR4 that the CPU refuses with #GP(0) (APM vol. 3, MOV CRn; SDM
- * vol. 2, MOV to CR): a bit the guest's CPUID does not offer (reserved, or
- * a hidden feature's); in long mode PAE cleared or LA57 changed; PCIDE set
- * outside long mode or, from 0, with CR3[11:0] not 0; CET set while CR0.WP
- * is clear.
- */
-static bool cr4_write_faults(const struct vcpu *v, const struct cr_state *s, uint64_t val)
-{
-	bool long_mode = s->efer & EFER_LMA;
-
-	if ((val & ~v->cr4_valid) || ((val & CR4_CET) && !(s->cr0 & CR0_WP)))
-		return true;
-	if (long_mode && (!(val & CR4_PAE) || ((val ^ s->cr4) & CR4_LA57)))
-		return true;
-	if ((val & CR4_PCIDE) && !long_mode)
-		return true;
-	return (val & CR4_PCIDE) && !(s->cr4 & CR4_PCIDE) && (s->cr3 & CR3_PCID);
 }
 
 /*
@@ -157,7 +76,7 @@ static bool emulate_cr4_write(const struct vcpu *v, struct vmcb *vmcb, uint64_t 
 	struct vmcb_save *s = &vmcb->save;
 	struct cr_state st = guest_cr_state(s);
 
-	if (cr4_write_faults(v, &st, val))
+	if (cr4_write_faults(v->cr4_valid, &st, val))
 		return false;
 	if ((val ^ s->cr4) & CR4_FLUSH_BITS)
 		flush_guest_tlb(&vmcb->control);
@@ -204,7 +123,7 @@ static bool written_value(struct vcpu *v, const struct vmcb *vmcb, const struct 
 
 	switch (i->kind) {
 	case CR_INSN_MOV:
-		*val = in_64bit_code(&st) ? g[i->gpr] : (uint32_t)g[i->gpr];
+		*val = cr_in_64bit_code(&st) ? g[i->gpr] : (uint32_t)g[i->gpr];
 		return true;
 	case CR_INSN_CLTS:
 		*val = st.cr0 & ~CR0_TS;

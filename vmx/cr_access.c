@@ -13,41 +13,10 @@
  * left on the instruction, or takes effect as on the CPU. svm/cr_access.c
  * applies the same rules to SVM's intercepted writes.
  */
+#include "lib/cr_write.h"
 #include "lib/x86.h"
 #include "vmx/vmcs.h"
 #include "vmx/vmx.h"
-
-#define CR0_MP BIT(1)
-#define CR0_EM BIT(2)
-#define CR0_TS BIT(3)
-#define CR0_ET BIT(4)
-#define CR0_NE BIT(5)
-#define CR0_AM BIT(18)
-#define CR0_NW BIT(29)
-#define CR0_CD BIT(30)
-/* The bits CR0 has; the others of 31:0 are reserved and ignored when written (SDM vol. 3, 2.5) */
-#define CR0_ARCH_BITS (CR0_PE | CR0_MP | CR0_EM | CR0_TS | CR0_ET | CR0_NE | CR0_WP | CR0_AM | \
-		       CR0_NW | CR0_CD | CR0_PG)
-/* The bits LMSW loads (SDM vol. 2, LMSW): PE, MP, EM, TS; it never clears PE */
-#define CR0_LMSW_BITS (CR0_PE | CR0_MP | CR0_EM | CR0_TS)
-
-#define CR4_PSE   BIT(4)
-#define CR4_LA57  BIT(12)
-#define CR4_PCIDE BIT(17)
-#define CR4_SMEP  BIT(20)
-#define CR4_SMAP  BIT(21)
-#define CR4_PKE   BIT(22)
-#define CR4_CET   BIT(23)
-#define CR3_PCID  0xfffUL
-
-/* Changing these flushes the TLB (SDM vol. 3, 4.10.4.1) */
-#define CR0_FLUSH_BITS (CR0_PG | CR0_PE | CR0_WP)
-#define CR4_FLUSH_BITS (CR4_PGE | CR4_PAE | CR4_PSE | CR4_PCIDE | CR4_SMEP | CR4_SMAP | \
-			CR4_PKE | CR4_LA57)
-
-/* The segment types of a 16-bit TSS, available and busy (SDM vol. 3, 3.5) */
-#define TSS16_AVAILABLE 1
-#define TSS16_BUSY      3
 
 /* Exit qualification of a CR access (SDM vol. 3, table 27-3) */
 enum cr_access_type { MOV_TO_CR, MOV_FROM_CR, CLTS, LMSW };
@@ -57,13 +26,6 @@ enum cr_access_type { MOV_TO_CR, MOV_FROM_CR, CLTS, LMSW };
 #define VPID_CAP_INVVPID_SINGLE BIT(41)
 #define INVVPID_SINGLE_CONTEXT  1
 #define INVVPID_ALL_CONTEXT     2
-
-/* What the MOV-to-CR rules read of the guest. */
-struct cr_state {
-	uint64_t cr0, cr3, cr4, efer;
-	bool cs_long; /* CS.L: with EFER.LMA, 64-bit code */
-	bool tss16;   /* TR holds a 16-bit TSS */
-};
 
 /* The register a CR-access qualification names (table 27-3: RAX, RCX, RDX, RBX, RSP, ...). */
 static uint64_t *cr_access_gpr(struct vcpu *v, unsigned int n)
@@ -101,52 +63,6 @@ static struct cr_state guest_cr_state(const struct vmx_vcpu *x)
 		.cs_long = vmcs_read(VMCS_GUEST_CS_AR) & AR_L,
 		.tss16 = tr_type == TSS16_AVAILABLE || tr_type == TSS16_BUSY,
 	};
-}
-
-/* 64-bit code moves 64 bits to a control register, other code 32 (SDM vol. 2, MOV CR). */
-static bool in_64bit_code(const struct cr_state *s)
-{
-	return (s->efer & EFER_LMA) && s->cs_long;
-}
-
-/*
- * MOV to CR0 that the CPU refuses with #GP(0) (SDM vol. 2, MOV to CR;
- * vol. 3, 2.5 and 10.8.5): bits 63:32; PG without PE; NW without CD; WP
- * cleared while CR4.CET is set; PG cleared in 64-bit code or with
- * CR4.PCIDE set; PG set with EFER.LME (IA-32e mode activation) without
- * CR4.PAE, from a 64-bit code segment or with a 16-bit TSS in TR.
- */
-static bool cr0_write_faults(const struct cr_state *s, uint64_t val)
-{
-	bool pg_on = (val & CR0_PG) && !(s->cr0 & CR0_PG);
-	bool pg_off = !(val & CR0_PG) && (s->cr0 & CR0_PG);
-
-	if ((val >> 32) || ((val & CR0_PG) && !(val & CR0_PE)) ||
-	    ((val & CR0_NW) && !(val & CR0_CD)) || (!(val & CR0_WP) && (s->cr4 & CR4_CET)))
-		return true;
-	if (pg_off && (in_64bit_code(s) || (s->cr4 & CR4_PCIDE)))
-		return true;
-	return pg_on && (s->efer & EFER_LME) && (!(s->cr4 & CR4_PAE) || s->cs_long || s->tss16);
-}
-
-/*
- * MOV to CR4 that the CPU refuses with #GP(0) (SDM vol. 2, MOV to CR; vol.
- * 3, 2.5, 4.10.1): a bit the guest's CPUID does not offer (reserved, or a
- * hidden feature's: VMXE, SMXE, LA57, PKS, CET, ...); in IA-32e mode PAE
- * cleared or LA57 changed; PCIDE set outside IA-32e mode or, from 0, with
- * CR3[11:0] not 0; CET set while CR0.WP is clear.
- */
-static bool cr4_write_faults(const struct vcpu *v, const struct cr_state *s, uint64_t val)
-{
-	bool ia32e = s->efer & EFER_LMA;
-
-	if ((val & ~v->cr4_valid) || ((val & CR4_CET) && !(s->cr0 & CR0_WP)))
-		return true;
-	if (ia32e && (!(val & CR4_PAE) || ((val ^ s->cr4) & CR4_LA57)))
-		return true;
-	if ((val & CR4_PCIDE) && !ia32e)
-		return true;
-	return (val & CR4_PCIDE) && !(s->cr4 & CR4_PCIDE) && (s->cr3 & CR3_PCID);
 }
 
 /*
@@ -191,7 +107,7 @@ static void emulate_cr4_write(struct vcpu *v, const struct cr_state *s, uint64_t
 {
 	struct vmx_vcpu *x = v->arch;
 
-	if (cr4_write_faults(v, s, val)) {
+	if (cr4_write_faults(v->cr4_valid, s, val)) {
 		vmx_inject_exception(VECTOR_GP, true, 0);
 		return;
 	}
@@ -218,7 +134,7 @@ static void emulate_cr_read(struct vcpu *v, unsigned int cr, uint64_t *reg)
 static bool emulate_cr_write(struct vcpu *v, const struct cr_state *s, unsigned int cr,
 			     uint64_t val)
 {
-	if (!in_64bit_code(s))
+	if (!cr_in_64bit_code(s))
 		val = (uint32_t)val;
 	switch (cr) {
 	case 0:

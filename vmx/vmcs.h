@@ -222,10 +222,6 @@ enum vmcs_field {
 #define AR_DB       BIT(14)
 #define AR_DPL_SHIFT 5
 
-#define EFER_LMA    BIT(10)
-#define CR0_NE      BIT(5)
-#define CR4_VMXE    BIT(13)
-
 /* Basic exit reasons (appendix C) */
 enum vmx_exit_reason {
 	VMX_EXIT_EXCEPTION_NMI   = 0,

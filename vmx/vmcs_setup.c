@@ -15,8 +15,6 @@
 #include "vmx/vmx.h"
 
 #define PAT_RESET_VALUE 0x0007040600070406UL
-#define CR0_NW BIT(29)
-#define CR0_CD BIT(30)
 #define VMCS_LINK_NONE  (~0UL)
 
 struct control_field {

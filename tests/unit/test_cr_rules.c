@@ -1,5 +1,6 @@
 /*
- * Host unit tests of the CR4 and EFER bits a guest may set (cpumodel/cr_rules.c):
+ * Host unit tests of the CR4 and EFER bits a guest may set (cpumodel/cr_rules.c)
+ * and of the MOV-to-CR rules (lib/cr_write.c):
  * each bit follows the CPUID bit of its feature (Intel SDM vol. 3, 2.5 and
  * 2.2.1; AMD APM vol. 2, 3.1.3 and 3.1.7), on a CPU that offers nothing, on
  * one that offers everything, and one CPUID bit at a time.
@@ -12,6 +13,7 @@
 #include <cmocka.h>
 
 #include "cpumodel/cr_rules.h"
+#include "lib/cr_write.h"
 
 #define ALL_ONES 0xffffffffu
 
@@ -161,6 +163,58 @@ static void test_model_like_cpu(void **state)
 	assert_int_equal(efer_valid_bits(&c), EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE);
 }
 
+/* Long mode, 64-bit code, paging with PAE: where a kernel runs. */
+static const struct cr_state long_mode = {
+	.cr0 = CR0_PE | CR0_ET | CR0_NE | CR0_WP | CR0_PG, .cr3 = 0x1000,
+	.cr4 = CR4_PAE | CR4_OSFXSR, .efer = EFER_LME | EFER_LMA | EFER_SCE, .cs_long = true,
+};
+
+static void test_cr0_write_rules(void **state)
+{
+	struct cr_state cet = long_mode;
+
+	(void)state;
+	cet.cr4 |= CR4_CET;
+	assert_false(cr0_write_faults(&long_mode, long_mode.cr0 | CR0_TS | CR0_MP));
+	assert_true(cr0_write_faults(&long_mode, long_mode.cr0 | BIT(32)));      /* bits 63:32 */
+	assert_true(cr0_write_faults(&long_mode, long_mode.cr0 | CR0_NW));       /* NW without CD */
+	assert_false(cr0_write_faults(&long_mode, long_mode.cr0 | CR0_NW | CR0_CD));
+	assert_true(cr0_write_faults(&long_mode, long_mode.cr0 & ~CR0_PG));      /* in 64-bit code */
+	assert_true(cr0_write_faults(&long_mode, CR0_PG | CR0_ET));              /* PG without PE */
+	assert_true(cr0_write_faults(&cet, cet.cr0 & ~CR0_WP));                  /* WP with CET */
+}
+
+static void test_cr0_long_mode_activation(void **state)
+{
+	struct cr_state s = { .cr0 = CR0_PE | CR0_ET, .efer = EFER_LME, .cr4 = CR4_PAE };
+
+	(void)state;
+	assert_false(cr0_write_faults(&s, s.cr0 | CR0_PG));
+	s.cr4 = 0;
+	assert_true(cr0_write_faults(&s, s.cr0 | CR0_PG));                       /* without PAE */
+	s.cr4 = CR4_PAE;
+	s.tss16 = true;
+	assert_true(cr0_write_faults(&s, s.cr0 | CR0_PG));                       /* a 16-bit TSS */
+}
+
+static void test_cr4_write_rules(void **state)
+{
+	uint64_t valid = CR4_PAE | CR4_OSFXSR | CR4_PCIDE | CR4_PGE | CR4_CET;
+	struct cr_state no_wp = long_mode, pcid_bits = long_mode;
+
+	(void)state;
+	no_wp.cr0 &= ~CR0_WP;
+	pcid_bits.cr3 |= 0x5;
+	assert_false(cr4_write_faults(valid, &long_mode, long_mode.cr4 | CR4_PGE));
+	assert_true(cr4_write_faults(valid, &long_mode, long_mode.cr4 | CR4_LA57)); /* not valid */
+	assert_true(cr4_write_faults(valid | CR4_LA57, &long_mode, long_mode.cr4 | CR4_LA57));
+	assert_true(cr4_write_faults(valid, &long_mode, CR4_OSFXSR));             /* PAE cleared */
+	assert_false(cr4_write_faults(valid, &long_mode, long_mode.cr4 | CR4_PCIDE));
+	assert_true(cr4_write_faults(valid, &pcid_bits, long_mode.cr4 | CR4_PCIDE)); /* CR3[11:0] */
+	assert_true(cr4_write_faults(valid, &no_wp, long_mode.cr4 | CR4_CET));    /* CET, no WP */
+	assert_false(cr4_write_faults(valid, &long_mode, long_mode.cr4 | CR4_CET));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -171,6 +225,9 @@ int main(void)
 		cmocka_unit_test(test_efer_one_bit_at_a_time),
 		cmocka_unit_test(test_unrelated_cpuid_bits),
 		cmocka_unit_test(test_model_like_cpu),
+		cmocka_unit_test(test_cr0_write_rules),
+		cmocka_unit_test(test_cr0_long_mode_activation),
+		cmocka_unit_test(test_cr4_write_rules),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
