@@ -73,11 +73,13 @@ static struct cr_state guest_cr_state(const struct vmx_vcpu *x)
  */
 static void flush_guest_tlb(void)
 {
-	bool single = rdmsr(MSR_IA32_VMX_EPT_VPID_CAP) & VPID_CAP_INVVPID_SINGLE;
+	uint64_t cap = rdmsr(MSR_IA32_VMX_EPT_VPID_CAP);
 	struct { uint64_t vpid, addr; } desc = { vmcs_read(VMCS_VPID), 0 };
-	uint64_t type = single ? INVVPID_SINGLE_CONTEXT : INVVPID_ALL_CONTEXT;
+	uint64_t type = (cap & VPID_CAP_INVVPID_SINGLE) ? INVVPID_SINGLE_CONTEXT
+							: INVVPID_ALL_CONTEXT;
 
-	asm volatile("invvpid %0, %1" ::"m"(desc), "r"(type) : "cc", "memory");
+	if (cap & (VPID_CAP_INVVPID_SINGLE | VPID_CAP_INVVPID_ALL)) /* else no INVVPID: #UD */
+		asm volatile("invvpid %0, %1" ::"m"(desc), "r"(type) : "cc", "memory");
 }
 
 /*

@@ -38,6 +38,8 @@ static bool other_known_msr(uint32_t msr)
 		return true;
 	case MSR_MISC_ENABLE:
 		return fz.intel;
+	case 0xc0010000 ... 0xc0010007: /* AMD's legacy performance counters: read 0, take any write */
+		return !fz.intel;
 	}
 	return false;
 }
