@@ -101,6 +101,7 @@ void console_flush(void)
 {
 	while (__atomic_load_n(&head, __ATOMIC_ACQUIRE) != __atomic_load_n(&tail, __ATOMIC_ACQUIRE))
 		drain(SIZE_MAX);
+	uart_wait_sent(console_port);
 }
 
 void console_flush_some(void)

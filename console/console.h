@@ -8,7 +8,7 @@
 bool console_init(uint16_t port, uint32_t baud);
 /* Queues s (whole: a line is never split between CPUs) and sends a bounded part of the queue. */
 void console_write(const char *s, size_t len);
-/* Sends everything queued (before the machine stops or QEMU exits). */
+/* Sends everything queued, and waits until the UART has (before the machine stops or QEMU exits). */
 void console_flush(void);
 /* Sends a bounded part of what is queued (the console poll). */
 void console_flush_some(void);

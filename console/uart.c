@@ -21,6 +21,8 @@ enum uart_reg {
 #define MCR_DTR_RTS_OUT2 0x0b
 #define LSR_DR    0x01
 #define LSR_THRE  0x20
+#define LSR_TEMT  0x40 /* the FIFO and the shift register empty: all sent */
+#define UART_SPINS 1000000
 
 /* A port with no UART behind it reads back 0xff; the scratch register tells. */
 static bool uart_probe(uint16_t port)
@@ -51,12 +53,21 @@ bool uart_init(uint16_t port, uint32_t baud)
 /* Bounded wait: a wedged UART must not hang the hypervisor. */
 void uart_putc(uint16_t port, char c)
 {
-	for (unsigned int i = 0; i < 1000000; i++) {
+	for (unsigned int i = 0; i < UART_SPINS; i++) {
 		if (inb(port + UART_LSR) & LSR_THRE)
 			break;
 		cpu_relax();
 	}
 	outb(port + UART_THR, (uint8_t)c);
+}
+
+void uart_wait_sent(uint16_t port)
+{
+	for (unsigned int i = 0; i < UART_SPINS; i++) {
+		if (inb(port + UART_LSR) & LSR_TEMT)
+			break;
+		cpu_relax();
+	}
 }
 
 int uart_getc(uint16_t port)
