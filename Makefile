@@ -56,6 +56,7 @@ UNIT_SRCS_test_vmbus        := synic/vmbus.c
 UNIT_SRCS_test_rtc_time    := lib/rtc_time.c
 UNIT_SRCS_test_shell_parse  := shell/shell_parse.c lib/number.c
 UNIT_SRCS_test_xcr0         := cpumodel/xcr0.c
+UNIT_SRCS_test_memtype      := cpumodel/memtype.c
 UNIT_SRCS_test_cr_rules     := cpumodel/cr_rules.c lib/cr_write.c
 UNIT_SRCS_test_cpu_model    := cpumodel/cpu_model.c cpumodel/cpu_model_table.c cpumodel/cpu_model_hidden.c lib/fmt.c
 

@@ -83,9 +83,13 @@ void vlapic_mmio_write(struct vlapic *a, uint32_t offset, uint32_t val);
 /* x2APIC MSRs 0x800-0x8ff (SDM 11.12.1-11.12.10): false = #GP (not in x2APIC mode, reserved/write-only/read-only register, reserved bits, ...). ICR is one 64-bit MSR 0x830; SELF_IPI 0x83f; LDR read-only and derived from the ID; no DFR. */
 bool vlapic_msr_read(struct vlapic *a, uint32_t msr, uint64_t *val);
 bool vlapic_msr_write(struct vlapic *a, uint32_t msr, uint64_t val);
-/* IA32_TSC_DEADLINE (0x6e0) */
+/*
+ * IA32_TSC_DEADLINE (0x6e0), val in the guest's TSC; due is when it is
+ * reached on the clock the hooks' now() reads (the host's TSC), which the
+ * caller computes from the guest's TSC offset.
+ */
 uint64_t vlapic_tsc_deadline_read(const struct vlapic *a);
-void vlapic_tsc_deadline_write(struct vlapic *a, uint64_t val);
+void vlapic_tsc_deadline_write(struct vlapic *a, uint64_t val, uint64_t due);
 
 /* Interrupt flow */
 void vlapic_accept_irq(struct vlapic *a, uint8_t vector, bool level);  /* into IRR (any CPU), then hooks->kick; vectors 0-15 set ESR "received illegal vector" and are dropped */

@@ -157,10 +157,10 @@ uint64_t vlapic_tsc_deadline_read(const struct vlapic *a)
 	return a->tsc_deadline;
 }
 
-void vlapic_tsc_deadline_write(struct vlapic *a, uint64_t val)
+void vlapic_tsc_deadline_write(struct vlapic *a, uint64_t val, uint64_t due)
 {
 	if (vlapic_timer_mode(a) != APIC_TIMER_TSC_DEADLINE)
 		return;
 	a->tsc_deadline = val;
-	vlapic_timer_set_deadline(a, val);
+	vlapic_timer_set_deadline(a, val ? due : 0);
 }

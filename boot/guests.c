@@ -7,6 +7,7 @@
 #include "core/backend.h"
 #include "cpumodel/cpuid_policy.h"
 #include "cpumodel/cr_policy.h"
+#include "cpumodel/msr_policy.h"
 #include "devices/devices.h"
 #include "devices/guest_acpi.h"
 #include "lib/fmt.h"
@@ -131,6 +132,7 @@ static const char *add_vcpus(struct partition *p, const struct guest_image *img,
 		if (!v || !hv_vcpu_init(v))
 			return "not enough memory for its local APICs and SynICs";
 		cr_policy_init_vcpu(v);
+		msr_policy_init_vcpu(v);
 		if (i == 0)
 			set_boot_registers(v, img, mbi);
 	}

@@ -46,6 +46,10 @@ struct backend {
 	void (*vcpu_read_control)(struct vcpu *v, struct vcpu_control_regs *c);
 	/* Takes a value core/ has already checked against the architecture. */
 	void (*vcpu_write_efer)(struct vcpu *v, uint64_t efer);
+	/* On v's CPU: the guest's IA32_PAT (VMCS guest PAT, VMCB G_PAT), already checked. */
+	void (*vcpu_write_pat)(struct vcpu *v, uint64_t pat);
+	/* On v's CPU: the guest's TSC becomes the host's plus offset (VMCS TSC offset, VMCB). */
+	void (*vcpu_write_tsc_offset)(struct vcpu *v, uint64_t offset);
 	/*
 	 * Emulates the control-register access of an EXIT_CR_ACCESS (the bits the
 	 * backend keeps for itself, such as CR4.VMXE); false if it cannot.

@@ -21,6 +21,8 @@ struct enlightenment {
 	void (*before_entry)(struct vcpu *v);
 	/* The TSC at which its earliest timer is due, 0 when none is armed. */
 	uint64_t (*timer_deadline)(const struct vcpu *v);
+	/* On v's CPU: v's TSC offset changed (core/guest_tsc.c). */
+	void (*tsc_moved)(struct vcpu *v);
 	/* The guest retired vector (EOI write or EOI-induced exit). */
 	void (*eoi)(struct vcpu *v, uint8_t vector);
 	/* The vectors whose EOI it must see (256 bits): they go into the EOI-exit bitmap. */

@@ -5,6 +5,7 @@
 #include "lib/fmt.h"
 #include "mm/frames.h"
 #include "core/guest_mem.h"
+#include "core/vcpu.h"
 #include "host/lapic.h"
 #include "console/log.h"
 #include "core/device_model.h"
@@ -420,4 +421,14 @@ bool guest_apic_is_mmio(const struct vcpu *v, uint64_t gpa)
 {
 	return vlapic_xapic_enabled(&v->apic) &&
 	       (gpa & ~XAPIC_PAGE) == (vlapic_get_base(&v->apic) & ~XAPIC_PAGE);
+}
+
+void guest_apic_tsc_deadline_write(struct vcpu *v, uint64_t val)
+{
+	vlapic_tsc_deadline_write(&v->apic, val, guest_tsc_to_host(v, val));
+}
+
+void guest_apic_tsc_moved(struct vcpu *v)
+{
+	guest_apic_tsc_deadline_write(v, vlapic_tsc_deadline_read(&v->apic));
 }

@@ -38,6 +38,13 @@ bool guest_apic_is_mmio(const struct vcpu *v, uint64_t gpa);
 /* IA32_APIC_BASE writes: false = #GP; a mode change reaches the backend. */
 bool guest_apic_set_base(struct vcpu *v, uint64_t val);
 
+/*
+ * IA32_TSC_DEADLINE written with val, a time on v's TSC; after v's TSC
+ * moved (core/guest_tsc.c), the deadline set is due at another host TSC.
+ */
+void guest_apic_tsc_deadline_write(struct vcpu *v, uint64_t val);
+void guest_apic_tsc_moved(struct vcpu *v);
+
 /* APICv's exit after the guest retired a vector of the EOI-exit bitmap. */
 void guest_apic_eoi_induced(struct vcpu *v, const struct exit_event *e);
 

@@ -38,6 +38,9 @@ static bool prepare_vcpu(struct percpu *cpu, struct vcpu *v)
 		partition_end(v->partition, GUEST_CRASH_EXIT_CODE, "no vcpu");
 		return false;
 	}
+	/* The pinned vCPU owns its CPU's IA32_TSC_AUX (cpumodel/msr_tsc.c): 0 at its start. */
+	if (cpu_has(&cpu->features, FEAT_TSC_AUX))
+		wrmsr(MSR_TSC_AUX, v->msrs.tsc_aux);
 	cpu->vcpu_ready = true;
 	return true;
 }

@@ -51,6 +51,26 @@ enum vcpu_pending_event {
 #define VCPU_SIPI_VECTOR_SHIFT 8 /* with VCPU_PENDING_SIPI: its vector, in bits 15:8 */
 #define VCPU_SIPI_MASK (VCPU_PENDING_SIPI | 0xffu << VCPU_SIPI_VECTOR_SHIFT)
 
+/*
+ * The guest's model-specific registers that the hypervisor keeps (the MSR
+ * table, cpumodel/msr_table.c, says which exist for a guest and their
+ * rules); the backends load pat and tsc_offset into the VMCS or VMCB.
+ */
+#define VCPU_MTRR_VARIABLE 8  /* variable ranges: IA32_MTRRCAP.VCNT */
+#define VCPU_MTRR_FIXED    11 /* fixed-range MTRRs: one 64K, two 16K, eight 4K */
+
+struct vcpu_msrs {
+	uint64_t tsc_offset;        /* the guest's TSC is the host's plus this, mod 2^64 */
+	uint64_t tsc_adjust;        /* IA32_TSC_ADJUST */
+	uint64_t tsc_aux;           /* IA32_TSC_AUX, loaded in the CPU while the vCPU runs */
+	uint64_t pat;               /* IA32_PAT */
+	uint64_t mtrr_def_type;     /* IA32_MTRR_DEF_TYPE */
+	uint64_t mtrr_variable[2 * VCPU_MTRR_VARIABLE]; /* PHYSBASE0, PHYSMASK0, ... */
+	uint64_t mtrr_fixed[VCPU_MTRR_FIXED];
+	uint32_t offered;           /* the MSR features its CPUID offers (cpumodel/msr_table.h) */
+	uint8_t phys_bits;          /* its MAXPHYADDR, CPUID.80000008H:EAX[7:0] */
+};
+
 struct vcpu_stats {
 	uint64_t exits[EXIT_REASON_COUNT];
 	/*
@@ -83,6 +103,7 @@ struct vcpu {
 	 */
 	uint64_t cr4_valid;
 	uint64_t efer_valid;
+	struct vcpu_msrs msrs;
 	struct vlapic apic;
 	struct hv_vcpu *hv;     /* the Hyper-V interface, SynIC (synic/hv_state.h) */
 	struct vcpu_stats stats;
@@ -92,5 +113,29 @@ struct vcpu {
 	volatile bool call_done;
 	void *arch;             /* the backend's state (VMCB or VMCS) */
 };
+
+/*
+ * The guest's time-stamp counter (core/guest_tsc.c): the host's TSC plus the
+ * vCPU's offset, which the backend applies to RDTSC, RDTSCP and RDMSR in the
+ * guest (SDM vol. 3, 26.6.5 "TSC offsetting"; APM vol. 2, 15.30.3).
+ * Everything the guest times against its TSC (the TSC-deadline timer, the
+ * Hyper-V reference TSC page) is converted with these.
+ */
+
+/* What RDTSC in v reads now. */
+uint64_t guest_tsc_now(const struct vcpu *v);
+
+/*
+ * The host TSC at which v's TSC reaches guest_tsc (the TSC-deadline rule:
+ * due once TSC >= deadline, SDM vol. 3, 11.5.4.1): now if it already has,
+ * UINT64_MAX if that lies beyond the host's counter.
+ */
+uint64_t guest_tsc_to_host(const struct vcpu *v, uint64_t guest_tsc);
+
+/*
+ * On v's CPU: v's TSC becomes the host's plus offset, and what follows it
+ * (the APIC's TSC deadline, the enlightenment's TSC page) is moved along.
+ */
+void guest_tsc_set_offset(struct vcpu *v, uint64_t offset);
 
 #endif

@@ -36,6 +36,7 @@ enum cpu_model_group {
 	CPU_GROUP_APIC,
 	CPU_GROUP_TSC,
 	CPU_GROUP_VIRTUAL_MEMORY,
+	CPU_GROUP_MEMORY_TYPES, /* MTRR and PAT MSRs */
 	CPU_GROUP_SECURITY,
 	CPU_GROUP_MISC,
 	CPU_GROUP_FIRST_HIDDEN,
@@ -43,9 +44,7 @@ enum cpu_model_group {
 	CPU_GROUP_PMU,       /* performance counters, PDCM, IBS, LWP */
 	CPU_GROUP_TRACE,     /* debug store (BTS/PEBS), processor trace, arch LBR, bus-lock #DB */
 	CPU_GROUP_MCA,       /* MCE, MCA: the machine-check MSRs */
-	CPU_GROUP_MTRR_PAT,  /* memory types: MTRR and PAT MSRs */
 	CPU_GROUP_POWER,     /* MONITOR/MWAIT, thermal and frequency control */
-	CPU_GROUP_TSC_AUX,   /* RDTSCP, RDPID (IA32_TSC_AUX), IA32_TSC_ADJUST */
 	CPU_GROUP_SPEC_CTRL, /* the speculation-control MSRs */
 	CPU_GROUP_CET,       /* shadow stacks, indirect-branch tracking */
 	CPU_GROUP_AMX,       /* AMX and its XFD */

@@ -13,7 +13,6 @@
 #define DEBUG_STORE   NO_MSR("IA32_DS_AREA (BTS, PEBS)")
 #define MACHINE_CHECK NO_MSR("the machine-check bank MSRs")
 #define SPEC_CTRL     NO_MSR("IA32_SPEC_CTRL")
-#define TSC_AUX       "IA32_TSC_AUX is the host's, neither emulated nor switched"
 #define PMU_MSRS      NO_MSR("the performance-counter MSRs")
 #define AMX_STATE     "IA32_XFD is not emulated (see cpuid_policy.c's XCR0_HIDDEN)"
 #define CET_STATE     "CET's MSRs and supervisor state: IA32_XSS is not emulated"
@@ -48,12 +47,8 @@ const struct cpu_model_hidden cpu_model_hidden[] = {
 	/* CPUID.1:EDX */
 	{ .name = "mce", .group = CPU_GROUP_MCA, .leaf = 0x1, .reg = CPUID_EDX, .bit = 7,
 	  .why = MACHINE_CHECK },
-	{ .name = "mtrr", .group = CPU_GROUP_MTRR_PAT, .leaf = 0x1, .reg = CPUID_EDX, .bit = 12,
-	  .why = NO_MSR("the MTRR MSRs") },
 	{ .name = "mca", .group = CPU_GROUP_MCA, .leaf = 0x1, .reg = CPUID_EDX, .bit = 14,
 	  .why = MACHINE_CHECK },
-	{ .name = "pat", .group = CPU_GROUP_MTRR_PAT, .leaf = 0x1, .reg = CPUID_EDX, .bit = 16,
-	  .why = NO_MSR("IA32_PAT") },
 	{ .name = "pn", .group = CPU_GROUP_OTHER, .leaf = 0x1, .reg = CPUID_EDX, .bit = 18,
 	  .why = "the serial number's leaf 3 is not answered" },
 	{ .name = "dts", .group = CPU_GROUP_TRACE, .leaf = 0x1, .reg = CPUID_EDX, .bit = 21,
@@ -78,8 +73,6 @@ const struct cpu_model_hidden cpu_model_hidden[] = {
 	{ .name = "aperfmperf", .group = CPU_GROUP_POWER, .leaf = 0x6, .reg = CPUID_ECX, .bit = 0,
 	  .why = NO_MSR("IA32_APERF/MPERF") },
 	/* CPUID.(EAX=7,ECX=0):EBX */
-	{ .name = "tsc_adjust", .group = CPU_GROUP_TSC_AUX, .leaf = 0x7, .reg = CPUID_EBX, .bit = 1,
-	  .why = NO_MSR("IA32_TSC_ADJUST") },
 	{ .name = "sgx", .group = CPU_GROUP_SGX, .leaf = 0x7, .reg = CPUID_EBX, .bit = 2,
 	  .why = SGX_STATE },
 	{ .name = "cqm", .group = CPU_GROUP_RDT, .leaf = 0x7, .reg = CPUID_EBX, .bit = 12,
@@ -101,8 +94,6 @@ const struct cpu_model_hidden cpu_model_hidden[] = {
 	  .why = SGX_STATE },
 	{ .name = "la57", .group = CPU_GROUP_OTHER, .leaf = 0x7, .reg = CPUID_ECX, .bit = 16,
 	  .why = "5-level paging is not offered" },
-	{ .name = "rdpid", .group = CPU_GROUP_TSC_AUX, .leaf = 0x7, .reg = CPUID_ECX, .bit = 22,
-	  .why = TSC_AUX },
 	{ .name = "keylocker", .group = CPU_GROUP_OTHER, .leaf = 0x7, .reg = CPUID_ECX, .bit = 23,
 	  .why = "LOADIWKEY exits and is not emulated" },
 	{ .name = "bus_lock_detect", .group = CPU_GROUP_TRACE, .leaf = 0x7, .reg = CPUID_ECX,
@@ -223,16 +214,10 @@ const struct cpu_model_hidden cpu_model_hidden[] = {
 	/* CPUID.80000001H:EDX: AMD's copies of leaf 1's */
 	{ .name = "mce", .group = CPU_GROUP_MCA, .leaf = 0x80000001, .reg = CPUID_EDX, .bit = 7,
 	  .why = MACHINE_CHECK },
-	{ .name = "mtrr", .group = CPU_GROUP_MTRR_PAT, .leaf = 0x80000001, .reg = CPUID_EDX,
-	  .bit = 12, .why = NO_MSR("the MTRR MSRs") },
 	{ .name = "mca", .group = CPU_GROUP_MCA, .leaf = 0x80000001, .reg = CPUID_EDX, .bit = 14,
 	  .why = MACHINE_CHECK },
-	{ .name = "pat", .group = CPU_GROUP_MTRR_PAT, .leaf = 0x80000001, .reg = CPUID_EDX,
-	  .bit = 16, .why = NO_MSR("IA32_PAT") },
 	{ .name = "fxsr_opt", .group = CPU_GROUP_OTHER, .leaf = 0x80000001, .reg = CPUID_EDX,
 	  .bit = 25, .why = "EFER.FFXSR is refused (cpumodel/msr_policy.c)" },
-	{ .name = "rdtscp", .group = CPU_GROUP_TSC_AUX, .leaf = 0x80000001, .reg = CPUID_EDX,
-	  .bit = 27, .why = TSC_AUX },
 	/* CPUID.80000007H:EDX: only the invariant TSC is offered */
 	{ .name = "hw_pstate", .group = CPU_GROUP_POWER, .leaf = 0x80000007, .reg = CPUID_EDX,
 	  .bit = 7, .why = HOST_POWER },

@@ -23,7 +23,11 @@
 #define TOPOLOGY   "leaf 1 EBX[23:16] and leaf 0x80000008 ECX: the vCPUs (cpuid_policy.c)"
 #define EFER       "the guest's EFER via the VMCS/VMCB (cpumodel/msr_policy.c)"
 #define NO_EXIT    "runs natively: neither backend makes it exit"
-#define STRINGS    "no state; IA32_MISC_ENABLE.FAST_STRINGS reads 1 (cpumodel/msr_policy.c)"
+#define STRINGS    "no state; IA32_MISC_ENABLE.FAST_STRINGS reads 1 (cpumodel/msr_table.c)"
+#define TSC        "RDTSC runs natively with the vCPU's TSC offset (core/guest_tsc.c); IA32_TSC"
+#define MTRR       "IA32_MTRRCAP, DEF_TYPE, 8 variable and the fixed ranges (cpumodel/msr_memtype.c)"
+#define PAT        "IA32_PAT (cpumodel/msr_memtype.c), loaded by the VMCS or G_PAT"
+#define TSC_AUX    "IA32_TSC_AUX (cpumodel/msr_tsc.c), the pinned vCPU's in its CPU"
 
 const struct cpu_model_feature cpu_model_features[] = {
 	/* CPUID.1:ECX */
@@ -81,9 +85,9 @@ const struct cpu_model_feature cpu_model_features[] = {
 	{ .name = "pse", .group = CPU_GROUP_VIRTUAL_MEMORY, .leaf = 0x1, .reg = CPUID_EDX, .bit = 3,
 	  .vendors = BOTH, .backed_by = PAGING },
 	{ .name = "tsc", .group = CPU_GROUP_TSC, .leaf = 0x1, .reg = CPUID_EDX, .bit = 4,
-	  .vendors = BOTH, .backed_by = "RDTSC runs natively: the guest's TSC is the host's" },
+	  .vendors = BOTH, .backed_by = TSC },
 	{ .name = "msr", .group = CPU_GROUP_BASE, .leaf = 0x1, .reg = CPUID_EDX, .bit = 5,
-	  .vendors = BOTH, .backed_by = "RDMSR/WRMSR: cpumodel/msr_policy.c" },
+	  .vendors = BOTH, .backed_by = "RDMSR/WRMSR: the MSR table, cpumodel/msr_table.c" },
 	{ .name = "pae", .group = CPU_GROUP_VIRTUAL_MEMORY, .leaf = 0x1, .reg = CPUID_EDX, .bit = 6,
 	  .vendors = BOTH, .backed_by = PAGING },
 	{ .name = "cx8", .group = CPU_GROUP_BASE, .leaf = 0x1, .reg = CPUID_EDX, .bit = 8,
@@ -93,10 +97,14 @@ const struct cpu_model_feature cpu_model_features[] = {
 	  .backed_by = "the virtual local APIC (apic/vlapic.c) while IA32_APIC_BASE.EN" },
 	{ .name = "sep", .group = CPU_GROUP_BASE, .leaf = 0x1, .reg = CPUID_EDX, .bit = 11,
 	  .vendors = BOTH, .backed_by = "SYSENTER MSRs: the guest's, switched (core/backend.c)" },
+	{ .name = "mtrr", .group = CPU_GROUP_MEMORY_TYPES, .leaf = 0x1, .reg = CPUID_EDX,
+	  .bit = 12, .vendors = BOTH, .backed_by = MTRR },
 	{ .name = "pge", .group = CPU_GROUP_VIRTUAL_MEMORY, .leaf = 0x1, .reg = CPUID_EDX, .bit = 13,
 	  .vendors = BOTH, .backed_by = PAGING },
 	{ .name = "cmov", .group = CPU_GROUP_BASE, .leaf = 0x1, .reg = CPUID_EDX, .bit = 15,
 	  .vendors = BOTH, .backed_by = NATIVE },
+	{ .name = "pat", .group = CPU_GROUP_MEMORY_TYPES, .leaf = 0x1, .reg = CPUID_EDX,
+	  .bit = 16, .vendors = BOTH, .backed_by = PAT },
 	{ .name = "pse36", .group = CPU_GROUP_VIRTUAL_MEMORY, .leaf = 0x1, .reg = CPUID_EDX,
 	  .bit = 17, .vendors = BOTH, .backed_by = PAGING },
 	{ .name = "clflush", .group = CPU_GROUP_BASE, .leaf = 0x1, .reg = CPUID_EDX, .bit = 19,
@@ -120,6 +128,8 @@ const struct cpu_model_feature cpu_model_features[] = {
 	/* CPUID.(EAX=7,ECX=0):EBX */
 	{ .name = "fsgsbase", .group = CPU_GROUP_BASE, .leaf = 0x7, .reg = CPUID_EBX, .bit = 0,
 	  .vendors = BOTH, .backed_by = "the guest's CR4.FSGSBASE; FS/GS bases switched" },
+	{ .name = "tsc_adjust", .group = CPU_GROUP_TSC, .leaf = 0x7, .reg = CPUID_EBX, .bit = 1,
+	  .vendors = BOTH, .backed_by = "IA32_TSC_ADJUST, moving with the TSC (cpumodel/msr_tsc.c)" },
 	{ .name = "bmi1", .group = CPU_GROUP_BASE, .leaf = 0x7, .reg = CPUID_EBX, .bit = 3,
 	  .vendors = BOTH, .backed_by = NATIVE },
 	{ .name = "hle", .group = CPU_GROUP_MISC, .leaf = 0x7, .reg = CPUID_EBX, .bit = 4,
@@ -195,6 +205,8 @@ const struct cpu_model_feature cpu_model_features[] = {
 	  .bit = 12, .vendors = BOTH, .backed_by = AVX512 },
 	{ .name = "avx512_vpopcntdq", .group = CPU_GROUP_AVX512, .leaf = 0x7, .reg = CPUID_ECX,
 	  .bit = 14, .vendors = BOTH, .backed_by = AVX512 },
+	{ .name = "rdpid", .group = CPU_GROUP_TSC, .leaf = 0x7, .reg = CPUID_ECX, .bit = 22,
+	  .vendors = BOTH, .backed_by = TSC_AUX },
 	{ .name = "cldemote", .group = CPU_GROUP_MISC, .leaf = 0x7, .reg = CPUID_ECX, .bit = 25,
 	  .vendors = INTEL, .backed_by = CACHE },
 	{ .name = "movdiri", .group = CPU_GROUP_MISC, .leaf = 0x7, .reg = CPUID_ECX, .bit = 27,
@@ -294,9 +306,9 @@ const struct cpu_model_feature cpu_model_features[] = {
 	{ .name = "pse", .group = CPU_GROUP_VIRTUAL_MEMORY, .leaf = 0x80000001, .reg = CPUID_EDX,
 	  .bit = 3, .vendors = AMD, .backed_by = PAGING },
 	{ .name = "tsc", .group = CPU_GROUP_TSC, .leaf = 0x80000001, .reg = CPUID_EDX, .bit = 4,
-	  .vendors = AMD, .backed_by = "RDTSC runs natively: the guest's TSC is the host's" },
+	  .vendors = AMD, .backed_by = TSC },
 	{ .name = "msr", .group = CPU_GROUP_BASE, .leaf = 0x80000001, .reg = CPUID_EDX, .bit = 5,
-	  .vendors = AMD, .backed_by = "RDMSR/WRMSR: cpumodel/msr_policy.c" },
+	  .vendors = AMD, .backed_by = "RDMSR/WRMSR: the MSR table, cpumodel/msr_table.c" },
 	{ .name = "pae", .group = CPU_GROUP_VIRTUAL_MEMORY, .leaf = 0x80000001, .reg = CPUID_EDX,
 	  .bit = 6, .vendors = AMD, .backed_by = PAGING },
 	{ .name = "cx8", .group = CPU_GROUP_BASE, .leaf = 0x80000001, .reg = CPUID_EDX, .bit = 8,
@@ -306,10 +318,14 @@ const struct cpu_model_feature cpu_model_features[] = {
 	  .backed_by = "the virtual local APIC (apic/vlapic.c) while IA32_APIC_BASE.EN" },
 	{ .name = "syscall", .group = CPU_GROUP_BASE, .leaf = 0x80000001, .reg = CPUID_EDX,
 	  .bit = 11, .vendors = BOTH, .backed_by = EFER },
+	{ .name = "mtrr", .group = CPU_GROUP_MEMORY_TYPES, .leaf = 0x80000001, .reg = CPUID_EDX,
+	  .bit = 12, .vendors = AMD, .backed_by = MTRR },
 	{ .name = "pge", .group = CPU_GROUP_VIRTUAL_MEMORY, .leaf = 0x80000001, .reg = CPUID_EDX,
 	  .bit = 13, .vendors = AMD, .backed_by = PAGING },
 	{ .name = "cmov", .group = CPU_GROUP_BASE, .leaf = 0x80000001, .reg = CPUID_EDX, .bit = 15,
 	  .vendors = AMD, .backed_by = NATIVE },
+	{ .name = "pat", .group = CPU_GROUP_MEMORY_TYPES, .leaf = 0x80000001, .reg = CPUID_EDX,
+	  .bit = 16, .vendors = AMD, .backed_by = PAT },
 	{ .name = "pse36", .group = CPU_GROUP_VIRTUAL_MEMORY, .leaf = 0x80000001, .reg = CPUID_EDX,
 	  .bit = 17, .vendors = AMD, .backed_by = PAGING },
 	{ .name = "nx", .group = CPU_GROUP_VIRTUAL_MEMORY, .leaf = 0x80000001, .reg = CPUID_EDX,
@@ -322,6 +338,8 @@ const struct cpu_model_feature cpu_model_features[] = {
 	  .vendors = AMD, .backed_by = X87 },
 	{ .name = "pdpe1gb", .group = CPU_GROUP_VIRTUAL_MEMORY, .leaf = 0x80000001,
 	  .reg = CPUID_EDX, .bit = 26, .vendors = BOTH, .backed_by = PAGING },
+	{ .name = "rdtscp", .group = CPU_GROUP_TSC, .leaf = 0x80000001, .reg = CPUID_EDX,
+	  .bit = 27, .vendors = BOTH, .backed_by = TSC_AUX },
 	{ .name = "lm", .group = CPU_GROUP_BASE, .leaf = 0x80000001, .reg = CPUID_EDX, .bit = 29,
 	  .vendors = BOTH, .backed_by = EFER },
 	{ .name = "3dnowext", .group = CPU_GROUP_BASE, .leaf = 0x80000001, .reg = CPUID_EDX,

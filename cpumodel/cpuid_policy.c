@@ -25,7 +25,10 @@
 #define LINEAR_BITS_SHIFT 8
 #define LINEAR_BITS_4LEVEL 48u
 #define EBX7_INVPCID     BIT(10)
-/* IA32_VMX_PROCBASED_CTLS2's allowed-1 half: "enable INVPCID" (SDM vol. 3, A.3.3) */
+#define ECX7_RDPID       BIT(22)
+#define EXT1_EDX_RDTSCP  BIT(27)
+/* IA32_VMX_PROCBASED_CTLS2's allowed-1 half: "enable RDTSCP", "enable INVPCID" (SDM vol. 3, A.3.3) */
+#define VMX_ALLOWED_RDTSCP  BIT(32 + 3)
 #define VMX_ALLOWED_INVPCID BIT(32 + 12)
 
 /* The XSAVE area's legacy region and header: x87 and SSE state (SDM vol. 1, 13.4) */
@@ -50,21 +53,26 @@ struct guest_cpuid {
 };
 
 /*
- * INVPCID runs in the guest on SVM, where it is not intercepted, and on VMX
- * with "enable INVPCID", which vmx/vmcs_setup.c asks for and gets where
- * IA32_VMX_PROCBASED_CTLS2 allows it; without, it raises #UD (SDM vol. 2,
- * INVPCID; vol. 3, A.3.3).
+ * INVPCID, RDTSCP and RDPID run in the guest on SVM, where they are not
+ * intercepted, and on VMX with "enable INVPCID" and "enable RDTSCP" (which
+ * also governs RDPID), which vmx/vmcs_setup.c asks for and gets where
+ * IA32_VMX_PROCBASED_CTLS2 allows them; without, they raise #UD (SDM vol.
+ * 2, INVPCID, RDTSCP, RDPID; vol. 3, A.3.3).
  */
-static bool invpcid_runs(void)
+static bool vmx_secondary_allows(uint64_t allowed_bit)
 {
-	return backend != &vmx_backend || (rdmsr(MSR_IA32_VMX_PROCBASED2) & VMX_ALLOWED_INVPCID);
+	return backend != &vmx_backend || (rdmsr(MSR_IA32_VMX_PROCBASED2) & allowed_bit);
 }
 
 static void build(struct guest_cpuid *g)
 {
 	cpu_model_build(&g->model, this_cpu()->features.vendor);
-	if (!invpcid_runs())
+	if (!vmx_secondary_allows(VMX_ALLOWED_INVPCID))
 		cpu_model_clear(&g->model, 7, 0, CPUID_EBX, EBX7_INVPCID);
+	if (!vmx_secondary_allows(VMX_ALLOWED_RDTSCP)) {
+		cpu_model_clear(&g->model, 7, 0, CPUID_ECX, ECX7_RDPID);
+		cpu_model_clear(&g->model, 0x80000001, 0, CPUID_EDX, EXT1_EDX_RDTSCP);
+	}
 	g->max_basic = MIN(cpuid(0, 0).eax, MAX_BASIC_LEAF);
 	g->max_extended = MIN(cpuid(0x80000000, 0).eax, MAX_EXTENDED_LEAF);
 }

@@ -1,55 +1,22 @@
 /*
- * The MSR policy: the few MSRs that exit (the rest pass through to the
- * state the backend switches, or are refused with #GP), and the RDMSR and
- * WRMSR exits themselves.
+ * The MSR policy: the RDMSR and WRMSR exits, answered by the enlightenment's
+ * MSRs, the test counters, or the MSR table (cpumodel/msr_table.c); #GP for
+ * any other MSR, said once per MSR.
  */
 #include "cpumodel/msr_policy.h"
+#include "console/log.h"
 #include "core/backend.h"
 #include "core/enlightenment.h"
-#include "core/guest_apic.h"
-#include "console/log.h"
 #include "core/partition.h"
+#include "cpumodel/cpu_model.h"
+#include "cpumodel/cpuid_policy.h"
+#include "cpumodel/msr_table.h"
 #include "host/percpu.h"
 #include "lib/x86.h"
 
-#define MSR_MISC_ENABLE   0x1a0
-#define MSR_TSC_DEADLINE  0x6e0
-#define MSR_X2APIC_FIRST  0x800
-#define MSR_X2APIC_LAST   0x8ff
 #define MSR_EXIT_COUNTERS 0x4d480000 /* "MH": outside the Hyper-V range */
 #define MSR_POSTED        0x4d480100 /* then vcpu_stats.posted and .notified */
 #define MSR_NOTIFIED      0x4d480101
-
-/*
- * IA32_MISC_ENABLE, Intel's only (SDM vol. 4, table 2-2): fast strings on,
- * branch trace and PEBS unavailable. Kernels read it before they have an IDT
- * (Linux's verify_cpu). It stays as it is: the guest cannot change the
- * processor's features, so writing another value is #GP.
- */
-#define MISC_ENABLE_FAST_STRINGS BIT(0)
-#define MISC_ENABLE_NO_BTS       BIT(11)
-#define MISC_ENABLE_NO_PEBS      BIT(12)
-#define MISC_ENABLE_GUEST (MISC_ENABLE_FAST_STRINGS | MISC_ENABLE_NO_BTS | MISC_ENABLE_NO_PEBS)
-
-/*
- * AMD's legacy performance counters, PerfEvtSel0-3 and PerfCtr0-3 (APM vol.
- * 2, 13.2.1): every AMD64 CPU has them whatever CPUID says, and start-up
- * code clears them. There is no PMU: they read 0 and ignore writes, as other
- * hypervisors without a PMU answer them.
- */
-#define MSR_AMD_PERF_FIRST 0xc0010000
-#define MSR_AMD_PERF_LAST  0xc0010007
-
-static bool is_amd_legacy_pmc(uint32_t msr)
-{
-	return this_cpu()->features.vendor == VENDOR_AMD && msr >= MSR_AMD_PERF_FIRST &&
-	       msr <= MSR_AMD_PERF_LAST;
-}
-
-static bool has_misc_enable(void)
-{
-	return this_cpu()->features.vendor == VENDOR_INTEL;
-}
 
 /*
  * Each MSR said once; past MSR_LOG_ONCE_MAX of them one last line, then silence
@@ -70,13 +37,11 @@ static void log_once(struct vcpu *v, uint32_t msr, bool write)
 		p->nr_msrs_logged = n + 1;
 	spin_unlock_irqrestore(&p->io_lock, flags);
 	if (!seen && n < MSR_LOG_ONCE_MAX)
-		log_info("guest %s: %s of MSR 0x%x is not handled: #GP (said once per MSR)",
+		log_info("guest %s: %s of MSR 0x%x, which this vCPU does not have: #GP (said once per MSR)",
 			 p->name, write ? "wrmsr" : "rdmsr", msr);
 	else if (!seen)
-		log_info("guest %s: more unhandled MSRs; they raise #GP without a word", p->name);
+		log_info("guest %s: more MSRs it does not have; they raise #GP without a word", p->name);
 }
-
-static bool is_x2apic_msr(uint32_t msr) { return msr >= MSR_X2APIC_FIRST && msr <= MSR_X2APIC_LAST; }
 
 /*
  * With exit-counters=on (for tests), MSR_EXIT_COUNTERS + N reads how many
@@ -97,83 +62,68 @@ static bool read_counter(const struct vcpu *v, uint32_t msr, uint64_t *val)
 	return true;
 }
 
-/*
- * Only the bits of features the guest's CPUID offers, v->efer_valid (Intel
- * SDM vol. 3, 2.2.1; AMD APM vol. 2, 3.1.7); LME may change only while
- * paging is off; LMA is the CPU's, writes keep it.
- */
-static bool write_efer(struct vcpu *v, uint64_t val)
+static uint8_t vendor_bit(void)
 {
-	struct vcpu_control_regs c;
+	return this_cpu()->features.vendor == VENDOR_AMD ? CPU_MODEL_AMD : CPU_MODEL_INTEL;
+}
 
-	backend->vcpu_read_control(v, &c);
-	if (val & ~v->efer_valid)
-		return false;
-	if ((c.cr0 & CR0_PG) && ((val ^ c.efer) & EFER_LME))
-		return false;
-	backend->vcpu_write_efer(v, (val & ~EFER_LMA) | (c.efer & EFER_LMA));
-	return true;
+/* The row for msr if this vCPU has it: the vendor's, and its feature offered. */
+static const struct msr_rule *rule_of(const struct vcpu *v, uint32_t msr)
+{
+	const struct msr_rule *r = msr_rule_find(msr, vendor_bit());
+
+	return r && !(r->needs & ~v->msrs.offered) ? r : NULL;
+}
+
+static bool offered(struct vcpu *v, uint32_t leaf, uint32_t subleaf, int reg, uint32_t bit)
+{
+	struct cpuid_regs r = cpuid_guest_offered(v, leaf, subleaf);
+	uint32_t regs[] = { r.eax, r.ebx, r.ecx, r.edx };
+
+	return regs[reg] & bit;
+}
+
+void msr_policy_init_vcpu(struct vcpu *v)
+{
+	uint32_t f = 0;
+
+	if (offered(v, 7, 0, CPUID_EBX, BIT(1)))
+		f |= MSR_NEEDS_TSC_ADJUST;
+	if (offered(v, 0x80000001, 0, CPUID_EDX, BIT(27)) || offered(v, 7, 0, CPUID_ECX, BIT(22)))
+		f |= MSR_NEEDS_TSC_AUX;
+	if (offered(v, 1, 0, CPUID_EDX, BIT(12)))
+		f |= MSR_NEEDS_MTRR;
+	if (offered(v, 1, 0, CPUID_EDX, BIT(16)))
+		f |= MSR_NEEDS_PAT;
+	v->msrs.offered = f;
+	v->msrs.phys_bits = cpuid_guest_offered(v, 0x80000008, 0).eax & 0xff;
+	msr_memtype_init(v);
 }
 
 bool msr_guest_read(struct vcpu *v, uint32_t msr, uint64_t *val)
 {
-	struct vcpu_control_regs c;
+	const struct msr_rule *r;
 
-	if (is_x2apic_msr(msr))
-		return vlapic_msr_read(&v->apic, msr, val);
 	if (enlightenment->is_msr(msr))
 		return enlightenment->msr_read(v, msr, val);
 	if (read_counter(v, msr, val))
 		return true;
-	if (is_amd_legacy_pmc(msr)) {
-		*val = 0;
-		return true;
-	}
-	switch (msr) {
-	case MSR_IA32_TSC:
-		*val = rdtsc(); /* the guest's TSC has no offset */
-		return true;
-	case MSR_IA32_APIC_BASE:
-		*val = vlapic_get_base(&v->apic);
-		return true;
-	case MSR_TSC_DEADLINE:
-		*val = vlapic_tsc_deadline_read(&v->apic);
-		return true;
-	case MSR_EFER:
-		backend->vcpu_read_control(v, &c);
-		*val = c.efer;
-		return true;
-	case MSR_MISC_ENABLE:
-		if (!has_misc_enable())
-			break;
-		*val = MISC_ENABLE_GUEST;
-		return true;
-	}
+	r = rule_of(v, msr);
+	if (r)
+		return r->read(v, msr, val);
 	log_once(v, msr, false);
 	return false;
 }
 
 bool msr_guest_write(struct vcpu *v, uint32_t msr, uint64_t val)
 {
-	if (is_x2apic_msr(msr))
-		return vlapic_msr_write(&v->apic, msr, val);
+	const struct msr_rule *r;
+
 	if (enlightenment->is_msr(msr))
 		return enlightenment->msr_write(v, msr, val);
-	if (is_amd_legacy_pmc(msr))
-		return true;
-	switch (msr) {
-	case MSR_IA32_APIC_BASE:
-		return guest_apic_set_base(v, val);
-	case MSR_TSC_DEADLINE:
-		vlapic_tsc_deadline_write(&v->apic, val);
-		return true;
-	case MSR_EFER:
-		return write_efer(v, val);
-	case MSR_MISC_ENABLE:
-		if (has_misc_enable())
-			return val == MISC_ENABLE_GUEST;
-		break;
-	}
+	r = rule_of(v, msr);
+	if (r)
+		return r->write && r->write(v, msr, val);
 	log_once(v, msr, true);
 	return false;
 }

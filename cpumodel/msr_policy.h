@@ -4,7 +4,13 @@
 
 #include "core/vcpu.h"
 
-/* False: the guest gets #GP (logged once per MSR and partition). */
+/*
+ * At the vCPU's creation, after its CPUID is fixed: which of the MSR table's
+ * features it has, and its MSRs as firmware leaves them.
+ */
+void msr_policy_init_vcpu(struct vcpu *v);
+
+/* False: the guest gets #GP (an MSR it does not have is logged once per partition). */
 bool msr_guest_read(struct vcpu *v, uint32_t msr, uint64_t *val);
 bool msr_guest_write(struct vcpu *v, uint32_t msr, uint64_t val);
 

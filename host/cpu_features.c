@@ -27,9 +27,11 @@ static const char *const feature_names[FEAT_COUNT] = {
 	[FEAT_X2APIC] = "x2apic",
 	[FEAT_TSC_DEADLINE] = "tsc-deadline",
 	[FEAT_INVARIANT_TSC] = "invariant-tsc",
+	[FEAT_TSC_AUX] = "tsc-aux",
 };
 
-#define COMMON_FEATURES (BIT(FEAT_X2APIC) | BIT(FEAT_TSC_DEADLINE) | BIT(FEAT_INVARIANT_TSC))
+#define COMMON_FEATURES (BIT(FEAT_X2APIC) | BIT(FEAT_TSC_DEADLINE) | BIT(FEAT_INVARIANT_TSC) | \
+			 BIT(FEAT_TSC_AUX))
 #define INTEL_FEATURES                                                                  \
 	(BIT(FEAT_VMX) | BIT(FEAT_EPT) | BIT(FEAT_VPID) | BIT(FEAT_UNRESTRICTED_GUEST) |  \
 	 BIT(FEAT_APIC_ACCESS) | BIT(FEAT_APIC_REG_VIRT) | BIT(FEAT_VIRT_INTR_DELIVERY) | \
@@ -157,6 +159,14 @@ static enum cpu_vendor detect_vendor(void)
 	return VENDOR_UNKNOWN;
 }
 
+/* CPUID.80000001H:EDX[27] (RDTSCP) or CPUID.(7,0):ECX[22] (RDPID): the CPU has IA32_TSC_AUX. */
+static bool has_tsc_aux(void)
+{
+	bool rdtscp = cpuid(0x80000000, 0).eax >= 0x80000001 && (cpuid(0x80000001, 0).edx & BIT(27));
+
+	return rdtscp || (cpuid(0, 0).eax >= 7 && (cpuid(7, 0).ecx & BIT(22)));
+}
+
 void cpu_features_detect(struct cpu_features *f)
 {
 	struct cpuid_regs leaf1 = cpuid(1, 0);
@@ -168,6 +178,8 @@ void cpu_features_detect(struct cpu_features *f)
 		f->present |= BIT(FEAT_TSC_DEADLINE);
 	if (cpuid(0x80000000, 0).eax >= 0x80000007 && (cpuid(0x80000007, 0).edx & BIT(8)))
 		f->present |= BIT(FEAT_INVARIANT_TSC);
+	if (has_tsc_aux())
+		f->present |= BIT(FEAT_TSC_AUX);
 	if (f->vendor == VENDOR_INTEL)
 		detect_vmx(f);
 	else if (f->vendor == VENDOR_AMD)

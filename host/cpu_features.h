@@ -33,6 +33,7 @@ enum cpu_feature {
 	FEAT_X2APIC,
 	FEAT_TSC_DEADLINE,
 	FEAT_INVARIANT_TSC,
+	FEAT_TSC_AUX,       /* IA32_TSC_AUX exists: RDTSCP or RDPID */
 	FEAT_COUNT,
 };
 

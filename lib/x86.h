@@ -8,6 +8,7 @@ enum msr {
 	MSR_IA32_TSC              = 0x00000010,
 	MSR_IA32_APIC_BASE        = 0x0000001b,
 	MSR_IA32_FEATURE_CONTROL  = 0x0000003a,
+	MSR_IA32_PAT              = 0x00000277,
 	MSR_IA32_VMX_BASIC        = 0x00000480,
 	MSR_IA32_VMX_PINBASED     = 0x00000481,
 	MSR_IA32_VMX_PROCBASED    = 0x00000482,
@@ -19,8 +20,12 @@ enum msr {
 	MSR_EFER                  = 0xc0000080,
 	MSR_FS_BASE               = 0xc0000100,
 	MSR_GS_BASE               = 0xc0000101,
+	MSR_TSC_AUX               = 0xc0000103,
 	MSR_AMD_VM_CR             = 0xc0010114,
 };
+
+/* IA32_PAT at power-up and reset: WB, WT, UC-, UC twice (SDM vol. 3, 12.12.4) */
+#define PAT_RESET_VALUE 0x0007040600070406UL
 
 /* EFER (SDM vol. 3, 2.2.1; APM vol. 2, 3.1.7) */
 #define EFER_SCE      BIT(0)

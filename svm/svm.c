@@ -23,7 +23,6 @@
 #define MSRPM_PAGES 2
 
 /* The guest's PAT at reset (APM vol. 2, 7.8.2) */
-#define PAT_RESET_VALUE 0x0007040600070406UL
 
 /* Segment attributes, the VMCB's packed form of descriptor bits 8-15, 20-23 */
 #define ATTR_CODE32 0xc9b /* G, D, P, S, execute/read, accessed */
@@ -108,7 +107,7 @@ static void set_segment(struct vmcb_segment *s, uint16_t sel, uint16_t attrib, u
 }
 
 /* Multiboot: 32-bit protected mode, paging off, flat segments, IF clear. */
-static void vmcb_init_save(struct vmcb_save *s, uint32_t entry)
+static void vmcb_init_save(struct vmcb_save *s, const struct vcpu *v, uint32_t entry)
 {
 	set_segment(&s->cs, 0x08, ATTR_CODE32, 0xffffffff);
 	set_segment(&s->ds, 0x10, ATTR_DATA32, 0xffffffff);
@@ -123,7 +122,7 @@ static void vmcb_init_save(struct vmcb_save *s, uint32_t entry)
 	s->rip = entry;
 	s->dr6 = 0xffff0ff0;
 	s->dr7 = 0x400;
-	s->g_pat = PAT_RESET_VALUE;
+	s->g_pat = v->msrs.pat;
 }
 
 /*
@@ -162,7 +161,8 @@ static bool svm_vcpu_init(struct vcpu *v, uint32_t entry)
 	s->vmcb = phys_to_virt(pa);
 	s->vmcb_pa = pa;
 	vmcb_init_control(&s->vmcb->control, v->partition);
-	vmcb_init_save(&s->vmcb->save, entry);
+	vmcb_init_save(&s->vmcb->save, v, entry);
+	s->vmcb->control.tsc_offset = v->msrs.tsc_offset;
 	if (v->apic_accelerated)
 		avic_vcpu_init(v, s->vmcb);
 	v->arch = s;
@@ -368,6 +368,17 @@ static void svm_vcpu_write_efer(struct vcpu *v, uint64_t efer)
 	((struct svm_vcpu *)v->arch)->vmcb->save.efer = efer | EFER_SVME;
 }
 
+/* Under nested paging the guest's PAT is G_PAT, loaded by VMRUN (APM 15.25.8). */
+static void svm_vcpu_write_pat(struct vcpu *v, uint64_t pat)
+{
+	vmcb_of(v)->save.g_pat = pat;
+}
+
+static void svm_vcpu_write_tsc_offset(struct vcpu *v, uint64_t offset)
+{
+	vmcb_of(v)->control.tsc_offset = offset;
+}
+
 static const char *svm_apic_mode(void)
 {
 	return avic_supported() ? "AVIC (xAPIC mode; x2APIC falls back to software delivery)"
@@ -442,6 +453,8 @@ const struct backend svm_backend = {
 	.vcpu_inject_exception = svm_vcpu_inject_exception,
 	.vcpu_read_control = svm_vcpu_read_control,
 	.vcpu_write_efer = svm_vcpu_write_efer,
+	.vcpu_write_pat = svm_vcpu_write_pat,
+	.vcpu_write_tsc_offset = svm_vcpu_write_tsc_offset,
 	.vcpu_cr_access = svm_vcpu_cr_access,
 	.vcpu_interrupt_allowed = svm_vcpu_interrupt_allowed,
 	.vcpu_inject_interrupt = svm_vcpu_inject_interrupt,

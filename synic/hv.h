@@ -61,6 +61,8 @@ bool hv_vcpu_stimer_write(struct vcpu *v, uint32_t msr, uint64_t val);
 void hv_vcpu_sints_acked(struct vcpu *v, uint32_t sint_mask);
 /* The TSC at which the vCPU's earliest synthetic timer is due, 0 when none is armed. */
 uint64_t hv_vcpu_timer_deadline(const struct vcpu *v);
+/* The vCPU's TSC offset changed: the reference TSC page follows. */
+void hv_vcpu_tsc_moved(struct vcpu *v);
 
 /* On the vCPU's CPU before each entry, and while it waits in HLT. */
 void hv_vcpu_before_entry(struct vcpu *v);

@@ -36,9 +36,28 @@ bool hv_time_init(struct partition *p)
 		return false;
 	ref_clock_init(&p->hv->clock, tsc_khz(), rdtsc(),
 		       cpu_has(&this_cpu()->features, FEAT_INVARIANT_TSC));
-	ref_clock_fill_page(&p->hv->clock, phys_to_virt(page));
+	ref_clock_fill_page(&p->hv->clock, phys_to_virt(page), 0, true);
 	p->hv->tsc_page.page = page;
 	return true;
+}
+
+/*
+ * A vCPU's TSC moved (IA32_TSC or IA32_TSC_ADJUST written): the page keeps
+ * the reference time for the TSC the vCPUs now share, or, while their TSCs
+ * differ, is marked not valid so that they read TIME_REF_COUNT instead. The
+ * reference time itself is the partition's and does not move.
+ */
+void hv_vcpu_tsc_moved(struct vcpu *v)
+{
+	struct partition *p = v->partition;
+	uint64_t flags = spin_lock_irqsave(&p->hv->lock);
+	uint64_t offset = p->vcpus[0]->msrs.tsc_offset;
+	bool same = true;
+
+	for (unsigned int i = 1; i < p->nr_vcpus; i++)
+		same &= __atomic_load_n(&p->vcpus[i]->msrs.tsc_offset, __ATOMIC_RELAXED) == offset;
+	ref_clock_fill_page(&p->hv->clock, phys_to_virt(p->hv->tsc_page.page), offset, same);
+	spin_unlock_irqrestore(&p->hv->lock, flags);
 }
 
 static void update_deadline(struct vcpu *v)

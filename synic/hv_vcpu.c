@@ -180,6 +180,7 @@ const uint64_t *hv_vcpu_eoi_vectors(const struct vcpu *v)
 const struct enlightenment hv_enlightenment = {
 	.before_entry = hv_vcpu_before_entry,
 	.timer_deadline = hv_vcpu_timer_deadline,
+	.tsc_moved = hv_vcpu_tsc_moved,
 	.eoi = hv_vcpu_eoi,
 	.eoi_vectors = hv_vcpu_eoi_vectors,
 	.wants_apic_acceleration = hv_wants_apic_acceleration,

@@ -55,12 +55,29 @@ uint64_t ref_clock_tsc_for(const struct hv_ref_clock *c, uint64_t tsc_khz, uint6
 	return whole * tsc_khz + rest;
 }
 
-void ref_clock_fill_page(const struct hv_ref_clock *c, struct hv_ref_tsc_page *page)
+/* The reference time that tsc_offset ticks make, signed (rounded toward zero). */
+static int64_t ticks_to_ref(const struct hv_ref_clock *c, uint64_t tsc_offset)
 {
+	if ((int64_t)tsc_offset >= 0)
+		return (int64_t)mul_hi(tsc_offset, c->scale);
+	return -(int64_t)mul_hi(-tsc_offset, c->scale);
+}
+
+/* 0 means "not valid" and readers see 0xffffffff as no sequence: both skipped. */
+static uint32_t next_sequence(uint32_t seq)
+{
+	return seq + 1 >= 0xffffffffu ? 1 : seq + 1;
+}
+
+void ref_clock_fill_page(const struct hv_ref_clock *c, struct hv_ref_tsc_page *page,
+			 uint64_t tsc_offset, bool valid)
+{
+	uint32_t seq = page->sequence;
+
 	page->sequence = 0;
 	__atomic_thread_fence(__ATOMIC_RELEASE);
 	page->scale = c->scale;
-	page->offset = c->offset;
+	page->offset = c->offset - ticks_to_ref(c, tsc_offset);
 	__atomic_thread_fence(__ATOMIC_RELEASE);
-	page->sequence = c->tsc_reliable ? 1 : 0;
+	page->sequence = c->tsc_reliable && valid ? next_sequence(seq) : 0;
 }

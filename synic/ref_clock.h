@@ -30,7 +30,14 @@ void ref_clock_init(struct hv_ref_clock *c, uint64_t tsc_khz, uint64_t start, bo
 uint64_t ref_clock_at(const struct hv_ref_clock *c, uint64_t tsc);
 /* The first TSC value at which the reference time is at least ref. */
 uint64_t ref_clock_tsc_for(const struct hv_ref_clock *c, uint64_t tsc_khz, uint64_t ref);
-/* Fills the page a guest reads; sequence 0 when the TSC is not to be trusted. */
-void ref_clock_fill_page(const struct hv_ref_clock *c, struct hv_ref_tsc_page *page);
+/*
+ * Fills the page a guest reads, for vCPUs whose TSC is the host's plus
+ * tsc_offset (within one unit of the clock), with a new sequence number so
+ * that a guest reading it meanwhile reads again (TLFS, "Reference TSC
+ * Page"); sequence 0 (use TIME_REF_COUNT) when the TSC is not to be trusted
+ * or not valid (the vCPUs' TSCs differ).
+ */
+void ref_clock_fill_page(const struct hv_ref_clock *c, struct hv_ref_tsc_page *page,
+			 uint64_t tsc_offset, bool valid);
 
 #endif

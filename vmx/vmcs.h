@@ -32,6 +32,7 @@ enum vmcs_field {
 
 	/* 64-bit (B.2) */
 	VMCS_MSR_BITMAP             = 0x2004,
+	VMCS_TSC_OFFSET             = 0x2010,
 	VMCS_VIRTUAL_APIC_ADDR      = 0x2012,
 	VMCS_APIC_ACCESS_ADDR       = 0x2014,
 	VMCS_PI_DESC_ADDR           = 0x2016,
@@ -42,6 +43,7 @@ enum vmcs_field {
 	VMCS_GUEST_DEBUGCTL         = 0x2802,
 	VMCS_GUEST_PAT              = 0x2804,
 	VMCS_GUEST_EFER             = 0x2806,
+	VMCS_HOST_PAT               = 0x2c00,
 	VMCS_HOST_EFER              = 0x2c02,
 
 	/* 32-bit (B.3) */
@@ -155,6 +157,7 @@ enum vmcs_field {
 
 /* Primary processor-based controls (24.6.2, table 24-6) */
 #define PROC_INTR_WINDOW_EXITING BIT(2)
+#define PROC_USE_TSC_OFFSETTING  BIT(3)
 #define PROC_HLT_EXITING         BIT(7)
 #define PROC_NMI_WINDOW_EXITING  BIT(22)
 #define PROC_MWAIT_EXITING       BIT(10)
@@ -183,12 +186,14 @@ enum vmcs_field {
 #define EXIT_SAVE_DEBUG          BIT(2)
 #define EXIT_HOST_ADDR_SPACE     BIT(9)
 #define EXIT_ACK_INTR_ON_EXIT    BIT(15)
+#define EXIT_LOAD_PAT            BIT(19)
 #define EXIT_SAVE_EFER           BIT(20)
 #define EXIT_LOAD_EFER           BIT(21)
 
 /* VM-entry controls (24.8.1) */
 #define ENTRY_LOAD_DEBUG         BIT(2)
 #define ENTRY_IA32E_GUEST        BIT(9)
+#define ENTRY_LOAD_PAT           BIT(14)
 #define ENTRY_LOAD_EFER          BIT(15)
 
 /* Interruption information (24.8.3, 24.9.2) */

@@ -14,7 +14,6 @@
 #include "vmx/vmcs.h"
 #include "vmx/vmx.h"
 
-#define PAT_RESET_VALUE 0x0007040600070406UL
 #define VMCS_LINK_NONE  (~0UL)
 
 struct control_field {
@@ -26,6 +25,9 @@ struct control_field {
 };
 
 /*
+ * The guest's IA32_PAT is loaded at entry and the host's at exit (every CPU
+ * with EPT can); the guest cannot change it without an exit, so it is not
+ * saved (cpumodel/msr_memtype.c). Its TSC is the host's plus TSC_OFFSET.
  * Virtual NMIs: the guest's NMI blocking (until its IRET) is tracked by the
  * CPU apart from the host's, and NMI-window exiting needs it (SDM 24.6.1,
  * 26.2.1.1).
@@ -36,20 +38,22 @@ static const struct control_field control_fields[] = {
 	  PIN_EXT_INTR_EXITING | PIN_NMI_EXITING | PIN_VIRTUAL_NMIS, "pin-based" },
 	{ VMCS_PROC_CONTROLS, MSR_IA32_VMX_PROCBASED, MSR_IA32_VMX_TRUE_PROCBASED,
 	  PROC_HLT_EXITING | PROC_MWAIT_EXITING | PROC_UNCOND_IO_EXITING |
-		  PROC_USE_MSR_BITMAPS | PROC_MONITOR_EXITING | PROC_ACTIVATE_SECONDARY,
+		  PROC_USE_MSR_BITMAPS | PROC_MONITOR_EXITING | PROC_ACTIVATE_SECONDARY |
+		  PROC_USE_TSC_OFFSETTING,
 	  PROC_HLT_EXITING | PROC_UNCOND_IO_EXITING | PROC_USE_MSR_BITMAPS |
-		  PROC_ACTIVATE_SECONDARY, "primary processor-based" },
+		  PROC_ACTIVATE_SECONDARY | PROC_USE_TSC_OFFSETTING, "primary processor-based" },
 	{ VMCS_PROC_CONTROLS2, MSR_IA32_VMX_PROCBASED2, 0,
 	  PROC2_ENABLE_EPT | PROC2_ENABLE_RDTSCP | PROC2_ENABLE_VPID |
 		  PROC2_UNRESTRICTED_GUEST | PROC2_ENABLE_INVPCID,
 	  PROC2_ENABLE_EPT | PROC2_ENABLE_VPID | PROC2_UNRESTRICTED_GUEST,
 	  "secondary processor-based" },
 	{ VMCS_EXIT_CONTROLS, MSR_VMX_EXIT_CTLS, MSR_VMX_TRUE_EXIT_CTLS,
-	  EXIT_SAVE_DEBUG | EXIT_HOST_ADDR_SPACE | EXIT_SAVE_EFER | EXIT_LOAD_EFER,
-	  EXIT_HOST_ADDR_SPACE | EXIT_SAVE_EFER | EXIT_LOAD_EFER, "VM-exit" },
+	  EXIT_SAVE_DEBUG | EXIT_HOST_ADDR_SPACE | EXIT_SAVE_EFER | EXIT_LOAD_EFER | EXIT_LOAD_PAT,
+	  EXIT_HOST_ADDR_SPACE | EXIT_SAVE_EFER | EXIT_LOAD_EFER | EXIT_LOAD_PAT, "VM-exit" },
 	/* IA-32e mode guest stays off until the guest sets EFER.LMA. */
 	{ VMCS_ENTRY_CONTROLS, MSR_VMX_ENTRY_CTLS, MSR_VMX_TRUE_ENTRY_CTLS,
-	  ENTRY_LOAD_DEBUG | ENTRY_LOAD_EFER, ENTRY_LOAD_EFER, "VM-entry" },
+	  ENTRY_LOAD_DEBUG | ENTRY_LOAD_EFER | ENTRY_LOAD_PAT, ENTRY_LOAD_EFER | ENTRY_LOAD_PAT,
+	  "VM-entry" },
 };
 
 /*
@@ -170,6 +174,7 @@ static bool write_host_state(void)
 	ok &= vmcs_write(VMCS_HOST_SYSENTER_ESP, 0);
 	ok &= vmcs_write(VMCS_HOST_SYSENTER_EIP, 0);
 	ok &= vmcs_write(VMCS_HOST_EFER, rdmsr(MSR_EFER));
+	ok &= vmcs_write(VMCS_HOST_PAT, rdmsr(MSR_IA32_PAT));
 	ok &= vmcs_write(VMCS_HOST_RIP, (uintptr_t)vmx_exit);
 	return ok;
 }
@@ -262,7 +267,8 @@ static bool write_guest_state(struct vmx_vcpu *x, const struct vcpu *v, uint32_t
 	ok &= vmcs_write(VMCS_GUEST_DR7, 0x400);
 	ok &= vmcs_write(VMCS_GUEST_DEBUGCTL, 0);
 	ok &= vmcs_write(VMCS_GUEST_EFER, 0);
-	ok &= vmcs_write(VMCS_GUEST_PAT, PAT_RESET_VALUE); /* used only if PAT is switched */
+	ok &= vmcs_write(VMCS_GUEST_PAT, v->msrs.pat);
+	ok &= vmcs_write(VMCS_TSC_OFFSET, v->msrs.tsc_offset);
 	ok &= vmcs_write(VMCS_GUEST_SYSENTER_CS, 0);
 	ok &= vmcs_write(VMCS_GUEST_SYSENTER_ESP, 0);
 	ok &= vmcs_write(VMCS_GUEST_SYSENTER_EIP, 0);

@@ -333,6 +333,18 @@ static void vmx_vcpu_write_efer(struct vcpu *v, uint64_t efer)
 	sync_ia32e_mode();
 }
 
+static void vmx_vcpu_write_pat(struct vcpu *v, uint64_t pat)
+{
+	(void)v;
+	vmcs_write(VMCS_GUEST_PAT, pat);
+}
+
+static void vmx_vcpu_write_tsc_offset(struct vcpu *v, uint64_t offset)
+{
+	(void)v;
+	vmcs_write(VMCS_TSC_OFFSET, offset);
+}
+
 static uint64_t vmx_vcpu_rip(struct vcpu *v)
 {
 	(void)v;
@@ -363,6 +375,8 @@ const struct backend vmx_backend = {
 	.vcpu_inject_exception = vmx_vcpu_inject_exception,
 	.vcpu_read_control = vmx_vcpu_read_control,
 	.vcpu_write_efer = vmx_vcpu_write_efer,
+	.vcpu_write_pat = vmx_vcpu_write_pat,
+	.vcpu_write_tsc_offset = vmx_vcpu_write_tsc_offset,
 	.vcpu_cr_access = vmx_vcpu_cr_access,
 	.vcpu_interrupt_allowed = vmx_vcpu_interrupt_allowed,
 	.vcpu_inject_interrupt = vmx_vcpu_inject_interrupt,

@@ -50,6 +50,7 @@ struct fuzz {
 	unsigned long mismatches;
 	unsigned int cpus;
 	bool intel;
+	uint32_t msr_features;     /* MSR_HAS_*: what the guest's CPUID offers (ops_msr.c) */
 	uint64_t mem_size;         /* the partition's RAM, 0 up to it (fw_cfg) */
 	uint32_t ap_apic_id;
 	bool ap_alive;             /* the AP answers ap_call() */
@@ -61,6 +62,9 @@ extern struct fuzz fz;
 
 /* One line per mismatch (the first ones only), always counted. */
 void mismatch(const char *fmt, ...) GUEST_PRINTF(1, 2);
+
+/* ---- ops_msr.c ---- */
+void msr_features_detect(void);          /* fz.msr_features from the guest's CPUID */
 
 /* ---- model.c: what the hypervisor should hold ---- */
 struct timer_epoch {

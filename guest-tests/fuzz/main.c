@@ -173,6 +173,7 @@ static void setup(void)
 {
 	fz.kind = "setup";
 	fz.intel = cpuid(0, 0).ebx == 0x756e6547; /* "Genu" */
+	msr_features_detect();
 	fz.mem_size = fw_cfg_ram_size();
 	fz.cpus = fw_cfg_cpu_count() > 1 ? 2 : 1;
 	fz.event_vp = fz.cpus > 1 ? AP : BSP;

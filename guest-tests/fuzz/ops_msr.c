@@ -23,25 +23,77 @@ static const uint32_t hv_msrs[] = {
 	0x40000100, 0x40000105, 0x40000106, 0x40000118,
 };
 
-/* The MSRs cpumodel/msr_policy.c serves outside the Hyper-V and x2APIC ranges, and those the
- * CPU switches for the guest (the backend's guest-owned list) */
+#define MSR_TSC_ADJUST   0x3b
+#define MSR_UCODE_REV    0x8b
+#define MSR_MTRRCAP      0xfe
+#define MSR_PAT          0x277
+#define MSR_MTRR_DEFTYPE 0x2ff
+#define MSR_TSC_AUX      0xc0000103
+
+/* The features whose MSRs exist only when the guest's CPUID offers them */
+enum {
+	MSR_HAS_TSC_ADJUST = 1 << 0, /* CPUID.(7,0):EBX[1] */
+	MSR_HAS_TSC_AUX = 1 << 1,    /* RDTSCP or RDPID */
+	MSR_HAS_MTRR = 1 << 2,       /* CPUID.1:EDX[12] */
+	MSR_HAS_PAT = 1 << 3,        /* CPUID.1:EDX[16] */
+};
+
+void msr_features_detect(void)
+{
+	struct cpuid_regs l1 = cpuid(1, 0), l7 = cpuid(7, 0), e1 = cpuid(0x80000001, 0);
+
+	fz.msr_features = (l7.ebx & (1u << 1) ? MSR_HAS_TSC_ADJUST : 0) |
+			  ((e1.edx & (1u << 27)) || (l7.ecx & (1u << 22)) ? MSR_HAS_TSC_AUX : 0) |
+			  (l1.edx & (1u << 12) ? MSR_HAS_MTRR : 0) |
+			  (l1.edx & (1u << 16) ? MSR_HAS_PAT : 0);
+}
+
+static bool has(uint32_t feature) { return fz.msr_features & feature; }
+
+/* The MTRRs: MTRRCAP, the 8 variable ranges, the fixed ranges, DEF_TYPE (SDM vol. 3, 12.11) */
+static bool is_mtrr(uint32_t msr)
+{
+	return msr == MSR_MTRRCAP || (msr >= 0x200 && msr <= 0x20f) || msr == 0x250 ||
+	       msr == 0x258 || msr == 0x259 || (msr >= 0x268 && msr <= 0x26f) ||
+	       msr == MSR_MTRR_DEFTYPE;
+}
+
+/* The MSRs the hypervisor's MSR table (cpumodel/msr_table.c) serves outside the Hyper-V and
+ * x2APIC ranges, and those the CPU switches for the guest (the backend's guest-owned list) */
 static bool other_known_msr(uint32_t msr)
 {
 	switch (msr) {
 	case MSR_TSC:
 	case MSR_IA32_APIC_BASE:
+	case MSR_UCODE_REV:
 	case MSR_IA32_TSC_DEADLINE:
 	case MSR_EFER:
 	case 0x174: case 0x175: case 0x176:
 	case 0xc0000081: case 0xc0000082: case 0xc0000083: case 0xc0000084:
 	case 0xc0000100: case 0xc0000101: case 0xc0000102:
 		return true;
+	case MSR_TSC_ADJUST:
+		return has(MSR_HAS_TSC_ADJUST);
+	case MSR_TSC_AUX:
+		return has(MSR_HAS_TSC_AUX);
+	case MSR_PAT:
+		return has(MSR_HAS_PAT);
 	case MSR_MISC_ENABLE:
 		return fz.intel;
 	case 0xc0010000 ... 0xc0010007: /* AMD's legacy performance counters: read 0, take any write */
 		return !fz.intel;
 	}
-	return false;
+	return is_mtrr(msr) && has(MSR_HAS_MTRR);
+}
+
+/*
+ * A random value written to the TSC or TSC_ADJUST would move the guest's clock, which every
+ * wait of this program reads: they are written with their own value instead (the TSC a
+ * little ahead, so that it never goes back).
+ */
+static bool moves_the_clock(uint32_t msr)
+{
+	return msr == MSR_TSC || msr == MSR_TSC_ADJUST;
 }
 
 static uint32_t pick_hv_msr(void)
@@ -145,8 +197,10 @@ static uint32_t pick_any_msr(void)
 		return HV_FIRST + (uint32_t)rng_below(HV_SPAN);
 	default:
 		return RNG_PICK(((const uint32_t[]){ MSR_TSC, MSR_IA32_APIC_BASE, MSR_IA32_TSC_DEADLINE,
-			MSR_EFER, MSR_MISC_ENABLE, 0x277 /* PAT */, 0xfe /* MTRRCAP */, 0x2ff,
-			0x8b /* microcode */, 0x48 /* SPEC_CTRL */, 0xda0 /* XSS */, 0xc0000103, MSR_STAR }));
+			MSR_EFER, MSR_MISC_ENABLE, MSR_PAT, MSR_MTRRCAP, MSR_MTRR_DEFTYPE, 0x200, 0x20f,
+			0x210, 0x250, 0x26f, MSR_TSC_ADJUST, MSR_UCODE_REV, 0x48 /* SPEC_CTRL */,
+			0xda0 /* XSS */, 0x179 /* MCG_CAP */, 0x345 /* PERF_CAPABILITIES */, MSR_TSC_AUX,
+			MSR_STAR }));
 	}
 }
 
@@ -165,6 +219,8 @@ static void any_msr_op(void)
 		write ? hv_write(BSP, msr) : hv_read(BSP, msr);
 		return;
 	}
+	if (write && moves_the_clock(msr) && rdmsr_safe(msr, &val) == NO_EXCEPTION)
+		val += msr == MSR_TSC ? 2000 : 0;
 	v = write ? wrmsr_safe(msr, val) : rdmsr_safe(msr, &val);
 	if (!other_known_msr(msr) && v != X86_GP)
 		mismatch("%s of MSR 0x%x (not implemented) raised %s, expected #GP",

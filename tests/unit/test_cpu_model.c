@@ -170,11 +170,11 @@ static const struct {
 } must_hide[] = {
 	{ 1, 0, CPUID_ECX, 1u << 2 | 1u << 3 | 1u << 4 | 1u << 5 | 1u << 6 | 1u << 7 | 1u << 8 |
 			   1u << 14 | 1u << 15 },         /* DTES64 MONITOR DS-CPL VMX SMX EIST TM2 xTPR PDCM */
-	{ 1, 0, CPUID_EDX, 1u << 7 | 1u << 12 | 1u << 14 | 1u << 16 | 1u << 21 | 1u << 22 |
-			   1u << 29 | 1u << 31 },         /* MCE MTRR MCA PAT DS ACPI TM PBE */
+	{ 1, 0, CPUID_EDX, 1u << 7 | 1u << 14 | 1u << 21 | 1u << 22 | 1u << 29 | 1u << 31 },
+							  /* MCE MCA DS ACPI TM PBE */
 	{ 6, 0, CPUID_EAX, ~(1u << 2) },                   /* all but ARAT */
-	{ 7, 0, CPUID_EBX, 1u << 1 | 1u << 2 | 1u << 12 | 1u << 14 | 1u << 15 | 1u << 25 },
-	{ 7, 0, CPUID_ECX, 1u << 5 | 1u << 7 | 1u << 16 | 1u << 22 | 1u << 30 | 1u << 31 },
+	{ 7, 0, CPUID_EBX, 1u << 2 | 1u << 12 | 1u << 14 | 1u << 15 | 1u << 25 },
+	{ 7, 0, CPUID_ECX, 1u << 5 | 1u << 7 | 1u << 16 | 1u << 30 | 1u << 31 },
 	{ 7, 0, CPUID_EDX, 1u << 5 | 1u << 15 | 1u << 19 | 1u << 20 | 1u << 22 | 1u << 24 |
 			   1u << 25 | 0xfc000000u },      /* UINTR HYBRID ARCH_LBR IBT AMX SPEC_CTRL... */
 	{ 7, 1, CPUID_EAX, 1u << 21 },                     /* AMX-FP16 */
@@ -183,7 +183,7 @@ static const struct {
 	{ 0xd, 1, CPUID_EAX, 1u << 3 | 1u << 4 },          /* XSAVES XFD */
 	{ 0x80000001, 0, CPUID_ECX, 1u << 2 | 1u << 9 | 1u << 10 | 1u << 12 | 1u << 13 | 1u << 15 |
 				    1u << 17 | 1u << 22 | 1u << 23 | 1u << 24 | 1u << 28 | 1u << 29 },
-	{ 0x80000001, 0, CPUID_EDX, 1u << 7 | 1u << 12 | 1u << 14 | 1u << 16 | 1u << 27 },
+	{ 0x80000001, 0, CPUID_EDX, 1u << 7 | 1u << 14 },
 	{ 0x80000007, 0, CPUID_EDX, ~(1u << 8) },          /* all but the invariant TSC */
 	{ 0x80000008, 0, CPUID_EBX, 1u << 12 | 0xfu << 14 | 1u << 18 | 1u << 19 | 1u << 24 |
 				    1u << 25 },           /* AMD's speculation controls */
@@ -275,7 +275,7 @@ static void test_unknown_vendor(void **state)
 	(void)state;
 	cpu_model_build(&m, VENDOR_UNKNOWN);
 	assert_int_equal(ever_seen(&m, 0x80000001, 0, CPUID_EDX),
-			 1u << 11 | 1u << 20 | 1u << 26 | 1u << 29);
+			 1u << 11 | 1u << 20 | 1u << 26 | 1u << 27 | 1u << 29);
 	assert_false(ever_seen(&m, 7, 0, CPUID_EBX) & (1u << 11));
 }
 
@@ -320,8 +320,8 @@ static void test_describe(void **state)
 	assert_true(len < (int)sizeof(buf));
 	assert_int_equal(strlen(buf), len);
 	assert_string_equal(buf, "base, sse/avx, avx-512, xsave, apic, tsc, virtual-memory, "
-				 "security, misc; hidden: virt, pmu, trace, mca, mtrr/pat, power, "
-				 "tsc_aux, spec-ctrl, cet, amx, sgx, rdt, other");
+				 "mtrr/pat, security, misc; hidden: virt, pmu, trace, mca, power, "
+				 "spec-ctrl, cet, amx, sgx, rdt, other");
 	cpu_model_describe(buf, sizeof(buf), 1u << CPU_GROUP_APIC, 0);
 	assert_string_equal(buf, "apic");
 	cpu_model_describe(buf, sizeof(buf), 0, 1u << CPU_GROUP_PMU);

@@ -229,7 +229,7 @@ static void test_slow_tsc_unreliable_scale_zero(void **state)
 		assert_int_equal(ref_clock_at(&clk, START + 1000000), 0);
 		(void)ref_clock_tsc_for(&clk, slow[i], 0);
 		(void)ref_clock_tsc_for(&clk, slow[i], DAY_UNITS);
-		ref_clock_fill_page(&clk, &page);
+		ref_clock_fill_page(&clk, &page, 0, true);
 		assert_int_equal(page.sequence, 0);
 	}
 }
@@ -244,12 +244,59 @@ static void test_10001_khz_scalable(void **state)
 
 /* ---- the reference TSC page ---- */
 
-static void test_fill_page_reliable_sequence_1(void **state)
+static void test_fill_page_reliable_sequence_changes(void **state)
+{
+	uint32_t first;
+
+	(void)state;
+	ref_clock_init(&clk, 2500000, START, true);
+	page.sequence = 0;
+	ref_clock_fill_page(&clk, &page, 0, true);
+	assert_int_equal(page.sequence, 1);
+	first = page.sequence;
+	ref_clock_fill_page(&clk, &page, 0, true);
+	assert_int_not_equal(page.sequence, first);
+	assert_int_not_equal(page.sequence, 0);
+}
+
+/* 0 is "not valid" and 0xffffffff is skipped too: after 0xfffffffe comes 1. */
+static void test_fill_page_sequence_wraps_to_1(void **state)
 {
 	(void)state;
 	ref_clock_init(&clk, 2500000, START, true);
-	ref_clock_fill_page(&clk, &page);
+	page.sequence = 0xfffffffe;
+	ref_clock_fill_page(&clk, &page, 0, true);
 	assert_int_equal(page.sequence, 1);
+}
+
+static void test_fill_page_tscs_differ_sequence_0(void **state)
+{
+	(void)state;
+	ref_clock_init(&clk, 2500000, START, true);
+	ref_clock_fill_page(&clk, &page, 0, false);
+	assert_int_equal(page.sequence, 0);
+}
+
+/*
+ * A guest whose TSC is the host's plus an offset, either way, computes from
+ * the page the partition's reference time within one unit.
+ */
+static void test_page_follows_guest_tsc_offset(void **state)
+{
+	static const int64_t offsets[] = { 1, 1000000007, -1000000007, (int64_t)1 << 50,
+					   -((int64_t)START - 1) };
+
+	(void)state;
+	ref_clock_init(&clk, 2500000, START, true);
+	for (unsigned int i = 0; i < ARRAY_SIZE(offsets); i++) {
+		ref_clock_fill_page(&clk, &page, (uint64_t)offsets[i], true);
+		for (uint64_t tsc = START; tsc < START + (1ULL << 44); tsc = tsc * 2 - START + 13) {
+			uint64_t want = ref_clock_at(&clk, tsc);
+			uint64_t got = page_time(&page, tsc + (uint64_t)offsets[i]);
+
+			assert_true(got == want || got + 1 == want || got == want + 1);
+		}
+	}
 }
 
 static void test_fill_page_unreliable_sequence_0(void **state)
@@ -257,7 +304,7 @@ static void test_fill_page_unreliable_sequence_0(void **state)
 	(void)state;
 	ref_clock_init(&clk, 2500000, START, false);
 	assert_false(clk.tsc_reliable);
-	ref_clock_fill_page(&clk, &page);
+	ref_clock_fill_page(&clk, &page, 0, true);
 	assert_int_equal(page.sequence, 0);
 }
 
@@ -265,7 +312,7 @@ static void test_fill_page_copies_scale_and_offset(void **state)
 {
 	(void)state;
 	ref_clock_init(&clk, 3500000, START, true);
-	ref_clock_fill_page(&clk, &page);
+	ref_clock_fill_page(&clk, &page, 0, true);
 	assert_int_equal(page.scale, clk.scale);
 	assert_int_equal(page.offset, clk.offset);
 }
@@ -275,7 +322,7 @@ static void test_page_formula_matches_clock(void **state)
 	(void)state;
 	for (unsigned int i = 0; i < ARRAY_SIZE(rates); i++) {
 		ref_clock_init(&clk, rates[i], START, true);
-		ref_clock_fill_page(&clk, &page);
+		ref_clock_fill_page(&clk, &page, 0, true);
 		for (uint64_t tsc = START; tsc < START + (1ULL << 52); tsc = tsc * 2 - START + 13)
 			assert_int_equal(page_time(&page, tsc), ref_clock_at(&clk, tsc));
 	}
@@ -296,7 +343,10 @@ int main(void)
 		cmocka_unit_test_setup(test_tsc_for_far_future_never_in_the_past, setup),
 		cmocka_unit_test_setup(test_slow_tsc_unreliable_scale_zero, setup),
 		cmocka_unit_test_setup(test_10001_khz_scalable, setup),
-		cmocka_unit_test_setup(test_fill_page_reliable_sequence_1, setup),
+		cmocka_unit_test_setup(test_fill_page_reliable_sequence_changes, setup),
+		cmocka_unit_test_setup(test_fill_page_sequence_wraps_to_1, setup),
+		cmocka_unit_test_setup(test_fill_page_tscs_differ_sequence_0, setup),
+		cmocka_unit_test_setup(test_page_follows_guest_tsc_offset, setup),
 		cmocka_unit_test_setup(test_fill_page_unreliable_sequence_0, setup),
 		cmocka_unit_test_setup(test_fill_page_copies_scale_and_offset, setup),
 		cmocka_unit_test_setup(test_page_formula_matches_clock, setup),

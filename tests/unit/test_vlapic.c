@@ -1225,7 +1225,7 @@ static void test_timer_tsc_deadline(void **state)
 	(void)state;
 	struct vlapic *a = &apics[1];
 
-	vlapic_tsc_deadline_write(a, T0 + 50);		/* not in deadline mode: ignored */
+	vlapic_tsc_deadline_write(a, T0 + 50, T0 + 50);		/* not in deadline mode: ignored */
 	assert_int_equal(vlapic_tsc_deadline_read(a), 0);
 	assert_int_equal(vlapic_timer_deadline(a), 0);
 
@@ -1237,7 +1237,7 @@ static void test_timer_tsc_deadline(void **state)
 	assert_int_equal(mmio_r(1, APIC_TIMER_ICR), 0);
 	assert_int_equal(vlapic_timer_deadline(a), 0);
 
-	vlapic_tsc_deadline_write(a, T0 + 5000);
+	vlapic_tsc_deadline_write(a, T0 + 5000, T0 + 5000);
 	assert_int_equal(vlapic_tsc_deadline_read(a), T0 + 5000);
 	assert_int_equal(vlapic_timer_deadline(a), T0 + 5000);
 	assert_int_equal(mmio_r(1, APIC_TIMER_CCR), 0);
@@ -1247,10 +1247,16 @@ static void test_timer_tsc_deadline(void **state)
 	assert_int_equal(vlapic_tsc_deadline_read(a), 0);
 	assert_int_equal(vlapic_timer_deadline(a), 0);
 
-	vlapic_tsc_deadline_write(a, T0 + 9000);
-	vlapic_tsc_deadline_write(a, 0);		/* disarms */
+	/* The guest's TSC runs 1000 behind: the register holds its value, the timer the host's. */
+	vlapic_tsc_deadline_write(a, T0 + 8000, T0 + 9000);
+	assert_int_equal(vlapic_tsc_deadline_read(a), T0 + 8000);
+	assert_int_equal(vlapic_timer_deadline(a), T0 + 9000);
+	vlapic_tsc_deadline_write(a, 0, T0 + 9000);	/* 0 disarms, whatever it maps to */
 	assert_int_equal(vlapic_timer_deadline(a), 0);
-	vlapic_tsc_deadline_write(a, T0 + 9000);
+	vlapic_tsc_deadline_write(a, T0 + 9000, T0 + 9000);
+	vlapic_tsc_deadline_write(a, 0, 0);		/* disarms */
+	assert_int_equal(vlapic_timer_deadline(a), 0);
+	vlapic_tsc_deadline_write(a, T0 + 9000, T0 + 9000);
 	mmio_w(1, APIC_LVT_TIMER, 0x33);		/* leaving deadline mode disarms */
 	assert_int_equal(vlapic_timer_deadline(a), 0);
 	assert_int_equal(vlapic_tsc_deadline_read(a), 0);
@@ -1268,7 +1274,7 @@ static void test_timer_tsc_deadline_initial_count_trap_ignored(void **state)
 	struct vlapic *a = &apics[1];
 
 	mmio_w(1, APIC_LVT_TIMER, 0x33 | APIC_TIMER_TSC_DEADLINE << 17);
-	vlapic_tsc_deadline_write(a, T0 + 5000);
+	vlapic_tsc_deadline_write(a, T0 + 5000, T0 + 5000);
 	a->regs[APIC_TIMER_ICR >> 2] = 0x1fffff;	/* what the CPU stored */
 	vlapic_apic_write_trap(a, APIC_TIMER_ICR);
 	assert_int_equal(mmio_r(1, APIC_TIMER_ICR), 0);
@@ -1293,7 +1299,7 @@ static void test_timer_mode_switch_trap_disarms(void **state)
 	assert_int_equal(mmio_r(1, APIC_TIMER_ICR), 0);
 	assert_int_equal(vlapic_timer_deadline(a), 0);
 	a->regs[APIC_LVT_TIMER >> 2] = 0x33;			/* and back to one-shot */
-	vlapic_tsc_deadline_write(a, T0 + 5000);
+	vlapic_tsc_deadline_write(a, T0 + 5000, T0 + 5000);
 	vlapic_apic_write_trap(a, APIC_LVT_TIMER);
 	assert_int_equal(vlapic_timer_deadline(a), 0);
 	assert_int_equal(vlapic_tsc_deadline_read(a), 0);
