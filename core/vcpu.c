@@ -173,6 +173,22 @@ static void wait_while_paused(struct vcpu *v)
 	}
 }
 
+/*
+ * The guest's IA32_SPEC_CTRL (cpumodel/msr_spec.c) is in the CPU only while
+ * it runs; the hypervisor's is 0. The guest's writes to it exit, so it is
+ * never read back. Two WRMSRs per exit, only while the guest's is not 0.
+ */
+static void enter_guest(struct vcpu *v, struct exit_event *e)
+{
+	uint64_t spec_ctrl = v->msrs.spec_ctrl;
+
+	if (spec_ctrl)
+		wrmsr(MSR_IA32_SPEC_CTRL, spec_ctrl);
+	backend->vcpu_run(v, e);
+	if (spec_ctrl)
+		wrmsr(MSR_IA32_SPEC_CTRL, 0);
+}
+
 void vcpu_run_loop(struct vcpu *v)
 {
 	struct exit_event e;
@@ -183,7 +199,7 @@ void vcpu_run_loop(struct vcpu *v)
 		guest_apic_before_entry(v);
 		if (v->state != VCPU_RUNNING)
 			return;
-		backend->vcpu_run(v, &e);
+		enter_guest(v, &e);
 		v->stats.exits[stats_bucket(v, &e)]++;
 		trace_record(&v->trace, &e, backend->vcpu_rip(v));
 		exit_handlers[e.reason](v, &e);

@@ -64,6 +64,8 @@ struct vcpu_msrs {
 	uint64_t tsc_adjust;        /* IA32_TSC_ADJUST */
 	uint64_t tsc_aux;           /* IA32_TSC_AUX, loaded in the CPU while the vCPU runs */
 	uint64_t pat;               /* IA32_PAT */
+	uint64_t spec_ctrl;         /* IA32_SPEC_CTRL, in the CPU only while the guest runs */
+	uint64_t spec_ctrl_valid;   /* the bits of it the guest's CPUID offers */
 	uint64_t mtrr_def_type;     /* IA32_MTRR_DEF_TYPE */
 	uint64_t mtrr_variable[2 * VCPU_MTRR_VARIABLE]; /* PHYSBASE0, PHYSMASK0, ... */
 	uint64_t mtrr_fixed[VCPU_MTRR_FIXED];

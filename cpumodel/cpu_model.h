@@ -67,6 +67,19 @@ enum cpu_model_source {
 #define CPU_MODEL_NR_GUEST_STATES 3
 #define CPU_MODEL_GUEST_STATE(source) BIT((source) - CPU_MODEL_GUEST_OSXSAVE)
 
+/*
+ * The feature leaves of a guest's CPUID that decide which control-register
+ * bits and MSRs exist for it (cpumodel/cr_rules.c, cpumodel/msr_table.h).
+ */
+struct cpu_model_leaves {
+	struct cpuid_regs leaf1;   /* CPUID.1 */
+	struct cpuid_regs leaf7;   /* CPUID.(EAX=7,ECX=0) */
+	struct cpuid_regs leaf7_1; /* CPUID.(EAX=7,ECX=1) */
+	struct cpuid_regs leaf7_2; /* CPUID.(EAX=7,ECX=2) */
+	struct cpuid_regs ext1;    /* CPUID.80000001H */
+	struct cpuid_regs ext8;    /* CPUID.80000008H */
+};
+
 /* One CPUID feature bit the guest is offered. */
 struct cpu_model_feature {
 	const char *name;            /* as Linux's /proc/cpuinfo spells it */

@@ -12,7 +12,6 @@
 #define HOST_POWER    "power and thermal control are the host's"
 #define DEBUG_STORE   NO_MSR("IA32_DS_AREA (BTS, PEBS)")
 #define MACHINE_CHECK NO_MSR("the machine-check bank MSRs")
-#define SPEC_CTRL     NO_MSR("IA32_SPEC_CTRL")
 #define PMU_MSRS      NO_MSR("the performance-counter MSRs")
 #define AMX_STATE     "IA32_XFD is not emulated (see cpuid_policy.c's XCR0_HIDDEN)"
 #define CET_STATE     "CET's MSRs and supervisor state: IA32_XSS is not emulated"
@@ -125,18 +124,8 @@ const struct cpu_model_hidden cpu_model_hidden[] = {
 	  .why = AMX_STATE },
 	{ .name = "amx_int8", .group = CPU_GROUP_AMX, .leaf = 0x7, .reg = CPUID_EDX, .bit = 25,
 	  .why = AMX_STATE },
-	{ .name = "spec_ctrl", .group = CPU_GROUP_SPEC_CTRL, .leaf = 0x7, .reg = CPUID_EDX,
-	  .bit = 26, .why = SPEC_CTRL },
-	{ .name = "intel_stibp", .group = CPU_GROUP_SPEC_CTRL, .leaf = 0x7, .reg = CPUID_EDX,
-	  .bit = 27, .why = SPEC_CTRL },
-	{ .name = "flush_l1d", .group = CPU_GROUP_SPEC_CTRL, .leaf = 0x7, .reg = CPUID_EDX,
-	  .bit = 28, .why = NO_MSR("IA32_FLUSH_CMD") },
-	{ .name = "arch_capabilities", .group = CPU_GROUP_SPEC_CTRL, .leaf = 0x7, .reg = CPUID_EDX,
-	  .bit = 29, .why = NO_MSR("IA32_ARCH_CAPABILITIES") },
 	{ .name = "core_capabilities", .group = CPU_GROUP_SPEC_CTRL, .leaf = 0x7, .reg = CPUID_EDX,
 	  .bit = 30, .why = NO_MSR("IA32_CORE_CAPABILITIES") },
-	{ .name = "spec_ctrl_ssbd", .group = CPU_GROUP_SPEC_CTRL, .leaf = 0x7, .reg = CPUID_EDX,
-	  .bit = 31, .why = SPEC_CTRL },
 	/* CPUID.(EAX=7,ECX=1) */
 	{ .name = "arch_perfmon_ext", .group = CPU_GROUP_PMU, .leaf = 0x7, .subleaf = 1,
 	  .reg = CPUID_EAX, .bit = 8, .why = PMU_MSRS },
@@ -160,19 +149,6 @@ const struct cpu_model_hidden cpu_model_hidden[] = {
 	  .bit = 19, .why = "its leaf 0x24 is not answered" },
 	{ .name = "apx", .group = CPU_GROUP_OTHER, .leaf = 0x7, .subleaf = 1, .reg = CPUID_EDX,
 	  .bit = 21, .why = "devices/mmio_decode.c does not decode REX2; XCR0's APX hidden" },
-	/* CPUID.(EAX=7,ECX=2):EDX: more of IA32_SPEC_CTRL */
-	{ .name = "psfd", .group = CPU_GROUP_SPEC_CTRL, .leaf = 0x7, .subleaf = 2,
-	  .reg = CPUID_EDX, .bit = 0, .why = SPEC_CTRL },
-	{ .name = "ipred_ctrl", .group = CPU_GROUP_SPEC_CTRL, .leaf = 0x7, .subleaf = 2,
-	  .reg = CPUID_EDX, .bit = 1, .why = SPEC_CTRL },
-	{ .name = "rrsba_ctrl", .group = CPU_GROUP_SPEC_CTRL, .leaf = 0x7, .subleaf = 2,
-	  .reg = CPUID_EDX, .bit = 2, .why = SPEC_CTRL },
-	{ .name = "ddpd_u", .group = CPU_GROUP_SPEC_CTRL, .leaf = 0x7, .subleaf = 2,
-	  .reg = CPUID_EDX, .bit = 3, .why = SPEC_CTRL },
-	{ .name = "bhi_ctrl", .group = CPU_GROUP_SPEC_CTRL, .leaf = 0x7, .subleaf = 2,
-	  .reg = CPUID_EDX, .bit = 4, .why = SPEC_CTRL },
-	{ .name = "mcdt_no", .group = CPU_GROUP_SPEC_CTRL, .leaf = 0x7, .subleaf = 2,
-	  .reg = CPUID_EDX, .bit = 5, .why = "subleaf 2 is SPEC_CTRL's: hidden whole" },
 	/* CPUID.(EAX=0DH,ECX=1):EAX */
 	{ .name = "xsaves", .group = CPU_GROUP_OTHER, .leaf = 0xd, .subleaf = 1, .reg = CPUID_EAX,
 	  .bit = 3, .why = NO_MSR("IA32_XSS") },
@@ -232,28 +208,10 @@ const struct cpu_model_hidden cpu_model_hidden[] = {
 	  .why = "RDPRU would read the host's APERF/MPERF" },
 	{ .name = "mcommit", .group = CPU_GROUP_OTHER, .leaf = 0x80000008, .reg = CPUID_EBX,
 	  .bit = 8, .why = "EFER.MCOMMIT is refused (cpumodel/msr_policy.c)" },
-	{ .name = "amd_ibpb", .group = CPU_GROUP_SPEC_CTRL, .leaf = 0x80000008, .reg = CPUID_EBX,
-	  .bit = 12, .why = NO_MSR("IA32_PRED_CMD") },
-	{ .name = "amd_ibrs", .group = CPU_GROUP_SPEC_CTRL, .leaf = 0x80000008, .reg = CPUID_EBX,
-	  .bit = 14, .why = SPEC_CTRL },
-	{ .name = "amd_stibp", .group = CPU_GROUP_SPEC_CTRL, .leaf = 0x80000008, .reg = CPUID_EBX,
-	  .bit = 15, .why = SPEC_CTRL },
-	{ .name = "ibrs_always_on", .group = CPU_GROUP_SPEC_CTRL, .leaf = 0x80000008,
-	  .reg = CPUID_EBX, .bit = 16, .why = SPEC_CTRL },
-	{ .name = "amd_stibp_always_on", .group = CPU_GROUP_SPEC_CTRL, .leaf = 0x80000008,
-	  .reg = CPUID_EBX, .bit = 17, .why = SPEC_CTRL },
-	{ .name = "ibrs_preferred", .group = CPU_GROUP_SPEC_CTRL, .leaf = 0x80000008,
-	  .reg = CPUID_EBX, .bit = 18, .why = SPEC_CTRL },
-	{ .name = "ibrs_same_mode", .group = CPU_GROUP_SPEC_CTRL, .leaf = 0x80000008,
-	  .reg = CPUID_EBX, .bit = 19, .why = SPEC_CTRL },
 	{ .name = "amd_ppin", .group = CPU_GROUP_OTHER, .leaf = 0x80000008, .reg = CPUID_EBX,
 	  .bit = 23, .why = NO_MSR("PPIN") },
-	{ .name = "amd_ssbd", .group = CPU_GROUP_SPEC_CTRL, .leaf = 0x80000008, .reg = CPUID_EBX,
-	  .bit = 24, .why = SPEC_CTRL },
 	{ .name = "virt_ssbd", .group = CPU_GROUP_SPEC_CTRL, .leaf = 0x80000008, .reg = CPUID_EBX,
 	  .bit = 25, .why = NO_MSR("VIRT_SPEC_CTRL") },
-	{ .name = "ibpb_ret", .group = CPU_GROUP_SPEC_CTRL, .leaf = 0x80000008, .reg = CPUID_EBX,
-	  .bit = 30, .why = NO_MSR("IA32_PRED_CMD") },
 };
 
 const unsigned int cpu_model_nr_hidden = ARRAY_SIZE(cpu_model_hidden);

@@ -28,6 +28,8 @@
 #define MTRR       "IA32_MTRRCAP, DEF_TYPE, 8 variable and the fixed ranges (cpumodel/msr_memtype.c)"
 #define PAT        "IA32_PAT (cpumodel/msr_memtype.c), loaded by the VMCS or G_PAT"
 #define TSC_AUX    "IA32_TSC_AUX (cpumodel/msr_tsc.c), the pinned vCPU's in its CPU"
+#define SPEC_CTRL  "IA32_SPEC_CTRL, the guest's in the CPU while it runs (cpumodel/msr_spec.c)"
+#define IBPB       "IA32_PRED_CMD: the guest's IBPB done on its CPU (cpumodel/msr_spec.c)"
 
 const struct cpu_model_feature cpu_model_features[] = {
 	/* CPUID.1:ECX */
@@ -232,6 +234,18 @@ const struct cpu_model_feature cpu_model_features[] = {
 	  .vendors = INTEL, .backed_by = NATIVE },
 	{ .name = "avx512_fp16", .group = CPU_GROUP_AVX512, .leaf = 0x7, .reg = CPUID_EDX,
 	  .bit = 23, .vendors = BOTH, .backed_by = AVX512 },
+	{ .name = "spec_ctrl", .group = CPU_GROUP_SECURITY, .leaf = 0x7, .reg = CPUID_EDX,
+	  .bit = 26, .vendors = INTEL, .backed_by = SPEC_CTRL " (IBRS); " IBPB },
+	{ .name = "intel_stibp", .group = CPU_GROUP_SECURITY, .leaf = 0x7, .reg = CPUID_EDX,
+	  .bit = 27, .vendors = INTEL, .backed_by = SPEC_CTRL " (STIBP)" },
+	{ .name = "flush_l1d", .group = CPU_GROUP_SECURITY, .leaf = 0x7, .reg = CPUID_EDX,
+	  .bit = 28, .vendors = INTEL,
+	  .backed_by = "IA32_FLUSH_CMD: the guest's L1D flush done on its CPU (cpumodel/msr_spec.c)" },
+	{ .name = "arch_capabilities", .group = CPU_GROUP_SECURITY, .leaf = 0x7, .reg = CPUID_EDX,
+	  .bit = 29, .vendors = INTEL,
+	  .backed_by = "IA32_ARCH_CAPABILITIES: the host's bits that describe the CPU (cpumodel/msr_spec.c)" },
+	{ .name = "spec_ctrl_ssbd", .group = CPU_GROUP_SECURITY, .leaf = 0x7, .reg = CPUID_EDX,
+	  .bit = 31, .vendors = INTEL, .backed_by = SPEC_CTRL " (SSBD)" },
 	/* CPUID.(EAX=7,ECX=1):EAX */
 	{ .name = "sha512", .group = CPU_GROUP_SSE_AVX, .leaf = 0x7, .subleaf = 1, .reg = CPUID_EAX,
 	  .bit = 0, .vendors = BOTH, .backed_by = AVX },
@@ -268,6 +282,19 @@ const struct cpu_model_feature cpu_model_features[] = {
 	  .reg = CPUID_EDX, .bit = 10, .vendors = BOTH, .backed_by = AVX },
 	{ .name = "prefetchi", .group = CPU_GROUP_MISC, .leaf = 0x7, .subleaf = 1,
 	  .reg = CPUID_EDX, .bit = 14, .vendors = BOTH, .backed_by = CACHE },
+	/* CPUID.(EAX=7,ECX=2):EDX: more of IA32_SPEC_CTRL */
+	{ .name = "psfd", .group = CPU_GROUP_SECURITY, .leaf = 0x7, .subleaf = 2,
+	  .reg = CPUID_EDX, .bit = 0, .vendors = INTEL, .backed_by = SPEC_CTRL " (PSFD)" },
+	{ .name = "ipred_ctrl", .group = CPU_GROUP_SECURITY, .leaf = 0x7, .subleaf = 2,
+	  .reg = CPUID_EDX, .bit = 1, .vendors = INTEL, .backed_by = SPEC_CTRL " (IPRED_DIS)" },
+	{ .name = "rrsba_ctrl", .group = CPU_GROUP_SECURITY, .leaf = 0x7, .subleaf = 2,
+	  .reg = CPUID_EDX, .bit = 2, .vendors = INTEL, .backed_by = SPEC_CTRL " (RRSBA_DIS)" },
+	{ .name = "ddpd_u", .group = CPU_GROUP_SECURITY, .leaf = 0x7, .subleaf = 2,
+	  .reg = CPUID_EDX, .bit = 3, .vendors = INTEL, .backed_by = SPEC_CTRL " (DDPD_U)" },
+	{ .name = "bhi_ctrl", .group = CPU_GROUP_SECURITY, .leaf = 0x7, .subleaf = 2,
+	  .reg = CPUID_EDX, .bit = 4, .vendors = INTEL, .backed_by = SPEC_CTRL " (BHI_DIS_S)" },
+	{ .name = "mcdt_no", .group = CPU_GROUP_SECURITY, .leaf = 0x7, .subleaf = 2,
+	  .reg = CPUID_EDX, .bit = 5, .vendors = INTEL, .backed_by = HINT },
 	/* CPUID.(EAX=0DH,ECX=1):EAX */
 	{ .name = "xsaveopt", .group = CPU_GROUP_XSAVE, .leaf = 0xd, .subleaf = 1, .reg = CPUID_EAX,
 	  .bit = 0, .vendors = BOTH, .backed_by = "XCR0 (cpumodel/xcr.c): no other state" },
@@ -349,7 +376,7 @@ const struct cpu_model_feature cpu_model_features[] = {
 	/* CPUID.80000007H:EDX */
 	{ .name = "nonstop_tsc", .group = CPU_GROUP_TSC, .leaf = 0x80000007, .reg = CPUID_EDX,
 	  .bit = 8, .vendors = BOTH,
-	  .backed_by = "the host's invariant TSC, neither offset nor scaled" },
+	  .backed_by = "the host's invariant TSC, not scaled: an offset moves it, not its rate" },
 	/* CPUID.80000008H:EBX */
 	{ .name = "clzero", .group = CPU_GROUP_MISC, .leaf = 0x80000008, .reg = CPUID_EBX,
 	  .bit = 0, .vendors = AMD, .backed_by = CACHE },
@@ -357,10 +384,28 @@ const struct cpu_model_feature cpu_model_features[] = {
 	  .bit = 2, .vendors = AMD, .backed_by = HINT },
 	{ .name = "wbnoinvd", .group = CPU_GROUP_MISC, .leaf = 0x80000008, .reg = CPUID_EBX,
 	  .bit = 9, .vendors = BOTH, .backed_by = NO_EXIT },
+	{ .name = "amd_ibpb", .group = CPU_GROUP_SECURITY, .leaf = 0x80000008, .reg = CPUID_EBX,
+	  .bit = 12, .vendors = AMD, .backed_by = IBPB },
+	{ .name = "amd_ibrs", .group = CPU_GROUP_SECURITY, .leaf = 0x80000008, .reg = CPUID_EBX,
+	  .bit = 14, .vendors = AMD, .backed_by = SPEC_CTRL " (IBRS)" },
+	{ .name = "amd_stibp", .group = CPU_GROUP_SECURITY, .leaf = 0x80000008, .reg = CPUID_EBX,
+	  .bit = 15, .vendors = AMD, .backed_by = SPEC_CTRL " (STIBP)" },
+	{ .name = "ibrs_always_on", .group = CPU_GROUP_SECURITY, .leaf = 0x80000008,
+	  .reg = CPUID_EBX, .bit = 16, .vendors = AMD, .backed_by = HINT },
+	{ .name = "amd_stibp_always_on", .group = CPU_GROUP_SECURITY, .leaf = 0x80000008,
+	  .reg = CPUID_EBX, .bit = 17, .vendors = AMD, .backed_by = HINT },
+	{ .name = "ibrs_preferred", .group = CPU_GROUP_SECURITY, .leaf = 0x80000008,
+	  .reg = CPUID_EBX, .bit = 18, .vendors = AMD, .backed_by = HINT },
+	{ .name = "ibrs_same_mode", .group = CPU_GROUP_SECURITY, .leaf = 0x80000008,
+	  .reg = CPUID_EBX, .bit = 19, .vendors = AMD, .backed_by = HINT },
+	{ .name = "amd_ssbd", .group = CPU_GROUP_SECURITY, .leaf = 0x80000008, .reg = CPUID_EBX,
+	  .bit = 24, .vendors = AMD, .backed_by = SPEC_CTRL " (SSBD)" },
 	{ .name = "amd_ssb_no", .group = CPU_GROUP_SECURITY, .leaf = 0x80000008, .reg = CPUID_EBX,
 	  .bit = 26, .vendors = AMD, .backed_by = HINT },
 	{ .name = "btc_no", .group = CPU_GROUP_SECURITY, .leaf = 0x80000008, .reg = CPUID_EBX,
 	  .bit = 29, .vendors = AMD, .backed_by = HINT },
+	{ .name = "ibpb_ret", .group = CPU_GROUP_SECURITY, .leaf = 0x80000008, .reg = CPUID_EBX,
+	  .bit = 30, .vendors = AMD, .backed_by = HINT },
 };
 
 const unsigned int cpu_model_nr_features = ARRAY_SIZE(cpu_model_features);

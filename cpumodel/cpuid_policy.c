@@ -323,3 +323,15 @@ void cpu_model_log(const struct partition *p)
 			   cpu_model_hidden_groups(host_cpuid));
 	log_info("guest %s: CPU model: %s", p->name, groups);
 }
+
+void cpuid_guest_feature_leaves(struct vcpu *v, struct cpu_model_leaves *l)
+{
+	*l = (struct cpu_model_leaves){
+		.leaf1 = cpuid_guest_offered(v, 1, 0),
+		.leaf7 = cpuid_guest_offered(v, 7, 0),
+		.leaf7_1 = cpuid_guest_offered(v, 7, 1),
+		.leaf7_2 = cpuid_guest_offered(v, 7, 2),
+		.ext1 = cpuid_guest_offered(v, 0x80000001, 0),
+		.ext8 = cpuid_guest_offered(v, 0x80000008, 0),
+	};
+}

@@ -14,6 +14,11 @@ struct cpuid_regs cpuid_guest(struct vcpu *v, uint32_t leaf, uint32_t subleaf);
  */
 struct cpuid_regs cpuid_guest_offered(struct vcpu *v, uint32_t leaf, uint32_t subleaf);
 
+struct cpu_model_leaves;
+
+/* The feature leaves of cpuid_guest_offered(), at the vCPU's creation. */
+void cpuid_guest_feature_leaves(struct vcpu *v, struct cpu_model_leaves *l);
+
 /* EXIT_CPUID */
 void cpuid_guest_exit(struct vcpu *v, const struct exit_event *e);
 

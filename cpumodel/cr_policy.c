@@ -10,14 +10,9 @@
 
 void cr_policy_init_vcpu(struct vcpu *v)
 {
-	const struct cr_rules_cpuid c = {
-		.leaf1 = cpuid_guest_offered(v, 1, 0),
-		.leaf7 = cpuid_guest_offered(v, 7, 0),
-		.leaf7_1 = cpuid_guest_offered(v, 7, 1),
-		.ext1 = cpuid_guest_offered(v, 0x80000001, 0),
-		.ext8 = cpuid_guest_offered(v, 0x80000008, 0),
-	};
+	struct cpu_model_leaves c;
 
+	cpuid_guest_feature_leaves(v, &c);
 	v->cr4_valid = cr4_valid_bits(&c);
 	v->efer_valid = efer_valid_bits(&c);
 }

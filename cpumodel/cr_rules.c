@@ -62,7 +62,7 @@ static const struct cr_bit efer_bits[] = {
 	{ EFER_MCOMMIT, EXT8, EBX, 8 },         /* MCOMMIT (AMD) */
 };
 
-static uint32_t reg_of(const struct cr_rules_cpuid *c, enum cr_leaf leaf, enum cr_reg reg)
+static uint32_t reg_of(const struct cpu_model_leaves *c, enum cr_leaf leaf, enum cr_reg reg)
 {
 	const struct cpuid_regs *leaves[] = { &c->leaf1, &c->leaf7, &c->leaf7_1, &c->ext1,
 					      &c->ext8 };
@@ -72,7 +72,7 @@ static uint32_t reg_of(const struct cr_rules_cpuid *c, enum cr_leaf leaf, enum c
 	return regs[reg];
 }
 
-static uint64_t offered(const struct cr_rules_cpuid *c, const struct cr_bit *rows, size_t n)
+static uint64_t offered(const struct cpu_model_leaves *c, const struct cr_bit *rows, size_t n)
 {
 	uint64_t bits = 0;
 
@@ -83,13 +83,13 @@ static uint64_t offered(const struct cr_rules_cpuid *c, const struct cr_bit *row
 }
 
 /* PCE needs no CPUID bit: RDPMC exists on every CPU with CR4 (SDM vol. 3, 2.5). */
-uint64_t cr4_valid_bits(const struct cr_rules_cpuid *c)
+uint64_t cr4_valid_bits(const struct cpu_model_leaves *c)
 {
 	return CR4_PCE | offered(c, cr4_bits, ARRAY_SIZE(cr4_bits));
 }
 
 /* SCE needs none either: every CPU with EFER has it (SDM vol. 4, table 2-2). */
-uint64_t efer_valid_bits(const struct cr_rules_cpuid *c)
+uint64_t efer_valid_bits(const struct cpu_model_leaves *c)
 {
 	return EFER_SCE | offered(c, efer_bits, ARRAY_SIZE(efer_bits));
 }

@@ -8,21 +8,12 @@
 #ifndef HV_CPUMODEL_CR_RULES_H
 #define HV_CPUMODEL_CR_RULES_H
 
-#include "lib/x86.h"
-
-/* The leaves of the guest's CPUID that say which CR4 and EFER bits exist. */
-struct cr_rules_cpuid {
-	struct cpuid_regs leaf1;   /* CPUID.1 */
-	struct cpuid_regs leaf7;   /* CPUID.(EAX=7,ECX=0) */
-	struct cpuid_regs leaf7_1; /* CPUID.(EAX=7,ECX=1) */
-	struct cpuid_regs ext1;    /* CPUID.80000001H */
-	struct cpuid_regs ext8;    /* CPUID.80000008H */
-};
+#include "cpumodel/cpu_model.h"
 
 /* The CR4 bits MOV to CR4 may set; any other is #GP(0). */
-uint64_t cr4_valid_bits(const struct cr_rules_cpuid *c);
+uint64_t cr4_valid_bits(const struct cpu_model_leaves *c);
 
 /* The EFER bits WRMSR may set (LMA included: the CPU's, which a write keeps). */
-uint64_t efer_valid_bits(const struct cr_rules_cpuid *c);
+uint64_t efer_valid_bits(const struct cpu_model_leaves *c);
 
 #endif

@@ -75,28 +75,29 @@ static const struct msr_rule *rule_of(const struct vcpu *v, uint32_t msr)
 	return r && !(r->needs & ~v->msrs.offered) ? r : NULL;
 }
 
-static bool offered(struct vcpu *v, uint32_t leaf, uint32_t subleaf, int reg, uint32_t bit)
+static uint32_t memtype_and_tsc_features(const struct cpu_model_leaves *c)
 {
-	struct cpuid_regs r = cpuid_guest_offered(v, leaf, subleaf);
-	uint32_t regs[] = { r.eax, r.ebx, r.ecx, r.edx };
+	uint32_t f = 0;
 
-	return regs[reg] & bit;
+	if (c->leaf7.ebx & BIT(1))
+		f |= MSR_NEEDS_TSC_ADJUST;
+	if ((c->ext1.edx & BIT(27)) || (c->leaf7.ecx & BIT(22)))
+		f |= MSR_NEEDS_TSC_AUX;
+	if (c->leaf1.edx & BIT(12))
+		f |= MSR_NEEDS_MTRR;
+	if (c->leaf1.edx & BIT(16))
+		f |= MSR_NEEDS_PAT;
+	return f;
 }
 
 void msr_policy_init_vcpu(struct vcpu *v)
 {
-	uint32_t f = 0;
+	struct cpu_model_leaves c;
 
-	if (offered(v, 7, 0, CPUID_EBX, BIT(1)))
-		f |= MSR_NEEDS_TSC_ADJUST;
-	if (offered(v, 0x80000001, 0, CPUID_EDX, BIT(27)) || offered(v, 7, 0, CPUID_ECX, BIT(22)))
-		f |= MSR_NEEDS_TSC_AUX;
-	if (offered(v, 1, 0, CPUID_EDX, BIT(12)))
-		f |= MSR_NEEDS_MTRR;
-	if (offered(v, 1, 0, CPUID_EDX, BIT(16)))
-		f |= MSR_NEEDS_PAT;
-	v->msrs.offered = f;
-	v->msrs.phys_bits = cpuid_guest_offered(v, 0x80000008, 0).eax & 0xff;
+	cpuid_guest_feature_leaves(v, &c);
+	v->msrs.offered = memtype_and_tsc_features(&c) | msr_spec_init(v, &c);
+	/* MAXPHYADDR is 36 where leaf 0x80000008 is not answered (SDM vol. 3, 4.1.4) */
+	v->msrs.phys_bits = c.ext8.eax & 0xff ? c.ext8.eax & 0xff : 36;
 	msr_memtype_init(v);
 }
 
@@ -110,7 +111,7 @@ bool msr_guest_read(struct vcpu *v, uint32_t msr, uint64_t *val)
 		return true;
 	r = rule_of(v, msr);
 	if (r)
-		return r->read(v, msr, val);
+		return r->read && r->read(v, msr, val);
 	log_once(v, msr, false);
 	return false;
 }

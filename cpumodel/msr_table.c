@@ -161,8 +161,14 @@ static const struct msr_rule msr_rules[] = {
 	{ 0x1b, 0x1b, "IA32_APIC_BASE", BOTH, 0, apic_base_read, apic_base_write },
 	{ 0x3b, 0x3b, "IA32_TSC_ADJUST", BOTH, MSR_NEEDS_TSC_ADJUST, msr_tsc_adjust_read,
 	  msr_tsc_adjust_write },
+	{ 0x48, 0x48, "IA32_SPEC_CTRL", BOTH, MSR_NEEDS_SPEC_CTRL, msr_spec_ctrl_read,
+	  msr_spec_ctrl_write },
+	{ 0x49, 0x49, "IA32_PRED_CMD", BOTH, MSR_NEEDS_IBPB, NULL, msr_pred_cmd_write },
 	{ 0x8b, 0x8b, "IA32_BIOS_SIGN_ID / PATCH_LEVEL", BOTH, 0, ucode_rev_read, write_ignored },
 	{ 0xfe, 0xfe, "IA32_MTRRCAP", BOTH, MSR_NEEDS_MTRR, msr_mtrrcap_read, NULL },
+	{ 0x10a, 0x10a, "IA32_ARCH_CAPABILITIES", INTEL, MSR_NEEDS_ARCH_CAPS,
+	  msr_arch_capabilities_read, NULL },
+	{ 0x10b, 0x10b, "IA32_FLUSH_CMD", INTEL, MSR_NEEDS_FLUSH_CMD, NULL, msr_flush_cmd_write },
 	{ 0x1a0, 0x1a0, "IA32_MISC_ENABLE", INTEL, 0, misc_enable_read, misc_enable_write },
 	{ 0x200, 0x200 + 2 * VCPU_MTRR_VARIABLE - 1, "IA32_MTRR_PHYSBASE0-PHYSMASK7", BOTH,
 	  MSR_NEEDS_MTRR, msr_mtrr_variable_read, msr_mtrr_variable_write },
@@ -195,6 +201,15 @@ static const struct msr_rule msr_rules[] = {
 	 */
 	{ 0xc0010010, 0xc0010010, "SYSCFG", AMD, 0, read_zero, write_zero_only },
 	{ 0xc0010015, 0xc0010015, "HWCR", AMD, 0, hwcr_read, hwcr_write },
+	/*
+	 * Two northbridge MSRs Linux reads unchecked on some AMD families, which
+	 * KVM answers alike: NB_CFG (family 10h and later: it sets EnableCf8ExtCfg,
+	 * for the PCI configuration space there is none of) reads 0 and ignores
+	 * writes; INT_PENDING_MSG (the C1E erratum of families 0Fh and 10h) reads 0:
+	 * no interrupt-pending message, no C1E.
+	 */
+	{ 0xc001001f, 0xc001001f, "NB_CFG", AMD, 0, read_zero, write_ignored },
+	{ 0xc0010055, 0xc0010055, "INT_PENDING_MSG", AMD, 0, read_zero, write_zero_only },
 };
 
 const struct msr_rule *msr_rule_find(uint32_t msr, uint8_t vendor_bit)

@@ -20,6 +20,7 @@
  * (the library's delays count with it). The other MSRs get their start values back.
  */
 #include "guest-tests/lib/guest.h"
+#include "lib/fmt.h"
 
 #define BIT64(n) (1ULL << (n))
 
@@ -780,23 +781,118 @@ static void check_feature_msr(const char *present, const char *absent, uint32_t 
 	check(present, r == NO_EXCEPTION, "RDMSR 0x%x raised %s", msr, exception_name(r));
 }
 
-/*
- * IA32_SPEC_CTRL exists if any of its bits is enumerated (SDM vol. 4, table 2-2):
- * Intel's IBRS/IBPB, STIBP, SSBD; AMD's IBRS, STIBP, SSBD (APM vol. 3, E.4.17).
- */
-static bool spec_ctrl_offered(void)
+/* ---- Speculation control (SDM vol. 4, table 2-2; APM vol. 3, E.4.17) ---- */
+
+#define MSR_IA32_PRED_CMD          0x00000049
+#define MSR_IA32_ARCH_CAPABILITIES 0x0000010a
+#define MSR_IA32_FLUSH_CMD         0x0000010b
+
+/* IA32_SPEC_CTRL's bits the CPUID enumerates: IBRS, STIBP, SSBD, then leaf 7.2's */
+static uint64_t spec_ctrl_bits(void)
 {
-	return cpuid_has(7, 0, EDX, 26) || cpuid_has(7, 0, EDX, 27) || cpuid_has(7, 0, EDX, 31) ||
-	       cpuid_has(0x80000008, 0, EBX, 14) || cpuid_has(0x80000008, 0, EBX, 15) ||
-	       cpuid_has(0x80000008, 0, EBX, 24);
+	uint64_t bits = 0;
+
+	bits |= cpuid_has(7, 0, EDX, 26) || cpuid_has(0x80000008, 0, EBX, 14) ? BIT64(0) : 0;
+	bits |= cpuid_has(7, 0, EDX, 27) || cpuid_has(0x80000008, 0, EBX, 15) ? BIT64(1) : 0;
+	bits |= cpuid_has(7, 0, EDX, 31) || cpuid_has(0x80000008, 0, EBX, 24) ? BIT64(2) : 0;
+	bits |= cpuid_has(7, 2, EDX, 0) ? BIT64(7) : 0;                 /* PSFD */
+	bits |= cpuid_has(7, 2, EDX, 1) ? BIT64(3) | BIT64(4) : 0;      /* IPRED_DIS_U/S */
+	bits |= cpuid_has(7, 2, EDX, 2) ? BIT64(5) | BIT64(6) : 0;      /* RRSBA_DIS_U/S */
+	bits |= cpuid_has(7, 2, EDX, 3) ? BIT64(8) : 0;                 /* DDPD_U */
+	bits |= cpuid_has(7, 2, EDX, 4) ? BIT64(10) : 0;                /* BHI_DIS_S */
+	return bits;
+}
+
+/*
+ * The MSR exists if any of its bits is enumerated: it reads 0 at start, each of those bits
+ * is taken and reads back, any other bit raises #GP. It is put back to 0.
+ */
+static void check_spec_ctrl(void)
+{
+	uint64_t bits = spec_ctrl_bits();
+	struct writes taken = { 0 }, refused = { 0 };
+
+	if (!bits) {
+		check_absent1("spec-ctrl-absent-gp", MSR_IA32_SPEC_CTRL,
+			      "no IBRS, STIBP, SSBD or leaf 7.2 control in CPUID");
+		return;
+	}
+	check_reads("spec-ctrl-reads-0", (const uint32_t[]){ MSR_IA32_SPEC_CTRL }, 1, 0);
+	for (unsigned int bit = 0; bit < 64; bit++)
+		add_write(bits & BIT64(bit) ? &taken : &refused, MSR_IA32_SPEC_CTRL, BIT64(bit));
+	add_write(&taken, MSR_IA32_SPEC_CTRL, bits);
+	check_taken("spec-ctrl-offered-bits-read-back", &taken);
+	wrmsr_safe(MSR_IA32_SPEC_CTRL, 0);
+	check_refused("spec-ctrl-other-bits-gp", &refused);
+}
+
+/* A command MSR (IBPB, L1D flush): write-only, bit 0 the command, any other bit #GP. */
+static void check_command_msr(const char *name, uint32_t msr, bool offered, const char *why)
+{
+	char taken[40], refused[40], unreadable[40];
+	uint64_t val = 0;
+	int w1, w2, r;
+
+	if (!offered) {
+		fmt_snprintf(taken, sizeof(taken), "%s-absent-gp", name);
+		check(taken, wrmsr_safe(msr, 1) == X86_GP, "%s, yet WRMSR 0x%x did not #GP", why, msr);
+		return;
+	}
+	fmt_snprintf(taken, sizeof(taken), "%s-command-taken", name);
+	fmt_snprintf(refused, sizeof(refused), "%s-reserved-bits-gp", name);
+	fmt_snprintf(unreadable, sizeof(unreadable), "%s-write-only", name);
+	w1 = wrmsr_safe(msr, 1);
+	w2 = wrmsr_safe(msr, 0);
+	check(taken, w1 == NO_EXCEPTION && w2 == NO_EXCEPTION, "WRMSR 0x%x of 1 raised %s, of 0 %s",
+	      msr, exception_name(w1), exception_name(w2));
+	w1 = wrmsr_safe(msr, 2);
+	w2 = wrmsr_safe(msr, BIT64(63) | 1);
+	check(refused, w1 == X86_GP && w2 == X86_GP, "WRMSR 0x%x of 2 raised %s, of bit 63 %s",
+	      msr, exception_name(w1), exception_name(w2));
+	r = rdmsr_safe(msr, &val);
+	check(unreadable, r == X86_GP, "RDMSR 0x%x raised %s", msr, exception_name(r));
+}
+
+/*
+ * IA32_ARCH_CAPABILITIES: read-only; none of the bits that announce an MSR this vCPU lacks
+ * (TSX_CTRL 7, MCU_CONTROL 9, MISC_PACKAGE_CTRLS 10, ENERGY_FILTERING_CTL 11, DOITM 12,
+ * FB_CLEAR_CTRL 18, XAPIC_DISABLE 21, OVERCLOCKING_STATUS 23, GDS_CTRL 25).
+ */
+static void check_arch_capabilities(void)
+{
+	const uint64_t announce_msrs = BIT64(7) | BIT64(9) | BIT64(10) | BIT64(11) | BIT64(12) |
+				       BIT64(18) | BIT64(21) | BIT64(23) | BIT64(25);
+	uint64_t val = 0;
+	int r, w;
+
+	if (!cpuid_has(7, 0, EDX, 29)) {
+		check_absent1("arch-capabilities-absent-gp", MSR_IA32_ARCH_CAPABILITIES,
+			      "CPUID.(7,0):EDX[29] clear");
+		return;
+	}
+	r = rdmsr_safe(MSR_IA32_ARCH_CAPABILITIES, &val);
+	w = wrmsr_safe(MSR_IA32_ARCH_CAPABILITIES, val);
+	check("arch-capabilities-read-only", r == NO_EXCEPTION && w == X86_GP,
+	      "RDMSR raised %s, WRMSR of its value %s", exception_name(r), exception_name(w));
+	check("arch-capabilities-no-absent-msrs", !(val & announce_msrs),
+	      "reads 0x%lx: bits 0x%lx announce MSRs", val, val & announce_msrs);
+}
+
+static void check_speculation_control(void)
+{
+	check_spec_ctrl();
+	check_command_msr("pred-cmd", MSR_IA32_PRED_CMD,
+			  cpuid_has(7, 0, EDX, 26) || cpuid_has(0x80000008, 0, EBX, 12),
+			  "no IBPB in CPUID.(7,0):EDX[26] or 80000008H:EBX[12]");
+	check_command_msr("flush-cmd", MSR_IA32_FLUSH_CMD, cpuid_has(7, 0, EDX, 28),
+			  "CPUID.(7,0):EDX[28] clear");
+	check_arch_capabilities();
 }
 
 static void check_hidden_features(void)
 {
 	check_feature_msr("mcg-cap-readable", "mcg-cap-absent-gp", MSR_IA32_MCG_CAP,
 			  cpuid_has(1, 0, EDX, 14), "CPUID.1:EDX[14] (MCA) clear");
-	check_feature_msr("spec-ctrl-readable", "spec-ctrl-absent-gp", MSR_IA32_SPEC_CTRL,
-			  spec_ctrl_offered(), "no IBRS, STIBP or SSBD in CPUID 7 or 0x80000008");
 	check_feature_msr("perf-capabilities-readable", "perf-capabilities-absent-gp",
 			  MSR_IA32_PERF_CAPS, cpuid_has(1, 0, ECX, 15),
 			  "CPUID.1:ECX[15] (PDCM) clear");
@@ -816,5 +912,6 @@ void test_main(const char *cmdline)
 	check_tsc_aux();
 	check_bios_sign_id();
 	check_misc_enable();
+	check_speculation_control();
 	check_hidden_features();
 }

@@ -491,6 +491,36 @@ static void ap_read_page(void)
 	ap_page_t = t;
 }
 
+/*
+ * A vCPU's TSC moved (IA32_TSC_ADJUST, SDM vol. 3, 18.17.3): while the two vCPUs' TSCs
+ * differ the page says it is not valid (sequence 0, read TIME_REF_COUNT); once both moved
+ * alike it is valid again and gives TIME_REF_COUNT's time, which never moved.
+ */
+#define MSR_IA32_TSC_ADJUST 0x3b
+#define TSC_MOVE            (1ULL << 40)
+
+static void ap_move_tsc(void) { wrmsr(MSR_IA32_TSC_ADJUST, rdmsr(MSR_IA32_TSC_ADJUST) + TSC_MOVE); }
+static void ap_move_tsc_back(void)
+{
+	wrmsr(MSR_IA32_TSC_ADJUST, rdmsr(MSR_IA32_TSC_ADJUST) - TSC_MOVE);
+}
+
+static void check_page_follows_tsc(void)
+{
+	uint64_t adjust = rdmsr(MSR_IA32_TSC_ADJUST);
+	uint32_t seq;
+
+	wrmsr(MSR_IA32_TSC_ADJUST, adjust + TSC_MOVE);
+	seq = page_view()->sequence;
+	check("ref-tsc-page-invalid-while-tscs-differ", seq == 0, "sequence %u", seq);
+	check("ref-tsc-page-after-both-tscs-moved", run_on_ap(ap_move_tsc),
+	      "the AP did not move its TSC");
+	check_page_time("ref-tsc-page-time-after-tscs-moved");
+	wrmsr(MSR_IA32_TSC_ADJUST, adjust);
+	run_on_ap(ap_move_tsc_back);
+	check_page_time("ref-tsc-page-time-after-tscs-back");
+}
+
 static void check_ref_tsc_page(void)
 {
 	uint64_t beyond = (boot.ram_end + 0xfff) & ~0xfffULL;
@@ -544,6 +574,11 @@ static void check_ref_tsc_page(void)
 		      "AP: page time 0x%lx, TIME_REF_COUNT 0x%lx .. 0x%lx", ap_page_t, ap_page_r0,
 		      ap_page_r1);
 	}
+	if (!seq || !(cpuid(7, 0).ebx & (1U << 1)))
+		skip("ref-tsc-page-follows-tsc", seq ? "no IA32_TSC_ADJUST (CPUID.(7,0):EBX[1])"
+						     : "the page is not valid here");
+	else
+		check_page_follows_tsc();
 	check("ref-tsc-page-same-on-ap", called && ap_page_msr == msr && ap_page_seq == seq,
 	      "AP: MSR 0x%lx, sequence %u (BSP: 0x%lx, %u)", ap_page_msr, ap_page_seq, msr, seq);
 

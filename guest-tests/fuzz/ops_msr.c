@@ -36,7 +36,23 @@ enum {
 	MSR_HAS_TSC_AUX = 1 << 1,    /* RDTSCP or RDPID */
 	MSR_HAS_MTRR = 1 << 2,       /* CPUID.1:EDX[12] */
 	MSR_HAS_PAT = 1 << 3,        /* CPUID.1:EDX[16] */
+	MSR_HAS_SPEC_CTRL = 1 << 4,  /* IBRS, STIBP, SSBD or a leaf 7.2 control */
+	MSR_HAS_PRED_CMD = 1 << 5,   /* IBPB: CPUID.(7,0):EDX[26] or 80000008H:EBX[12] */
+	MSR_HAS_FLUSH_CMD = 1 << 6,  /* CPUID.(7,0):EDX[28] */
+	MSR_HAS_ARCH_CAPS = 1 << 7,  /* CPUID.(7,0):EDX[29] */
 };
+
+static uint32_t speculation_features(void)
+{
+	struct cpuid_regs l7 = cpuid(7, 0), l72 = cpuid(7, 2), e8 = cpuid(0x80000008, 0);
+	bool spec_ctrl = (l7.edx & (1u << 26 | 1u << 27 | 1u << 31)) || (l72.edx & 0x1f) ||
+			 (e8.ebx & (1u << 14 | 1u << 15 | 1u << 24));
+
+	return (spec_ctrl ? MSR_HAS_SPEC_CTRL : 0) |
+	       ((l7.edx & (1u << 26)) || (e8.ebx & (1u << 12)) ? MSR_HAS_PRED_CMD : 0) |
+	       (l7.edx & (1u << 28) ? MSR_HAS_FLUSH_CMD : 0) |
+	       (l7.edx & (1u << 29) ? MSR_HAS_ARCH_CAPS : 0);
+}
 
 void msr_features_detect(void)
 {
@@ -45,7 +61,7 @@ void msr_features_detect(void)
 	fz.msr_features = (l7.ebx & (1u << 1) ? MSR_HAS_TSC_ADJUST : 0) |
 			  ((e1.edx & (1u << 27)) || (l7.ecx & (1u << 22)) ? MSR_HAS_TSC_AUX : 0) |
 			  (l1.edx & (1u << 12) ? MSR_HAS_MTRR : 0) |
-			  (l1.edx & (1u << 16) ? MSR_HAS_PAT : 0);
+			  (l1.edx & (1u << 16) ? MSR_HAS_PAT : 0) | speculation_features();
 }
 
 static bool has(uint32_t feature) { return fz.msr_features & feature; }
@@ -78,9 +94,19 @@ static bool other_known_msr(uint32_t msr)
 		return has(MSR_HAS_TSC_AUX);
 	case MSR_PAT:
 		return has(MSR_HAS_PAT);
+	case 0x48:
+		return has(MSR_HAS_SPEC_CTRL);
+	case 0x49:
+		return has(MSR_HAS_PRED_CMD);
+	case 0x10a:
+		return has(MSR_HAS_ARCH_CAPS) && fz.intel;
+	case 0x10b:
+		return has(MSR_HAS_FLUSH_CMD) && fz.intel;
 	case MSR_MISC_ENABLE:
 		return fz.intel;
 	case 0xc0010000 ... 0xc0010007: /* AMD's legacy performance counters: read 0, take any write */
+	case 0xc0010010: case 0xc0010015: case 0xc001001f: case 0xc0010055: /* SYSCFG, HWCR, NB_CFG,
+									       INT_PENDING_MSG */
 		return !fz.intel;
 	}
 	return is_mtrr(msr) && has(MSR_HAS_MTRR);
@@ -199,6 +225,7 @@ static uint32_t pick_any_msr(void)
 		return RNG_PICK(((const uint32_t[]){ MSR_TSC, MSR_IA32_APIC_BASE, MSR_IA32_TSC_DEADLINE,
 			MSR_EFER, MSR_MISC_ENABLE, MSR_PAT, MSR_MTRRCAP, MSR_MTRR_DEFTYPE, 0x200, 0x20f,
 			0x210, 0x250, 0x26f, MSR_TSC_ADJUST, MSR_UCODE_REV, 0x48 /* SPEC_CTRL */,
+			0x49 /* PRED_CMD */, 0x10a /* ARCH_CAPABILITIES */, 0x10b /* FLUSH_CMD */,
 			0xda0 /* XSS */, 0x179 /* MCG_CAP */, 0x345 /* PERF_CAPABILITIES */, MSR_TSC_AUX,
 			MSR_STAR }));
 	}

@@ -88,7 +88,7 @@ def expect_clock_devices(con):
 
 # The kernel's log is clean: no MSR it touches unchecked is missing (but the VP assist page,
 # which Linux writes whatever CPUID says and issue 22 brings), and no WARN() splat.
-UNCHECKED_MSR = re.compile(r'unchecked MSR access error: (?:RD|WR)MSR (?:from|to) 0x(?!40000073\b)')
+UNCHECKED_MSR = re.compile(r'unchecked MSR access error: (?:RD|WR)MSR (?:from|to) 0x(?!40000073\b)[^\n]*')
 KERNEL_WARNING = re.compile(r'^\[ *[\d.]+\] WARNING: ', re.M)
 
 

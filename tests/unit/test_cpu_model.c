@@ -176,17 +176,16 @@ static const struct {
 	{ 7, 0, CPUID_EBX, 1u << 2 | 1u << 12 | 1u << 14 | 1u << 15 | 1u << 25 },
 	{ 7, 0, CPUID_ECX, 1u << 5 | 1u << 7 | 1u << 16 | 1u << 30 | 1u << 31 },
 	{ 7, 0, CPUID_EDX, 1u << 5 | 1u << 15 | 1u << 19 | 1u << 20 | 1u << 22 | 1u << 24 |
-			   1u << 25 | 0xfc000000u },      /* UINTR HYBRID ARCH_LBR IBT AMX SPEC_CTRL... */
+			   1u << 25 | 1u << 30 },         /* UINTR HYBRID ARCH_LBR IBT AMX CORE_CAPS */
 	{ 7, 1, CPUID_EAX, 1u << 21 },                     /* AMX-FP16 */
 	{ 7, 1, CPUID_EDX, 1u << 8 },                      /* AMX-COMPLEX */
-	{ 7, 2, CPUID_EDX, ~0u },
+	{ 7, 2, CPUID_EDX, ~0x3fu },                      /* all but SPEC_CTRL's and MCDT_NO */
 	{ 0xd, 1, CPUID_EAX, 1u << 3 | 1u << 4 },          /* XSAVES XFD */
 	{ 0x80000001, 0, CPUID_ECX, 1u << 2 | 1u << 9 | 1u << 10 | 1u << 12 | 1u << 13 | 1u << 15 |
 				    1u << 17 | 1u << 22 | 1u << 23 | 1u << 24 | 1u << 28 | 1u << 29 },
 	{ 0x80000001, 0, CPUID_EDX, 1u << 7 | 1u << 14 },
 	{ 0x80000007, 0, CPUID_EDX, ~(1u << 8) },          /* all but the invariant TSC */
-	{ 0x80000008, 0, CPUID_EBX, 1u << 12 | 0xfu << 14 | 1u << 18 | 1u << 19 | 1u << 24 |
-				    1u << 25 },           /* AMD's speculation controls */
+	{ 0x80000008, 0, CPUID_EBX, 1u << 25 },           /* VIRT_SSBD */
 };
 
 static void test_unbacked_bits_hidden(void **state)

@@ -21,9 +21,9 @@ enum leaf { LEAF1, LEAF7, LEAF7_1, EXT1, EXT8 };
 enum reg { EAX, EBX, ECX, EDX };
 
 /* A CPUID with one bit set. */
-static struct cr_rules_cpuid with_bit(enum leaf leaf, enum reg reg, unsigned int bit)
+static struct cpu_model_leaves with_bit(enum leaf leaf, enum reg reg, unsigned int bit)
 {
-	struct cr_rules_cpuid c = { 0 };
+	struct cpu_model_leaves c = { 0 };
 	struct cpuid_regs *leaves[] = { &c.leaf1, &c.leaf7, &c.leaf7_1, &c.ext1, &c.ext8 };
 	uint32_t *regs[] = { &leaves[leaf]->eax, &leaves[leaf]->ebx, &leaves[leaf]->ecx,
 			     &leaves[leaf]->edx };
@@ -32,7 +32,7 @@ static struct cr_rules_cpuid with_bit(enum leaf leaf, enum reg reg, unsigned int
 	return c;
 }
 
-static const struct cr_rules_cpuid everything = {
+static const struct cpu_model_leaves everything = {
 	.leaf1 = { ALL_ONES, ALL_ONES, ALL_ONES, ALL_ONES },
 	.leaf7 = { ALL_ONES, ALL_ONES, ALL_ONES, ALL_ONES },
 	.leaf7_1 = { ALL_ONES, ALL_ONES, ALL_ONES, ALL_ONES },
@@ -80,7 +80,7 @@ static const struct row efer_rows[] = {
 
 static void test_nothing_offered(void **state)
 {
-	const struct cr_rules_cpuid none = { 0 };
+	const struct cpu_model_leaves none = { 0 };
 
 	(void)state;
 	assert_int_equal(cr4_valid_bits(&none), CR4_PCE);
@@ -112,7 +112,7 @@ static void test_cr4_one_bit_at_a_time(void **state)
 	(void)state;
 	for (size_t i = 0; i < sizeof(cr4_rows) / sizeof(cr4_rows[0]); i++) {
 		const struct row *r = &cr4_rows[i];
-		struct cr_rules_cpuid c = with_bit(r->leaf, r->reg, r->cpuid_bit);
+		struct cpu_model_leaves c = with_bit(r->leaf, r->reg, r->cpuid_bit);
 
 		assert_int_equal(cr4_valid_bits(&c), CR4_PCE | r->bits);
 	}
@@ -123,7 +123,7 @@ static void test_efer_one_bit_at_a_time(void **state)
 	(void)state;
 	for (size_t i = 0; i < sizeof(efer_rows) / sizeof(efer_rows[0]); i++) {
 		const struct row *r = &efer_rows[i];
-		struct cr_rules_cpuid c = with_bit(r->leaf, r->reg, r->cpuid_bit);
+		struct cpu_model_leaves c = with_bit(r->leaf, r->reg, r->cpuid_bit);
 
 		assert_int_equal(efer_valid_bits(&c), EFER_SCE | r->bits);
 	}
@@ -132,7 +132,7 @@ static void test_efer_one_bit_at_a_time(void **state)
 /* A bit the CPUID shows without a control-register bit of its own offers nothing. */
 static void test_unrelated_cpuid_bits(void **state)
 {
-	struct cr_rules_cpuid c = with_bit(LEAF1, ECX, 27); /* OSXSAVE: the state, not the feature */
+	struct cpu_model_leaves c = with_bit(LEAF1, ECX, 27); /* OSXSAVE: the state, not the feature */
 
 	(void)state;
 	assert_int_equal(cr4_valid_bits(&c), CR4_PCE);
@@ -145,7 +145,7 @@ static void test_unrelated_cpuid_bits(void **state)
 /* The hidden features of the CPU model (cpumodel/cpu_model_hidden.c) stay reserved. */
 static void test_model_like_cpu(void **state)
 {
-	struct cr_rules_cpuid c = everything;
+	struct cpu_model_leaves c = everything;
 
 	(void)state;
 	c.leaf1.ecx &= ~(1u << 5 | 1u << 6);               /* VMX, SMX */
