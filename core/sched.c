@@ -41,6 +41,9 @@ static bool prepare_vcpu(struct percpu *cpu, struct vcpu *v)
 	/* The pinned vCPU owns its CPU's IA32_TSC_AUX (cpumodel/msr_tsc.c): 0 at its start. */
 	if (cpu_has(&cpu->features, FEAT_TSC_AUX))
 		wrmsr(MSR_TSC_AUX, v->msrs.tsc_aux);
+	/* XSAVES in the guest uses the CPU's IA32_XSS: 0, the guest's only value (cpumodel/). */
+	if (cpu_has(&cpu->features, FEAT_XSAVES))
+		wrmsr(MSR_IA32_XSS, 0);
 	/* The hypervisor runs with IA32_SPEC_CTRL 0, whatever firmware left (core/vcpu.c). */
 	if (v->msrs.spec_ctrl_valid)
 		wrmsr(MSR_IA32_SPEC_CTRL, 0);

@@ -76,6 +76,7 @@ struct cpu_model_leaves {
 	struct cpuid_regs leaf7;   /* CPUID.(EAX=7,ECX=0) */
 	struct cpuid_regs leaf7_1; /* CPUID.(EAX=7,ECX=1) */
 	struct cpuid_regs leaf7_2; /* CPUID.(EAX=7,ECX=2) */
+	struct cpuid_regs xsave1;  /* CPUID.(EAX=0DH,ECX=1) */
 	struct cpuid_regs ext1;    /* CPUID.80000001H */
 	struct cpuid_regs ext8;    /* CPUID.80000008H */
 };

@@ -150,8 +150,6 @@ const struct cpu_model_hidden cpu_model_hidden[] = {
 	{ .name = "apx", .group = CPU_GROUP_OTHER, .leaf = 0x7, .subleaf = 1, .reg = CPUID_EDX,
 	  .bit = 21, .why = "devices/mmio_decode.c does not decode REX2; XCR0's APX hidden" },
 	/* CPUID.(EAX=0DH,ECX=1):EAX */
-	{ .name = "xsaves", .group = CPU_GROUP_OTHER, .leaf = 0xd, .subleaf = 1, .reg = CPUID_EAX,
-	  .bit = 3, .why = NO_MSR("IA32_XSS") },
 	{ .name = "xfd", .group = CPU_GROUP_AMX, .leaf = 0xd, .subleaf = 1, .reg = CPUID_EAX,
 	  .bit = 4, .why = AMX_STATE },
 	/* CPUID.80000001H:ECX */

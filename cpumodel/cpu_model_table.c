@@ -302,6 +302,9 @@ const struct cpu_model_feature cpu_model_features[] = {
 	  .bit = 1, .vendors = BOTH, .backed_by = "XCR0 (cpumodel/xcr.c); IA32_XSS stays 0" },
 	{ .name = "xgetbv1", .group = CPU_GROUP_XSAVE, .leaf = 0xd, .subleaf = 1, .reg = CPUID_EAX,
 	  .bit = 2, .vendors = BOTH, .backed_by = "XINUSE of the guest's own state" },
+	{ .name = "xsaves", .group = CPU_GROUP_XSAVE, .leaf = 0xd, .subleaf = 1, .reg = CPUID_EAX,
+	  .bit = 3, .vendors = BOTH,
+	  .backed_by = "IA32_XSS, 0: no supervisor component offered (cpumodel/msr_table.c); no exit" },
 	/* CPUID.80000001H:ECX */
 	{ .name = "lahf_lm", .group = CPU_GROUP_BASE, .leaf = 0x80000001, .reg = CPUID_ECX,
 	  .bit = 0, .vendors = BOTH, .backed_by = NATIVE },

@@ -27,9 +27,11 @@
 #define EBX7_INVPCID     BIT(10)
 #define ECX7_RDPID       BIT(22)
 #define EXT1_EDX_RDTSCP  BIT(27)
-/* IA32_VMX_PROCBASED_CTLS2's allowed-1 half: "enable RDTSCP", "enable INVPCID" (SDM vol. 3, A.3.3) */
+/* IA32_VMX_PROCBASED_CTLS2's allowed-1 half: "enable RDTSCP", "enable INVPCID", "enable XSAVES/XRSTORS" (SDM vol. 3, A.3.3) */
 #define VMX_ALLOWED_RDTSCP  BIT(32 + 3)
 #define VMX_ALLOWED_INVPCID BIT(32 + 12)
+#define VMX_ALLOWED_XSAVES  BIT(32 + 20)
+#define EAX_XSAVE1_XSAVES   BIT(3)
 
 /* The XSAVE area's legacy region and header: x87 and SSE state (SDM vol. 1, 13.4) */
 #define XSAVE_LEGACY_AND_HEADER 576
@@ -53,11 +55,12 @@ struct guest_cpuid {
 };
 
 /*
- * INVPCID, RDTSCP and RDPID run in the guest on SVM, where they are not
- * intercepted, and on VMX with "enable INVPCID" and "enable RDTSCP" (which
- * also governs RDPID), which vmx/vmcs_setup.c asks for and gets where
- * IA32_VMX_PROCBASED_CTLS2 allows them; without, they raise #UD (SDM vol.
- * 2, INVPCID, RDTSCP, RDPID; vol. 3, A.3.3).
+ * INVPCID, RDTSCP, RDPID, XSAVES and XRSTORS run in the guest on SVM, where
+ * they are not intercepted, and on VMX with "enable INVPCID", "enable RDTSCP"
+ * (which also governs RDPID) and "enable XSAVES/XRSTORS", which
+ * vmx/vmcs_setup.c asks for and gets where IA32_VMX_PROCBASED_CTLS2 allows
+ * them; without, they raise #UD (SDM vol. 2, INVPCID, RDTSCP, RDPID, XSAVES;
+ * vol. 3, A.3.3).
  */
 static bool vmx_secondary_allows(uint64_t allowed_bit)
 {
@@ -69,6 +72,8 @@ static void build(struct guest_cpuid *g)
 	cpu_model_build(&g->model, this_cpu()->features.vendor);
 	if (!vmx_secondary_allows(VMX_ALLOWED_INVPCID))
 		cpu_model_clear(&g->model, 7, 0, CPUID_EBX, EBX7_INVPCID);
+	if (!vmx_secondary_allows(VMX_ALLOWED_XSAVES))
+		cpu_model_clear(&g->model, 0xd, 1, CPUID_EAX, EAX_XSAVE1_XSAVES);
 	if (!vmx_secondary_allows(VMX_ALLOWED_RDTSCP)) {
 		cpu_model_clear(&g->model, 7, 0, CPUID_ECX, ECX7_RDPID);
 		cpu_model_clear(&g->model, 0x80000001, 0, CPUID_EDX, EXT1_EDX_RDTSCP);
@@ -331,6 +336,7 @@ void cpuid_guest_feature_leaves(struct vcpu *v, struct cpu_model_leaves *l)
 		.leaf7 = cpuid_guest_offered(v, 7, 0),
 		.leaf7_1 = cpuid_guest_offered(v, 7, 1),
 		.leaf7_2 = cpuid_guest_offered(v, 7, 2),
+		.xsave1 = cpuid_guest_offered(v, 0xd, 1),
 		.ext1 = cpuid_guest_offered(v, 0x80000001, 0),
 		.ext8 = cpuid_guest_offered(v, 0x80000008, 0),
 	};

@@ -75,7 +75,7 @@ static const struct msr_rule *rule_of(const struct vcpu *v, uint32_t msr)
 	return r && !(r->needs & ~v->msrs.offered) ? r : NULL;
 }
 
-static uint32_t memtype_and_tsc_features(const struct cpu_model_leaves *c)
+static uint32_t other_features(const struct cpu_model_leaves *c)
 {
 	uint32_t f = 0;
 
@@ -87,6 +87,8 @@ static uint32_t memtype_and_tsc_features(const struct cpu_model_leaves *c)
 		f |= MSR_NEEDS_MTRR;
 	if (c->leaf1.edx & BIT(16))
 		f |= MSR_NEEDS_PAT;
+	if (c->xsave1.eax & BIT(3))
+		f |= MSR_NEEDS_XSAVES;
 	return f;
 }
 
@@ -95,7 +97,7 @@ void msr_policy_init_vcpu(struct vcpu *v)
 	struct cpu_model_leaves c;
 
 	cpuid_guest_feature_leaves(v, &c);
-	v->msrs.offered = memtype_and_tsc_features(&c) | msr_spec_init(v, &c);
+	v->msrs.offered = other_features(&c) | msr_spec_init(v, &c);
 	/* MAXPHYADDR is 36 where leaf 0x80000008 is not answered (SDM vol. 3, 4.1.4) */
 	v->msrs.phys_bits = c.ext8.eax & 0xff ? c.ext8.eax & 0xff : 36;
 	msr_memtype_init(v);

@@ -184,6 +184,12 @@ static const struct msr_rule msr_rules[] = {
 	{ 0x6e0, 0x6e0, "IA32_TSC_DEADLINE", BOTH, 0, msr_tsc_deadline_read,
 	  msr_tsc_deadline_write },
 	{ 0x800, 0x8ff, "x2APIC registers", BOTH, 0, x2apic_read, x2apic_write },
+	/*
+	 * IA32_XSS: no supervisor state component is offered (CPUID.(0DH,1):ECX
+	 * and EDX read 0), so 0 is its only value; the host's, which XSAVES in
+	 * the guest uses, is 0 too (core/sched.c).
+	 */
+	{ 0xda0, 0xda0, "IA32_XSS", BOTH, MSR_NEEDS_XSAVES, read_zero, write_zero_only },
 	{ 0xc0000080, 0xc0000080, "EFER", BOTH, 0, efer_read, efer_write },
 	{ 0xc0000103, 0xc0000103, "IA32_TSC_AUX", BOTH, MSR_NEEDS_TSC_AUX, msr_tsc_aux_read,
 	  msr_tsc_aux_write },

@@ -22,6 +22,7 @@ enum msr_feature {
 	MSR_NEEDS_IBPB = BIT(5),       /* CPUID.(7,0):EDX[26] or 80000008H:EBX[12] */
 	MSR_NEEDS_FLUSH_CMD = BIT(6),  /* CPUID.(7,0):EDX[28] */
 	MSR_NEEDS_ARCH_CAPS = BIT(7),  /* CPUID.(7,0):EDX[29] */
+	MSR_NEEDS_XSAVES = BIT(8),     /* CPUID.(0DH,1):EAX[3] */
 };
 
 /* Reads and writes return false for #GP (a reserved bit, a read-only MSR). */

@@ -13,8 +13,11 @@
  *   the eleven fixed-range registers, their reset values and reserved bits.
  * - IA32_TSC_AUX (RDTSCP or RDPID), read by both instructions; the vendors
  *   differ on its bits 63:32.
- * - IA32_BIOS_SIGN_ID / PATCH_LEVEL and IA32_MISC_ENABLE per vendor, and the
- *   MSRs of features the CPUID hides (MCA, SPEC_CTRL, PDCM, XSAVES).
+ * - IA32_BIOS_SIGN_ID / PATCH_LEVEL and IA32_MISC_ENABLE per vendor.
+ * - Speculation control: IA32_SPEC_CTRL's offered bits, the IBPB and L1D-flush
+ *   commands, IA32_ARCH_CAPABILITIES read-only and announcing no absent MSR.
+ * - IA32_XSS (XSAVES): 0 its only value, XSAVES and XRSTORS running.
+ * - The MSRs of features the CPUID hides (MCA, PDCM) raise #GP.
  *
  * The TSC checks move the guest's TSC; it is put back where it would have been
  * (the library's delays count with it). The other MSRs get their start values back.
@@ -896,8 +899,50 @@ static void check_hidden_features(void)
 	check_feature_msr("perf-capabilities-readable", "perf-capabilities-absent-gp",
 			  MSR_IA32_PERF_CAPS, cpuid_has(1, 0, ECX, 15),
 			  "CPUID.1:ECX[15] (PDCM) clear");
-	check_feature_msr("xss-readable", "xss-absent-gp", MSR_IA32_XSS,
-			  cpuid_has(0xd, 1, EAX, 3), "CPUID.(0xD,1):EAX[3] (XSAVES) clear");
+}
+
+/* ---- IA32_XSS and XSAVES (SDM vol. 1, 13.11-13.12; vol. 2, XSAVES) ---- */
+
+#define XSAVE_AREA_SIZE  8192
+#define XCOMP_BV_COMPACT BIT64(63)
+
+static uint8_t xsave_area[XSAVE_AREA_SIZE] __attribute__((aligned(64)));
+
+/* XSAVES of x87 and SSE state (RFBM = 3), then XRSTORS of it. */
+static void do_xsaves(void *arg)
+{
+	(void)arg;
+	asm volatile("xsaves64 %0" : "+m"(xsave_area) : "a"(3), "d"(0) : "memory");
+	asm volatile("xrstors64 %0" : : "m"(xsave_area), "a"(3), "d"(0) : "memory");
+}
+
+/*
+ * With XSAVES offered: IA32_XSS reads 0 and takes 0; no supervisor component is offered
+ * (CPUID.(0DH,1):ECX and EDX are 0), so any other value is #GP; XSAVES and XRSTORS run,
+ * and XSAVES writes the compacted format (XCOMP_BV bit 63).
+ */
+static void check_xsaves(void)
+{
+	struct cpuid_regs d1 = cpuid(0xd, 1);
+	uint64_t xcomp_bv;
+	struct exception x;
+
+	if (!cpuid_has(0xd, 1, EAX, 3)) {
+		check_absent1("xss-absent-gp", MSR_IA32_XSS, "CPUID.(0xD,1):EAX[3] (XSAVES) clear");
+		return;
+	}
+	check("xss-no-supervisor-components", d1.ecx == 0 && d1.edx == 0,
+	      "CPUID.(0xD,1) ECX 0x%x EDX 0x%x", d1.ecx, d1.edx);
+	check_reads("xss-reads-0", (const uint32_t[]){ MSR_IA32_XSS }, 1, 0);
+	check_refused("xss-other-values-gp",
+		      &(struct writes){ 3, { { MSR_IA32_XSS, BIT64(8) }, { MSR_IA32_XSS, BIT64(0) },
+					     { MSR_IA32_XSS, BIT64(63) } } });
+	check("xss-zero-taken", wrmsr_safe(MSR_IA32_XSS, 0) == NO_EXCEPTION, "WRMSR of 0 faulted");
+	write_cr4(read_cr4() | CR4_OSXSAVE);
+	x = guest_try(do_xsaves, NULL);
+	xcomp_bv = *(volatile uint64_t *)&xsave_area[520];
+	check("xsaves-runs", x.vector == NO_EXCEPTION && (xcomp_bv & XCOMP_BV_COMPACT),
+	      "XSAVES/XRSTORS raised %s, XCOMP_BV 0x%lx", exception_name(x.vector), xcomp_bv);
 }
 
 void test_main(const char *cmdline)
@@ -913,5 +958,6 @@ void test_main(const char *cmdline)
 	check_bios_sign_id();
 	check_misc_enable();
 	check_speculation_control();
+	check_xsaves();
 	check_hidden_features();
 }

@@ -28,10 +28,11 @@ static const char *const feature_names[FEAT_COUNT] = {
 	[FEAT_TSC_DEADLINE] = "tsc-deadline",
 	[FEAT_INVARIANT_TSC] = "invariant-tsc",
 	[FEAT_TSC_AUX] = "tsc-aux",
+	[FEAT_XSAVES] = "xsaves",
 };
 
 #define COMMON_FEATURES (BIT(FEAT_X2APIC) | BIT(FEAT_TSC_DEADLINE) | BIT(FEAT_INVARIANT_TSC) | \
-			 BIT(FEAT_TSC_AUX))
+			 BIT(FEAT_TSC_AUX) | BIT(FEAT_XSAVES))
 #define INTEL_FEATURES                                                                  \
 	(BIT(FEAT_VMX) | BIT(FEAT_EPT) | BIT(FEAT_VPID) | BIT(FEAT_UNRESTRICTED_GUEST) |  \
 	 BIT(FEAT_APIC_ACCESS) | BIT(FEAT_APIC_REG_VIRT) | BIT(FEAT_VIRT_INTR_DELIVERY) | \
@@ -180,6 +181,8 @@ void cpu_features_detect(struct cpu_features *f)
 		f->present |= BIT(FEAT_INVARIANT_TSC);
 	if (has_tsc_aux())
 		f->present |= BIT(FEAT_TSC_AUX);
+	if (cpuid(0, 0).eax >= 0xd && (cpuid(0xd, 1).eax & BIT(3)))
+		f->present |= BIT(FEAT_XSAVES);
 	if (f->vendor == VENDOR_INTEL)
 		detect_vmx(f);
 	else if (f->vendor == VENDOR_AMD)

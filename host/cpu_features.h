@@ -34,6 +34,7 @@ enum cpu_feature {
 	FEAT_TSC_DEADLINE,
 	FEAT_INVARIANT_TSC,
 	FEAT_TSC_AUX,       /* IA32_TSC_AUX exists: RDTSCP or RDPID */
+	FEAT_XSAVES,        /* XSAVES and IA32_XSS */
 	FEAT_COUNT,
 };
 

@@ -38,6 +38,7 @@ enum vmcs_field {
 	VMCS_PI_DESC_ADDR           = 0x2016,
 	VMCS_EPT_POINTER            = 0x201a,
 	VMCS_EOI_EXIT_BITMAP0       = 0x201c, /* 0..3 at +2 each */
+	VMCS_XSS_EXIT_BITMAP        = 0x202c,
 	VMCS_GUEST_PHYSICAL_ADDRESS = 0x2400,
 	VMCS_LINK_POINTER           = 0x2800,
 	VMCS_GUEST_DEBUGCTL         = 0x2802,
@@ -179,6 +180,7 @@ enum vmcs_field {
 #define PROC2_APIC_REG_VIRT      BIT(8)
 #define PROC2_VIRT_INTR_DELIVERY BIT(9)
 #define PROC2_ENABLE_INVPCID     BIT(12)
+#define PROC2_ENABLE_XSAVES      BIT(20)
 /* What this backend calls APICv: all of these, or none (SDM 29.1-29.4) */
 #define PROC2_APICV (PROC2_VIRT_APIC_ACCESS | PROC2_APIC_REG_VIRT | PROC2_VIRT_INTR_DELIVERY)
 

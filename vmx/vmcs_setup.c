@@ -44,7 +44,7 @@ static const struct control_field control_fields[] = {
 		  PROC_ACTIVATE_SECONDARY | PROC_USE_TSC_OFFSETTING, "primary processor-based" },
 	{ VMCS_PROC_CONTROLS2, MSR_IA32_VMX_PROCBASED2, 0,
 	  PROC2_ENABLE_EPT | PROC2_ENABLE_RDTSCP | PROC2_ENABLE_VPID |
-		  PROC2_UNRESTRICTED_GUEST | PROC2_ENABLE_INVPCID,
+		  PROC2_UNRESTRICTED_GUEST | PROC2_ENABLE_INVPCID | PROC2_ENABLE_XSAVES,
 	  PROC2_ENABLE_EPT | PROC2_ENABLE_VPID | PROC2_UNRESTRICTED_GUEST,
 	  "secondary processor-based" },
 	{ VMCS_EXIT_CONTROLS, MSR_VMX_EXIT_CTLS, MSR_VMX_TRUE_EXIT_CTLS,
@@ -269,6 +269,9 @@ static bool write_guest_state(struct vmx_vcpu *x, const struct vcpu *v, uint32_t
 	ok &= vmcs_write(VMCS_GUEST_EFER, 0);
 	ok &= vmcs_write(VMCS_GUEST_PAT, v->msrs.pat);
 	ok &= vmcs_write(VMCS_TSC_OFFSET, v->msrs.tsc_offset);
+	/* XSAVES and XRSTORS never exit: IA32_XSS is 0 (cpumodel/msr_table.c) */
+	if (vmcs_read(VMCS_PROC_CONTROLS2) & PROC2_ENABLE_XSAVES)
+		ok &= vmcs_write(VMCS_XSS_EXIT_BITMAP, 0);
 	ok &= vmcs_write(VMCS_GUEST_SYSENTER_CS, 0);
 	ok &= vmcs_write(VMCS_GUEST_SYSENTER_ESP, 0);
 	ok &= vmcs_write(VMCS_GUEST_SYSENTER_EIP, 0);

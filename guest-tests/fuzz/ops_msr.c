@@ -40,6 +40,7 @@ enum {
 	MSR_HAS_PRED_CMD = 1 << 5,   /* IBPB: CPUID.(7,0):EDX[26] or 80000008H:EBX[12] */
 	MSR_HAS_FLUSH_CMD = 1 << 6,  /* CPUID.(7,0):EDX[28] */
 	MSR_HAS_ARCH_CAPS = 1 << 7,  /* CPUID.(7,0):EDX[29] */
+	MSR_HAS_XSS = 1 << 8,        /* XSAVES: CPUID.(0DH,1):EAX[3] */
 };
 
 static uint32_t speculation_features(void)
@@ -61,7 +62,8 @@ void msr_features_detect(void)
 	fz.msr_features = (l7.ebx & (1u << 1) ? MSR_HAS_TSC_ADJUST : 0) |
 			  ((e1.edx & (1u << 27)) || (l7.ecx & (1u << 22)) ? MSR_HAS_TSC_AUX : 0) |
 			  (l1.edx & (1u << 12) ? MSR_HAS_MTRR : 0) |
-			  (l1.edx & (1u << 16) ? MSR_HAS_PAT : 0) | speculation_features();
+			  (l1.edx & (1u << 16) ? MSR_HAS_PAT : 0) |
+			  (cpuid(0xd, 1).eax & (1u << 3) ? MSR_HAS_XSS : 0) | speculation_features();
 }
 
 static bool has(uint32_t feature) { return fz.msr_features & feature; }
@@ -102,6 +104,8 @@ static bool other_known_msr(uint32_t msr)
 		return has(MSR_HAS_ARCH_CAPS) && fz.intel;
 	case 0x10b:
 		return has(MSR_HAS_FLUSH_CMD) && fz.intel;
+	case 0xda0:
+		return has(MSR_HAS_XSS);
 	case MSR_MISC_ENABLE:
 		return fz.intel;
 	case 0xc0010000 ... 0xc0010007: /* AMD's legacy performance counters: read 0, take any write */

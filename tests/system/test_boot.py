@@ -12,7 +12,7 @@ BOCHS_TIMEOUT = 180     # Bochs takes about 6 s to reach the hypervisor with 2 C
 
 VOCABULARY = set('vmx svm ept npt vpid asid unrestricted-guest apic-access apic-reg-virt '
                  'virt-intr-delivery posted-intr x2apic-virt avic x2avic nrip-save '
-                 'decode-assists vgif preempt-timer x2apic tsc-deadline invariant-tsc tsc-aux'.split())
+                 'decode-assists vgif preempt-timer x2apic tsc-deadline invariant-tsc tsc-aux xsaves'.split())
 
 # What QEMU TCG's -cpu max offers and lacks.
 QEMU_SVM_FEATURES = {'svm', 'npt', 'asid', 'vgif'}

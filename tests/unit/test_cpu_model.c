@@ -180,7 +180,7 @@ static const struct {
 	{ 7, 1, CPUID_EAX, 1u << 21 },                     /* AMX-FP16 */
 	{ 7, 1, CPUID_EDX, 1u << 8 },                      /* AMX-COMPLEX */
 	{ 7, 2, CPUID_EDX, ~0x3fu },                      /* all but SPEC_CTRL's and MCDT_NO */
-	{ 0xd, 1, CPUID_EAX, 1u << 3 | 1u << 4 },          /* XSAVES XFD */
+	{ 0xd, 1, CPUID_EAX, 1u << 4 },                    /* XFD */
 	{ 0x80000001, 0, CPUID_ECX, 1u << 2 | 1u << 9 | 1u << 10 | 1u << 12 | 1u << 13 | 1u << 15 |
 				    1u << 17 | 1u << 22 | 1u << 23 | 1u << 24 | 1u << 28 | 1u << 29 },
 	{ 0x80000001, 0, CPUID_EDX, 1u << 7 | 1u << 14 },
