@@ -75,6 +75,12 @@ struct exit_event {
 		uint8_t eoi_vector;   /* EXIT_EOI_INDUCED */
 		int host_vector;      /* EXIT_EXTERNAL_INTERRUPT: acknowledged at exit, or -1 */
 	};
+	/*
+	 * The exit came while the CPU was delivering an event (IDT-vectoring
+	 * information, EXITINTINFO): what exited was that delivery, not the
+	 * instruction at RIP; the backend injects the event again at the next entry.
+	 */
+	bool in_delivery;
 	/* The hardware's own words, for crash reports and the trace. */
 	uint64_t hw_reason;
 	uint64_t hw_info1;

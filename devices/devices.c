@@ -122,8 +122,23 @@ static void unbacked_access(struct vcpu *v, const struct exit_event *e)
 	guest_mmio_open_bus(v, e, "unbacked memory");
 }
 
+/*
+ * A nested page fault: a device's page, the undecoded xAPIC page, a
+ * read-only overlay, or neither RAM nor a device. First, an event whose
+ * delivery touches a page that is not RAM (the guest's IDT,
+ * GDT or stack on a device, outside its memory or on a read-only overlay):
+ * the access is the delivery's, not the instruction's at RIP, so there is
+ * nothing to emulate. The guest ends with a crash report, as KVM ends such a
+ * guest with an internal error ("delivery event"); going on would emulate an
+ * instruction that did not make the access and deliver the event again.
+ */
 void devices_npf_exit(struct vcpu *v, const struct exit_event *e)
 {
+	if (e->in_delivery) {
+		crash_guest(v, e, e->npf.write ? "an event's delivery wrote outside guest RAM"
+					       : "an event's delivery read outside guest RAM");
+		return;
+	}
 	if (guest_apic_is_mmio(v, e->npf.gpa)) {
 		xapic_mmio(v, e);
 		return;

@@ -227,6 +227,7 @@ static void svm_vcpu_run(struct vcpu *v, struct exit_event *e)
 	v->regs.rax = s->vmcb->save.rax;
 	c->tlb_control = 0;
 	requeue_interrupted_event(c);
+	e->in_delivery = c->exit_int_info & EVENT_VALID;
 	e->hw_reason = c->exit_code;
 	e->hw_info1 = c->exit_info1;
 	e->hw_info2 = c->exit_info2;

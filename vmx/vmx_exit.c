@@ -231,6 +231,7 @@ void vmx_decode_exit(struct vmx_vcpu *x, struct exit_event *e)
 
 	(void)x;
 	requeue_interrupted_event();
+	e->in_delivery = vmcs_read(VMCS_IDT_VECTORING_INFO) & INTR_INFO_VALID;
 	e->hw_reason = reason;
 	e->hw_info1 = qual;
 	e->hw_info2 = vmcs_read(VMCS_GUEST_PHYSICAL_ADDRESS);

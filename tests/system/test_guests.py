@@ -72,12 +72,20 @@ def test_touch_past_memory_crashes_only_that_guest(boot):
 
 
 def test_triple_fault_crashes_only_that_guest(boot):
-    result = boot('svm', smp=2, modules=[f'{GUESTS}/triplefault.elf name=faulty',
+    """Also a guest whose int3 is delivered onto a stack outside its RAM: the exit comes
+    during the delivery, and that guest ends rather than the instruction at RIP being
+    emulated."""
+    result = boot('svm', smp=3, modules=[f'{GUESTS}/triplefault.elf name=faulty',
+                                         f'{GUESTS}/triplefault.elf name=stackless '
+                                         '-- delivery-outside-ram',
                                          f'{GUESTS}/hello.elf name=bystander'])
     assert_no_exception(result)
     assert_console(result, r'^hv: guest faulty crashed on vcpu 0: triple fault$')
     assert_console(result, r'^hv:   exit: shutdown \(SVM exit code 0x7f')
     assert_console(result, rf'^hv: guest faulty exited with code {CRASHED} \(crashed\)$')
+    assert_console(result, r"^hv: guest stackless crashed on vcpu 0: an event's delivery wrote "
+                           r'outside guest RAM$')
+    assert_console(result, rf'^hv: guest stackless exited with code {CRASHED} \(crashed\)$')
     assert_guest_passed(result, 'bystander')
 
 

@@ -26,7 +26,11 @@ def vmx_pair(first, second):
 
 
 toucher_and_bystander = vmx_pair('memory.elf name=toucher mem=32M unbacked=crash -- touch-beyond', 'hello.elf')
-faulty_and_bystander = vmx_pair('triplefault.elf name=faulty', 'hello.elf')
+faulty_and_bystander = boot_once('vmx', smp=3, timeout=BOCHS_TIMEOUT,
+                                 modules=[f'{GUESTS}/triplefault.elf name=faulty',
+                                          f'{GUESTS}/triplefault.elf name=stackless '
+                                          '-- delivery-outside-ram',
+                                          f'{GUESTS}/hello.elf'])
 one_cpu_mb2 = boot_once('vmx', smp=1, timeout=BOCHS_TIMEOUT,
                         modules=[f'{GUESTS}/hello-mb2.elf -- one cpu'])
 
@@ -70,6 +74,8 @@ def test_triple_fault_crashes_only_that_guest(faulty_and_bystander):
     assert_no_exception(result)
     assert_console(result, r'^hv: guest faulty crashed on vcpu 0: triple fault$')
     assert_console(result, rf'^hv: guest faulty exited with code {CRASHED} \(crashed\)$')
+    assert_console(result, r"^hv: guest stackless crashed on vcpu 0: an event's delivery wrote "
+                           r'outside guest RAM$')
     assert_guest_passed(result, 'hello')
 
 
