@@ -55,6 +55,12 @@ struct backend {
 	 * backend keeps for itself, such as CR4.VMXE); false if it cannot.
 	 */
 	bool (*vcpu_cr_access)(struct vcpu *v, const struct exit_event *e);
+	/*
+	 * Carries out the hardware task switch of an EXIT_TASK_SWITCH; NULL, or
+	 * why the guest cannot go on. VMX's only: SVM does not intercept task
+	 * switches, the CPU performs them in the guest.
+	 */
+	const char *(*vcpu_task_switch)(struct vcpu *v, const struct exit_event *e);
 	/* Interrupt delivery without acceleration (SDM vol. 3, 6.8; APM vol. 2, 15.20-15.21). */
 	/* The guest can take an external interrupt now: IF set, no shadow, nothing queued. */
 	bool (*vcpu_interrupt_allowed)(struct vcpu *v);

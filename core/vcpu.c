@@ -101,6 +101,15 @@ static void handle_unknown(struct vcpu *v, const struct exit_event *e)
 	crash_guest(v, e, "an exit the hypervisor does not expect");
 }
 
+static void handle_task_switch(struct vcpu *v, const struct exit_event *e)
+{
+	const char *why = backend->vcpu_task_switch ? backend->vcpu_task_switch(v, e)
+						    : "a task switch the backend does not carry out";
+
+	if (why)
+		crash_guest(v, e, why);
+}
+
 /*
  * One dispatch for every exit. The layers above core fill in theirs before
  * any vCPU runs (vcpu_run_set_exit_handler); until then they are unknown.
@@ -127,6 +136,7 @@ static exit_handler_t exit_handlers[EXIT_REASON_COUNT] = {
 	[EXIT_UNKNOWN] = handle_unknown,
 	[EXIT_XSETBV] = handle_unknown,
 	[EXIT_NMI_WINDOW] = handle_ignored, /* the next entry injects */
+	[EXIT_TASK_SWITCH] = handle_task_switch,
 };
 
 void vcpu_run_set_exit_handler(enum exit_reason reason, exit_handler_t handler)

@@ -25,11 +25,30 @@ GUEST_ENTRY     := $(GUEST_BUILD)/lib/entry.o
 GUEST_ENTRY_MB2 := $(GUEST_BUILD)/lib/entry-mb2.o
 GUEST_PROG_OBJS := $(patsubst guest-tests/%.c,$(GUEST_BUILD)/%.o,$(wildcard guest-tests/*.c))
 GUEST_FUZZ_OBJS := $(patsubst guest-tests/%.c,$(GUEST_BUILD)/%.o,$(wildcard guest-tests/fuzz/*.c))
-GUEST_ELFS      := $(GUEST_PROG_OBJS:.o=.elf) $(GUEST_BUILD)/hello-mb2.elf $(GUEST_BUILD)/fuzz.elf
+GUEST_ELFS      := $(GUEST_PROG_OBJS:.o=.elf) $(GUEST_BUILD)/hello-mb2.elf $(GUEST_BUILD)/fuzz.elf \
+		   $(GUEST_BUILD)/taskswitch.elf
+
+# The 32-bit programs of guest-tests/ia32/: protected mode throughout, their own entry.
+IA32_CFLAGS := -m32 -std=gnu11 -O2 -g -Wall -Wextra -Werror -ffreestanding -fno-pic -fno-pie \
+	-fno-stack-protector -fno-omit-frame-pointer -fno-asynchronous-unwind-tables \
+	-mgeneral-regs-only -MMD -MP
+IA32_LDFLAGS := -m32 -nostdlib -static -no-pie -Wl,-T,guest-tests/ia32/ia32.ld \
+	-Wl,-z,max-page-size=0x1000 -Wl,--build-id=none -Wl,-z,noexecstack
+IA32_OBJS := $(GUEST_BUILD)/ia32/entry.o $(GUEST_BUILD)/ia32/taskswitch.o
 
 .PHONY: guests
-.SECONDARY: $(GUEST_PROG_OBJS) $(GUEST_FUZZ_OBJS) $(GUEST_ENTRY)
+.SECONDARY: $(GUEST_PROG_OBJS) $(GUEST_FUZZ_OBJS) $(GUEST_ENTRY) $(IA32_OBJS)
 guests: $(GUEST_ELFS)
+
+$(GUEST_BUILD)/ia32/%.o: guest-tests/ia32/%.c
+	$(say) "  GCC32   $<"
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(IA32_CFLAGS) -c -o $@ $<
+
+$(GUEST_BUILD)/ia32/%.o: guest-tests/ia32/%.S
+	$(say) "  AS32    $<"
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) -m32 -D__ASSEMBLY__ -MMD -MP -c -o $@ $<
 
 $(GUEST_BUILD)/%.o: guest-tests/%.c
 	$(say) "  GCC     $<"
@@ -68,4 +87,10 @@ $(GUEST_BUILD)/hello-mb2.elf: $(GUEST_BUILD)/hello.o $(GUEST_ENTRY_MB2) $(GUEST_
 $(GUEST_BUILD)/fuzz.elf: $(GUEST_FUZZ_OBJS) $(GUEST_ENTRY) $(GUEST_LIB_OBJS) guest-tests/lib/guest.ld
 	$(call guest_link,$@,--is-x86-multiboot)
 
--include $(GUEST_PROG_OBJS:.o=.d) $(GUEST_FUZZ_OBJS:.o=.d) $(GUEST_LIB_OBJS:.o=.d) $(GUEST_ENTRY:.o=.d) $(GUEST_ENTRY_MB2:.o=.d)
+$(GUEST_BUILD)/taskswitch.elf: $(IA32_OBJS) guest-tests/ia32/ia32.ld
+	$(say) "  LD      $@"
+	$(Q)$(CC) $(IA32_LDFLAGS) -o $@ $(filter %.o,$^)
+	$(Q)if command -v grub-file >/dev/null; then \
+		grub-file --is-x86-multiboot $@ || { echo "$@: not a multiboot image"; rm -f $@; exit 1; }; fi
+
+-include $(IA32_OBJS:.o=.d) $(GUEST_PROG_OBJS:.o=.d) $(GUEST_FUZZ_OBJS:.o=.d) $(GUEST_LIB_OBJS:.o=.d) $(GUEST_ENTRY:.o=.d) $(GUEST_ENTRY_MB2:.o=.d)

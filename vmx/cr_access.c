@@ -71,7 +71,7 @@ static struct cr_state guest_cr_state(const struct vmx_vcpu *x)
  * mappings itself (vol. 2, INVVPID): of this VPID where the CPU can, else
  * of all.
  */
-static void flush_guest_tlb(void)
+void vmx_flush_guest_tlb(void)
 {
 	uint64_t cap = rdmsr(MSR_IA32_VMX_EPT_VPID_CAP);
 	struct { uint64_t vpid, addr; } desc = { vmcs_read(VMCS_VPID), 0 };
@@ -101,7 +101,7 @@ static void emulate_cr0_write(struct vmx_vcpu *x, const struct cr_state *s, uint
 	vmcs_write(VMCS_CR0_READ_SHADOW, val & x->cr0_mask);
 	vmcs_write(VMCS_GUEST_CR0, vmx_guest_cr0(val));
 	if ((val ^ s->cr0) & CR0_FLUSH_BITS)
-		flush_guest_tlb();
+		vmx_flush_guest_tlb();
 	vmx_skip_instruction();
 }
 
@@ -116,7 +116,7 @@ static void emulate_cr4_write(struct vcpu *v, const struct cr_state *s, uint64_t
 	vmcs_write(VMCS_CR4_READ_SHADOW, val & x->cr4_mask);
 	vmcs_write(VMCS_GUEST_CR4, vmx_guest_cr4(val));
 	if ((val ^ s->cr4) & CR4_FLUSH_BITS)
-		flush_guest_tlb();
+		vmx_flush_guest_tlb();
 	vmx_skip_instruction();
 }
 

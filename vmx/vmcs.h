@@ -44,6 +44,7 @@ enum vmcs_field {
 	VMCS_GUEST_DEBUGCTL         = 0x2802,
 	VMCS_GUEST_PAT              = 0x2804,
 	VMCS_GUEST_EFER             = 0x2806,
+	VMCS_GUEST_PDPTE0           = 0x280a, /* 0..3 at +2 each */
 	VMCS_HOST_PAT               = 0x2c00,
 	VMCS_HOST_EFER              = 0x2c02,
 
@@ -238,6 +239,7 @@ enum vmx_exit_reason {
 	VMX_EXIT_SIPI            = 4,
 	VMX_EXIT_INTR_WINDOW     = 7,
 	VMX_EXIT_NMI_WINDOW      = 8,
+	VMX_EXIT_TASK_SWITCH     = 9,
 	VMX_EXIT_CPUID           = 10,
 	VMX_EXIT_GETSEC          = 11,
 	VMX_EXIT_HLT             = 12,

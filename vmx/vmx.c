@@ -378,6 +378,7 @@ const struct backend vmx_backend = {
 	.vcpu_write_pat = vmx_vcpu_write_pat,
 	.vcpu_write_tsc_offset = vmx_vcpu_write_tsc_offset,
 	.vcpu_cr_access = vmx_vcpu_cr_access,
+	.vcpu_task_switch = vmx_vcpu_task_switch,
 	.vcpu_interrupt_allowed = vmx_vcpu_interrupt_allowed,
 	.vcpu_inject_interrupt = vmx_vcpu_inject_interrupt,
 	.vcpu_nmi_allowed = vmx_vcpu_nmi_allowed,

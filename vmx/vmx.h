@@ -73,6 +73,11 @@ void vmx_vcpu_set_eoi_exit_bitmap(struct vcpu *v, const uint64_t bitmap[4]);
  */
 uint64_t vmx_guest_visible_cr4(const struct vmx_vcpu *x);
 bool vmx_vcpu_cr_access(struct vcpu *v, const struct exit_event *e);
+/* On v's CPU: drops the guest's linear and combined mappings (its VPID's, else all). */
+void vmx_flush_guest_tlb(void);
+
+/* task_switch.c: an EXIT_TASK_SWITCH carried out; NULL, or why the guest cannot go on. */
+const char *vmx_vcpu_task_switch(struct vcpu *v, const struct exit_event *e);
 
 /* vmx_dump.c: the exit and the VMCS as crash reports print them. */
 void vmx_describe_exit(const struct exit_event *e, char *buf, size_t size);

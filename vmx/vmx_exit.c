@@ -173,6 +173,8 @@ static enum exit_reason decode(uint32_t reason, uint64_t qual, struct exit_event
 		return EXIT_XSETBV;
 	case VMX_EXIT_CR_ACCESS:
 		return EXIT_CR_ACCESS;
+	case VMX_EXIT_TASK_SWITCH:
+		return EXIT_TASK_SWITCH;
 	case VMX_EXIT_INTR_WINDOW:
 		return EXIT_INTERRUPT_WINDOW;
 	case VMX_EXIT_NMI_WINDOW:
