@@ -13,6 +13,7 @@
  * left on the instruction, or takes effect as on the CPU. svm/cr_access.c
  * applies the same rules to SVM's intercepted writes.
  */
+#include "core/guest_mem.h"
 #include "lib/cr_write.h"
 #include "lib/x86.h"
 #include "vmx/vmcs.h"
@@ -82,16 +83,43 @@ void vmx_flush_guest_tlb(void)
 		asm volatile("invvpid %0, %1" ::"m"(desc), "r"(type) : "cc", "memory");
 }
 
+/* A PAE page-directory-pointer entry's reserved bits (SDM vol. 3, table 4-8) */
+#define PDPTE_RESERVED(phys_bits) (0x1e6ULL | ~0ULL << (phys_bits))
+/* The CR0 bits whose change makes the CPU load the PDPTEs under PAE paging (4.4.1) */
+#define CR0_PDPTE_BITS (CR0_PG | CR0_CD | CR0_NW)
+
+bool vmx_load_pdptes(struct vcpu *v, uint64_t cr3)
+{
+	uint64_t pdpte[4];
+
+	if (!gpa_read(v->partition, cr3 & 0xffffffe0u, pdpte, sizeof(pdpte)))
+		return false;
+	for (unsigned int i = 0; i < 4; i++)
+		if ((pdpte[i] & 1) && (pdpte[i] & PDPTE_RESERVED(v->msrs.phys_bits)))
+			return false;
+	for (unsigned int i = 0; i < 4; i++)
+		vmcs_write(VMCS_GUEST_PDPTE0 + 2 * i, pdpte[i]);
+	return true;
+}
+
+/* PAE paging after the write (PG and PAE, not IA-32e mode) and a bit changed that reloads them. */
+static bool cr0_loads_pdptes(const struct cr_state *s, uint64_t val)
+{
+	return (val & CR0_PG) && (s->cr4 & CR4_PAE) && !(s->efer & EFER_LME) &&
+	       ((val ^ s->cr0) & CR0_PDPTE_BITS);
+}
+
 /*
  * MOV to CR0 (or CLTS, LMSW): ET reads 1 and the reserved bits of 31:0 are
  * ignored; paging changing under EFER.LME switches IA-32e mode (SDM vol. 3,
  * 10.8.5), "IA-32e mode guest" following EFER.LMA at the next entry.
  */
-static void emulate_cr0_write(struct vmx_vcpu *x, const struct cr_state *s, uint64_t val)
+static void emulate_cr0_write(struct vcpu *v, const struct cr_state *s, uint64_t val)
 {
+	struct vmx_vcpu *x = v->arch;
 	uint64_t efer = s->efer;
 
-	if (cr0_write_faults(s, val)) {
+	if (cr0_write_faults(s, val) || (cr0_loads_pdptes(s, val) && !vmx_load_pdptes(v, s->cr3))) {
 		vmx_inject_exception(VECTOR_GP, true, 0);
 		return;
 	}
@@ -140,7 +168,7 @@ static bool emulate_cr_write(struct vcpu *v, const struct cr_state *s, unsigned 
 		val = (uint32_t)val;
 	switch (cr) {
 	case 0:
-		emulate_cr0_write(v->arch, s, val);
+		emulate_cr0_write(v, s, val);
 		return true;
 	case 3:
 		vmcs_write(VMCS_GUEST_CR3, val);
@@ -182,10 +210,10 @@ bool vmx_vcpu_cr_access(struct vcpu *v, const struct exit_event *e)
 		emulate_cr_read(v, cr, reg);
 		return true;
 	case CLTS:
-		emulate_cr0_write(v->arch, &s, s.cr0 & ~CR0_TS);
+		emulate_cr0_write(v, &s, s.cr0 & ~CR0_TS);
 		return true;
 	default: /* LMSW */
-		emulate_cr0_write(v->arch, &s, (s.cr0 & ~CR0_LMSW_BITS) | (s.cr0 & CR0_PE) |
+		emulate_cr0_write(v, &s, (s.cr0 & ~CR0_LMSW_BITS) | (s.cr0 & CR0_PE) |
 							(msw & CR0_LMSW_BITS));
 		return true;
 	}

@@ -51,8 +51,6 @@ _Static_assert(sizeof(struct tss32) == 0x68, "32-bit TSS");
 #define EFLAGS_VM       BIT(17)
 #define EFLAGS_ARCH     0x3f7fd5u /* CF..ID, bit 1 apart */
 #define AR_V86          0xf3      /* DPL 3, present, read/write, accessed */
-/* A PAE page-directory-pointer entry's reserved bits (SDM vol. 3, table 4-8) */
-#define PDPTE_RESERVED(phys_bits) (0x1e6ULL | ~0ULL << (phys_bits))
 
 enum { SEG_ES, SEG_CS, SEG_SS, SEG_DS, SEG_FS, SEG_GS, SEG_LDTR, SEG_TR };
 
@@ -313,30 +311,17 @@ static const char *load_segments(struct task_switch *t, struct ts_fault *f)
 	return NULL;
 }
 
-/*
- * CR3 of the new task where paging is on; under PAE paging its four PDPTEs
- * too, which VM entry loads from the VMCS (SDM vol. 3, 4.4.1, 28.3.2.4):
- * false when one is present with a reserved bit set (#GP).
- */
+/* CR3 of the new task where paging is on, with its PDPTEs under PAE paging (#GP if invalid). */
 static bool load_cr3(struct task_switch *t)
 {
-	uint64_t pdpte[4];
-
 	if (!(t->c.cr0 & CR0_PG))
 		return true;
+	if ((t->c.cr4 & CR4_PAE) && !vmx_load_pdptes(t->v, t->tss.cr3))
+		return false;
 	if (t->tss.cr3 != t->c.cr3)
 		vmx_flush_guest_tlb();
 	vmcs_write(VMCS_GUEST_CR3, t->tss.cr3);
 	t->c.cr3 = t->tss.cr3; /* the new task's descriptors are read through its own tables */
-	if (!(t->c.cr4 & CR4_PAE))
-		return true;
-	if (!gpa_read(t->v->partition, t->tss.cr3 & ~0x1fu, pdpte, sizeof(pdpte)))
-		return false;
-	for (unsigned int i = 0; i < 4; i++)
-		if ((pdpte[i] & 1) && (pdpte[i] & PDPTE_RESERVED(t->v->msrs.phys_bits)))
-			return false;
-	for (unsigned int i = 0; i < 4; i++)
-		vmcs_write(VMCS_GUEST_PDPTE0 + 2 * i, pdpte[i]);
 	return true;
 }
 
@@ -415,7 +400,7 @@ static const char *commit(struct task_switch *t, uint64_t d, uint64_t where)
 		return "a task switch whose TSS or GDT is not in guest memory";
 	load_task_registers(t, d);
 	if (!load_cr3(t))
-		return "a task switch to a task whose PAE page-directory pointers are invalid";
+		return "a task switch to a task whose PAE page-directory pointers are invalid (#GP, not emulated)";
 	crash = load_segments(t, &f);
 	if (crash)
 		return crash;

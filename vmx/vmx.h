@@ -75,6 +75,13 @@ uint64_t vmx_guest_visible_cr4(const struct vmx_vcpu *x);
 bool vmx_vcpu_cr_access(struct vcpu *v, const struct exit_event *e);
 /* On v's CPU: drops the guest's linear and combined mappings (its VPID's, else all). */
 void vmx_flush_guest_tlb(void);
+/*
+ * Under PAE paging with EPT, VM entry loads the four PDPTEs from the VMCS
+ * (SDM vol. 3, 28.3.2.4): a CR3 or paging change the hypervisor carries out
+ * loads them from the guest's page at cr3 as the CPU would; false (#GP) if
+ * one is present with a reserved bit set or lies outside guest RAM.
+ */
+bool vmx_load_pdptes(struct vcpu *v, uint64_t cr3);
 
 /* task_switch.c: an EXIT_TASK_SWITCH carried out; NULL, or why the guest cannot go on. */
 const char *vmx_vcpu_task_switch(struct vcpu *v, const struct exit_event *e);

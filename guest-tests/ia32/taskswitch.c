@@ -12,7 +12,8 @@
  *   on the new task's stack and the old task's EIP on the faulting instruction.
  * - The faults of table 8-1: CALL to a busy TSS is #GP, IRET to an available
  *   one is #TS, each with the TSS selector as error code.
- * - Under PAE paging, a new task's CR3 brings its own page-directory pointers.
+ * - Under PAE paging, a new task's CR3 brings its own page-directory pointers, as
+ *   does a MOV to CR0 that turns paging on and exits (it sets CD).
  *
  * A freestanding 32-bit program with its own console: the 64-bit guest
  * library does not reach protected mode.
@@ -43,6 +44,7 @@
 #define EFLAGS_NT     (1u << 14)
 #define CR0_TS        (1u << 3)
 #define CR0_PG        (1u << 31)
+#define CR0_CD        (1u << 30)
 #define CR4_PAE       (1u << 5)
 #define DESC_BUSY     (1ull << 41)
 #define MAGIC_EAX     0x7a5c0001u
@@ -224,7 +226,10 @@ static void load_tables(void)
 /*
  * PAE paging: the first GiB identity-mapped in 2 MiB pages. Task B's own
  * tables map it a second time at ALIAS_BASE, which the main task's do not:
- * task B sees that alias only if its CR3 brought its own PDPTEs.
+ * task B sees that alias only if its CR3 brought its own PDPTEs. Paging goes
+ * on in the same MOV to CR0 that sets CD, and CD goes off in another: VMX
+ * makes both exit (CD is the hypervisor's), and the CPU loads the PDPTEs at
+ * each (SDM vol. 3, 4.4.1), which the hypervisor must then do for it.
  */
 static void enable_pae_paging(void)
 {
@@ -236,7 +241,9 @@ static void enable_pae_paging(void)
 	pdpt_alias[1] = (uint32_t)pd_alias | 1;
 	asm volatile("mov %%cr4, %%eax; or %0, %%eax; mov %%eax, %%cr4" ::"i"(CR4_PAE) : "eax");
 	asm volatile("mov %0, %%cr3" ::"r"(pdpt_main));
-	asm volatile("mov %%cr0, %%eax; or %0, %%eax; mov %%eax, %%cr0" ::"i"(CR0_PG) : "eax");
+	asm volatile("mov %%cr0, %%eax; or %0, %%eax; mov %%eax, %%cr0" ::"i"(CR0_PG | CR0_CD) : "eax");
+	asm volatile("mov %%cr0, %%eax; and %0, %%eax; mov %%eax, %%cr0" ::"i"(~CR0_CD) : "eax");
+	check("pae-paging-through-emulated-cr0", read_cr0() & CR0_PG, "CR0", read_cr0());
 }
 
 /* ---- the tasks ---- */
