@@ -78,6 +78,8 @@ uint8_t deny_fix_vector(uint8_t vector)
 {
 	if (vector == SMP_CALL_VECTOR)
 		return vector + 1;
+	if (vector == EVENT_VECTOR)
+		return vector - 1;
 	return vector >= 16 && vector < 32 ? vector + 32 : vector;
 }
 

@@ -126,6 +126,8 @@ int hv_msr_write_checked(unsigned int vp, uint32_t msr, uint64_t val);
 bool deny_msr_write(uint32_t msr);
 bool deny_port_write(uint16_t port);
 bool deny_xapic_write(uint32_t offset);
+/* The event operation's vector (ops_event.c): deny_fix_vector() keeps every other source off it */
+#define EVENT_VECTOR 0xef
 bool deny_ipi_vector(uint8_t vector);
 uint8_t deny_fix_vector(uint8_t vector);  /* the vector, or an allowed one near it */
 uint8_t deny_safe_sipi_vector(void);   /* a SIPI vector whose page parks the AP */
@@ -203,6 +205,8 @@ void op_apic(void);
 void op_timer(void);
 void op_smp(void);
 void op_xsetbv(void);
+void op_event(void);
+void event_report(void);                /* what the event operations saw (ops_event.c) */
 void op_cr0(void);
 void op_cr4(void);
 void op_efer(void);

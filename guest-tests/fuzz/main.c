@@ -54,6 +54,7 @@ static struct kind kinds[] = {
 	{ "cr4", 2, op_cr4, 0 },
 	{ "efer", 1, op_efer, 0 },
 	{ "dr", 1, op_dr, 0 },
+	{ "event", 2, op_event, 0 },
 };
 
 void mismatch(const char *fmt, ...)
@@ -148,6 +149,7 @@ static void report(void)
 				  kinds[i].count);
 	guest_printf("%s\n", line);
 	cr_report();
+	event_report();
 	guest_printf("fuzz: interrupts=%lu nmis=%u/%u storms-quenched=%lu\n", irq_total(),
 		     nmi_seen(BSP), nmi_seen(AP), quench_count());
 	guest_printf("fuzz: done seed=%lu ops=%lu mismatches=%lu\n", fz.seed, fz.ops,
