@@ -8,8 +8,8 @@
  * the current TSS, the busy bits and the link, TR, CR3, EFLAGS, EIP and the
  * registers loaded, the new task's LDT and segments checked and loaded,
  * CR0.TS set, and an exception's error code pushed on the new stack.
- * 32-bit TSSs; a switch to a 16-bit TSS, or to a task whose CS or SS the
- * CPU would refuse, ends the guest with a crash report instead.
+ * 32-bit TSSs; a switch to a 16-bit TSS ends the guest with a crash report
+ * instead.
  */
 #include "core/backend.h"
 #include "core/guest_mem.h"
@@ -224,32 +224,62 @@ static struct ts_fault load_ldt(struct task_switch *t, uint16_t sel)
 	return no_fault;
 }
 
+/* CS of the new task (table 8-1): a present code segment whose DPL is its RPL (at most, if conforming). */
+static struct ts_fault check_cs(struct task_switch *t, uint16_t cs, uint64_t *d)
+{
+	uint32_t hi, type;
+
+	if (!(cs & ~3u) || !load_desc(t, cs, d))
+		return fault(VECTOR_TS, cs);
+	hi = *d >> 32;
+	type = DESC_TYPE(hi);
+	if (!(hi & DESC_S) || !(type & TYPE_CODE) ||
+	    (type & TYPE_CONFORMING ? DESC_DPL(hi) > t->cpl : DESC_DPL(hi) != t->cpl))
+		return fault(VECTOR_TS, cs);
+	return hi & DESC_P ? no_fault : fault(VECTOR_NP, cs);
+}
+
+/* SS of the new task (table 8-1): a present writable data segment at the new CPL. */
+static struct ts_fault check_ss(struct task_switch *t, uint16_t ss, uint64_t *d)
+{
+	uint32_t hi, type;
+
+	if (!(ss & ~3u) || SEL_RPL(ss) != t->cpl || !load_desc(t, ss, d))
+		return fault(VECTOR_TS, ss);
+	hi = *d >> 32;
+	type = DESC_TYPE(hi);
+	if (!(hi & DESC_S) || (type & TYPE_CODE) || !(type & TYPE_RW) || DESC_DPL(hi) != t->cpl)
+		return fault(VECTOR_TS, ss);
+	return hi & DESC_P ? no_fault : fault(VECTOR_SS, ss);
+}
+
 /*
- * CS and SS of the new task (table 8-1): CS a present code segment whose
- * DPL is its RPL (at most, if conforming), SS a present writable data
- * segment at the new CPL. False: the CPU would raise #TS, #NP or #SS there,
- * which is not emulated.
+ * CS and SS; the first fault, if any. A faulting CS or SS still holds its
+ * new selector (SDM vol. 3, 8.3, after the commit point) over a flat segment
+ * at the new CPL, so that VM entry takes the state and the fault is
+ * delivered in the new task, through its IDT gate.
  */
-static bool load_cs_ss(struct task_switch *t)
+static struct ts_fault load_cs_ss(struct task_switch *t)
 {
 	uint16_t cs = t->tss.cs, ss = t->tss.ss;
+	uint32_t dpl = (uint32_t)SEL_RPL(cs) << AR_DPL_SHIFT;
+	struct ts_fault f;
 	uint64_t dc, ds;
-	uint32_t tc, ts;
 
 	t->cpl = SEL_RPL(cs);
-	if (!(cs & ~3u) || !(ss & ~3u) || !load_desc(t, cs, &dc) || !load_desc(t, ss, &ds))
-		return false;
-	tc = DESC_TYPE(dc >> 32);
-	ts = DESC_TYPE(ds >> 32);
-	if (!((dc >> 32) & DESC_S) || !(tc & TYPE_CODE) || !((dc >> 32) & DESC_P) ||
-	    (tc & TYPE_CONFORMING ? DESC_DPL(dc >> 32) > t->cpl : DESC_DPL(dc >> 32) != t->cpl))
-		return false;
-	if (!((ds >> 32) & DESC_S) || (ts & TYPE_CODE) || !(ts & TYPE_RW) ||
-	    !((ds >> 32) & DESC_P) || SEL_RPL(ss) != t->cpl || DESC_DPL(ds >> 32) != t->cpl)
-		return false;
+	f = check_cs(t, cs, &dc);
+	if (f.vector) {
+		write_segment(SEG_CS, cs, 0, 0xffffffff, AR_CODE32 | dpl);
+		write_segment(SEG_SS, (ss & ~3u) | t->cpl, 0, 0xffffffff, AR_DATA32 | dpl);
+		return f;
+	}
 	write_segment(SEG_CS, cs, desc_base(dc), desc_limit(dc), desc_ar(dc));
-	write_segment(SEG_SS, ss, desc_base(ds), desc_limit(ds), desc_ar(ds));
-	return true;
+	f = check_ss(t, ss, &ds);
+	if (f.vector)
+		write_segment(SEG_SS, (ss & ~3u) | t->cpl, 0, 0xffffffff, AR_DATA32 | dpl);
+	else
+		write_segment(SEG_SS, ss, desc_base(ds), desc_limit(ds), desc_ar(ds));
+	return f;
 }
 
 /* DS, ES, FS or GS: null (unusable), or readable and within reach of the CPL (table 8-1). */
@@ -285,30 +315,26 @@ static void load_v86_segments(const struct tss32 *n)
 		write_segment(seg, sels[seg], (uint64_t)(sels[seg] & 0xffff) << 4, 0xffff, AR_V86);
 }
 
-/* The new task's segments; the first fault the CPU would raise, or a crash reason. */
-static const char *load_segments(struct task_switch *t, struct ts_fault *f)
+/* The first of two faults */
+static struct ts_fault first(struct ts_fault a, struct ts_fault b) { return a.vector ? a : b; }
+
+/* The new task's LDT and segments, in the CPU's order; the first fault it would raise. */
+static struct ts_fault load_segments(struct task_switch *t)
 {
 	const struct tss32 *n = &t->tss;
 	const uint32_t data[] = { [SEG_ES] = n->es, [SEG_DS] = n->ds, [SEG_FS] = n->fs,
 				  [SEG_GS] = n->gs };
+	struct ts_fault f = load_ldt(t, n->ldt);
 
-	*f = load_ldt(t, n->ldt);
 	if (n->eflags & EFLAGS_VM) {
 		load_v86_segments(n);
-		return NULL;
+		return f;
 	}
-	if (!load_cs_ss(t))
-		return "a task switch to a task whose CS or SS the CPU refuses (#TS, not emulated)";
-	for (unsigned int seg = SEG_ES; seg <= SEG_GS; seg++) {
-		struct ts_fault s;
-
-		if (seg == SEG_CS || seg == SEG_SS)
-			continue;
-		s = load_data_segment(t, seg, data[seg]);
-		if (!f->vector)
-			*f = s;
-	}
-	return NULL;
+	f = first(f, load_cs_ss(t));
+	for (unsigned int seg = SEG_ES; seg <= SEG_GS; seg++)
+		if (seg != SEG_CS && seg != SEG_SS)
+			f = first(f, load_data_segment(t, seg, data[seg]));
+	return f;
 }
 
 /* CR3 of the new task where paging is on, with its PDPTEs under PAE paging (#GP if invalid). */
@@ -394,16 +420,13 @@ static void task_switch_init(struct task_switch *t, struct vcpu *v, const struct
 static const char *commit(struct task_switch *t, uint64_t d, uint64_t where)
 {
 	struct ts_fault f;
-	const char *crash;
 
 	if (!save_old_task(t) || !switch_busy_bits(t, where))
 		return "a task switch whose TSS or GDT is not in guest memory";
 	load_task_registers(t, d);
 	if (!load_cr3(t))
 		return "a task switch to a task whose PAE page-directory pointers are invalid (#GP, not emulated)";
-	crash = load_segments(t, &f);
-	if (crash)
-		return crash;
+	f = load_segments(t);
 	if (!push_error_code(t))
 		return "a task switch whose new stack is not in guest memory";
 	if (f.vector)

@@ -44,8 +44,12 @@ ia32_trap_\vector:
 	trap_with_error 13
 	trap_with_error 14
 
+/* DS and ES as the handler needs them: a fault in a new task may come with them unusable. */
 trap_common:
 	pusha
+	mov	$0x10, %eax			/* SEL_DATA */
+	mov	%eax, %ds
+	mov	%eax, %es
 	push	%esp				/* struct ia32_frame * */
 	call	ia32_trap
 	add	$4, %esp

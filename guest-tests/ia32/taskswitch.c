@@ -11,7 +11,10 @@
  * - INT n through a task gate; an exception through a task gate, its error code
  *   on the new task's stack and the old task's EIP on the faulting instruction.
  * - The faults of table 8-1: CALL to a busy TSS is #GP, IRET to an available
- *   one is #TS, each with the TSS selector as error code.
+ *   one is #TS, each with the TSS selector as error code; a new task's bad DS
+ *   is #TS with that selector, raised in the new task (a bad CS or SS is not
+ *   checked: how the CPU then delivers the fault on the new task's stack is
+ *   the implementation's, and QEMU's differs from the hypervisor's).
  * - Under PAE paging, a new task's CR3 brings its own page-directory pointers, as
  *   does a MOV to CR0 that turns paging on and exits (it sets CD).
  *
@@ -35,7 +38,9 @@
 #define SEL_TSS_D     0x38
 #define SEL_LDT_A     0x40
 #define SEL_LDT_DATA  0x0c /* index 1 of task A's LDT (TI set) */
-#define GDT_ENTRIES   9
+#define SEL_TSS_E     0x48 /* a task with a bad DS */
+#define SEL_BAD       0x0ff8 /* past the GDT's limit */
+#define GDT_ENTRIES   10
 
 #define VECTOR_TS     10
 #define VECTOR_GP     13
@@ -72,8 +77,8 @@ extern const char ia32_trap_10[], ia32_trap_11[], ia32_trap_12[], ia32_trap_13[]
 static uint64_t gdt[GDT_ENTRIES] __attribute__((aligned(8)));
 static uint64_t ldt_a[2] __attribute__((aligned(8)));
 static uint64_t idt[256] __attribute__((aligned(8)));
-static struct tss32 tss_main, tss_a, tss_b, tss_c, tss_d;
-static uint8_t stacks[4][4096] __attribute__((aligned(16)));
+static struct tss32 tss_main, tss_a, tss_b, tss_c, tss_d, tss_e;
+static uint8_t stacks[5][4096] __attribute__((aligned(16)));
 static uint64_t pdpt_main[4] __attribute__((aligned(32)));
 static uint64_t pdpt_alias[4] __attribute__((aligned(32)));
 static uint64_t pd_low[512] __attribute__((aligned(4096)));
@@ -208,6 +213,7 @@ static void load_tables(void)
 	gdt[6] = tss_desc(&tss_c);
 	gdt[7] = tss_desc(&tss_d);
 	gdt[8] = segment_desc((uint32_t)ldt_a, sizeof(ldt_a) - 1, 0x82, 0); /* LDT */
+	gdt[9] = tss_desc(&tss_e);
 	ldt_a[1] = segment_desc(0, 0xfffff, 0x93, 0xc);
 	idt[10] = gate(SEL_CODE, (uint32_t)ia32_trap_10, 0x8e);
 	idt[11] = gate(SEL_CODE, (uint32_t)ia32_trap_11, 0x8e);
@@ -337,6 +343,8 @@ static void init_tasks(void)
 	init_task(&tss_b, task_b, stacks[1], (uint32_t)pdpt_alias);
 	init_task(&tss_c, task_c, stacks[2], cr3);
 	init_task(&tss_d, task_d_entry, stacks[3], cr3);
+	init_task(&tss_e, task_a_entry, stacks[4], cr3);
+	tss_e.ds = SEL_BAD;
 	tss_a.eax = MAGIC_EAX;
 	tss_a.ldt = SEL_LDT_A;
 	tss_a.ds = SEL_LDT_DATA;
@@ -432,6 +440,30 @@ static void check_faults(void)
 	      "vector << 16 | error code", fault_vector << 16 | fault_code);
 }
 
+/*
+ * Table 8-1, after the commit point: a new task's bad segment faults in the
+ * new task, with the segment's selector as error code. The handler leaves
+ * the task for the main one (the fault came at the task's first instruction).
+ */
+__attribute__((noreturn, used)) void leave_to_main(void);
+__attribute__((noreturn, used)) void leave_to_main(void)
+{
+	for (;;)
+		asm volatile("ljmp %0, $0" ::"i"(SEL_TSS_MAIN));
+}
+
+static void check_new_task_fault(const char *name, uint16_t tss, uint32_t vector, uint16_t sel)
+{
+	struct __attribute__((packed)) { uint32_t offset; uint16_t selector; } far = { 0, tss };
+
+	fault_vector = 0;
+	resume_eip = (uint32_t)leave_to_main;
+	asm volatile("ljmp *%0" ::"m"(far) : "memory");
+	check(name, fault_vector == vector && fault_code == sel, "vector << 16 | error code",
+	      fault_vector << 16 | fault_code);
+	clts();
+}
+
 void ia32_main(void)
 {
 	load_tables();
@@ -441,6 +473,7 @@ void ia32_main(void)
 	check_call_and_iret();
 	check_task_gates();
 	check_faults();
+	check_new_task_fault("new-task-bad-ds-ts", SEL_TSS_E, VECTOR_TS, SEL_BAD);
 	puts("SUMMARY: ");
 	put_dec(passed);
 	puts(" passed, ");
