@@ -367,3 +367,55 @@ bool vlapic_msr_write(struct vlapic *a, uint32_t msr, uint64_t val)
 	d->write(a, vlapic_msr_to_reg(msr), val);
 	return true;
 }
+
+/* Enabled, in either mode: the registers exist (SDM 11.4.3). */
+static bool vlapic_usable(const struct vlapic *a)
+{
+	return vlapic_xapic_enabled(a) || vlapic_x2apic_enabled(a);
+}
+
+bool vlapic_hv_icr_read(struct vlapic *a, uint64_t *val)
+{
+	if (!vlapic_usable(a))
+		return false;
+	*val = (uint64_t)vlapic_get_reg(a, APIC_ICR_HI) << 32 | vlapic_read_reg(a, APIC_ICR_LO);
+	return true;
+}
+
+/* As the x2APIC ICR, or in xAPIC mode as ICR_HI (bits 63:32) then ICR_LO, which sends. */
+bool vlapic_hv_icr_write(struct vlapic *a, uint64_t val)
+{
+	if (!vlapic_usable(a) || ((uint32_t)val & ~APIC_ICR_WRITABLE))
+		return false;
+	if (vlapic_x2apic_enabled(a))
+		return vlapic_write_x2apic_icr(a, val);
+	if ((val >> 32) & ~0xff000000ull)
+		return false;
+	vlapic_set_reg(a, APIC_ICR_HI, val >> 32);
+	vlapic_write_icr_lo(a, APIC_ICR_LO, (uint32_t)val);
+	return true;
+}
+
+bool vlapic_hv_tpr_read(struct vlapic *a, uint64_t *val)
+{
+	if (!vlapic_usable(a))
+		return false;
+	*val = vlapic_get_reg(a, APIC_TPR);
+	return true;
+}
+
+bool vlapic_hv_tpr_write(struct vlapic *a, uint64_t val)
+{
+	if (!vlapic_usable(a) || val > 0xff)
+		return false;
+	vlapic_write_tpr(a, APIC_TPR, (uint32_t)val);
+	return true;
+}
+
+bool vlapic_hv_eoi(struct vlapic *a)
+{
+	if (!vlapic_usable(a))
+		return false;
+	vlapic_eoi(a);
+	return true;
+}

@@ -84,6 +84,17 @@ void vlapic_mmio_write(struct vlapic *a, uint32_t offset, uint32_t val);
 bool vlapic_msr_read(struct vlapic *a, uint32_t msr, uint64_t *val);
 bool vlapic_msr_write(struct vlapic *a, uint32_t msr, uint64_t val);
 /*
+ * Hyper-V's synthetic APIC MSRs (TLFS, "Synthetic APIC MSRs"): EOI, the ICR
+ * and the TPR in either APIC mode, the ICR as one 64-bit value (in xAPIC
+ * mode ICR_HI in bits 63:32, its destination in 63:56); false (#GP) while
+ * the APIC is globally disabled or for a reserved bit.
+ */
+bool vlapic_hv_eoi(struct vlapic *a);
+bool vlapic_hv_icr_read(struct vlapic *a, uint64_t *val);
+bool vlapic_hv_icr_write(struct vlapic *a, uint64_t val);
+bool vlapic_hv_tpr_read(struct vlapic *a, uint64_t *val);
+bool vlapic_hv_tpr_write(struct vlapic *a, uint64_t val);
+/*
  * IA32_TSC_DEADLINE (0x6e0), val in the guest's TSC; due is when it is
  * reached on the clock the hooks' now() reads (the host's TSC), which the
  * caller computes from the guest's TSC offset.

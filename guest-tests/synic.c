@@ -182,7 +182,7 @@ static const struct {
 	uint32_t msr;
 } privileges[] = {
 	{ 0, 0x40000010 }, { 1, 0x40000020 }, { 2, HV_MSR_SCONTROL }, { 3, 0x400000b0 },
-	{ 5, HV_MSR_GUEST_OS_ID }, { 6, HV_MSR_VP_INDEX }, { 7, 0x40000003 },
+	{ 4, 0x40000073 }, { 5, HV_MSR_GUEST_OS_ID }, { 6, HV_MSR_VP_INDEX }, { 7, 0x40000003 },
 	{ 9, 0x40000021 }, { 11, 0x40000022 },
 };
 

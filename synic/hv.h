@@ -44,6 +44,11 @@ bool hv_is_msr(uint32_t msr);
 bool hv_msr_read(struct vcpu *v, uint32_t msr, uint64_t *val);
 bool hv_msr_write(struct vcpu *v, uint32_t msr, uint64_t val);
 
+/* The synthetic APIC MSRs and the VP assist page (synic/hv_apic.c); false: #GP. */
+bool hv_apic_is_msr(uint32_t msr);
+bool hv_apic_msr_read(struct vcpu *v, uint32_t msr, uint64_t *val);
+bool hv_apic_msr_write(struct vcpu *v, uint32_t msr, uint64_t val);
+
 /* VMCALL/VMMCALL */
 void hv_hypercall(struct vcpu *v, const struct exit_event *e);
 

@@ -46,6 +46,7 @@ struct hv_vcpu {
 	struct synic_queue queues[HV_SINT_COUNT];
 	struct stimers stimers;
 	uint64_t stimer_tsc;           /* the TSC when the earliest synthetic timer is due, 0: none */
+	union hv_page_msr vp_assist;   /* HV_X64_MSR_VP_ASSIST_PAGE (synic/hv_apic.c) */
 };
 
 #endif

@@ -20,6 +20,8 @@ static const struct {
 	{ MSR_IA32_APIC_BASE, MSR_IA32_APIC_BASE }, /* a moved xAPIC covers RAM; ops_apic.c flips */
 	{ 0x40000001, 0x40000001 },           /* HYPERCALL: ops_pages.c keeps it off the image */
 	{ 0x40000003, 0x40000003 },           /* RESET, were it offered */
+	{ 0x40000070, 0x40000072 },           /* EOI, ICR, TPR: the APIC's (ops_apic.c); an ICR
+						 could send INIT or SIPI to itself */
 	{ 0x40000021, 0x40000021 },           /* REFERENCE_TSC: as HYPERCALL */
 	{ 0x40000082, 0x40000083 },           /* SIEFP, SIMP: the hypervisor writes that page */
 	{ 0x400000b0, 0x400000b7 },           /* the synthetic timers: ops_timer.c keeps epochs */

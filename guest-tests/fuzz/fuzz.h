@@ -41,7 +41,8 @@ enum hv_status_code {
 
 #define HV_CPUID_VENDOR   0x40000000
 #define HV_CPUID_FEATURES 0x40000003
-#define HV_MSR_VP_ASSIST  0x40000073 /* not offered: #GP */
+#define HV_MSR_APIC_EOI   0x40000070 /* EOI, ICR, TPR: the APIC's (synic/hv_apic.c) */
+#define HV_MSR_VP_ASSIST  0x40000073
 
 /* ---- main.c ---- */
 struct fuzz {

@@ -63,12 +63,14 @@ bool model_is_hv_msr(uint32_t msr)
 	case HV_MSR_APIC_FREQUENCY:
 		return true;
 	}
-	return (msr >= HV_MSR_SCONTROL && msr <= HV_MSR_EOM) || is_sint(msr) || is_stimer(msr);
+	return (msr >= HV_MSR_SCONTROL && msr <= HV_MSR_EOM) || is_sint(msr) || is_stimer(msr) ||
+	       (msr >= HV_MSR_APIC_EOI && msr <= HV_MSR_VP_ASSIST);
 }
 
+/* HV_X64_MSR_EOI is write-only */
 int model_read_vector(uint32_t msr)
 {
-	return model_is_hv_msr(msr) ? NO_EXCEPTION : X86_GP;
+	return model_is_hv_msr(msr) && msr != HV_MSR_APIC_EOI ? NO_EXCEPTION : X86_GP;
 }
 
 /* TLFS appendix C and 11.8: the read-only MSRs #GP on a write */
@@ -92,7 +94,8 @@ int model_write_vector(unsigned int vp, uint32_t msr, uint64_t val)
 		return X86_GP;
 	if (msr == HV_MSR_HYPERCALL) /* Enable stays clear without a guest OS id: no #GP then */
 		return hv.guest_os_id && page_outside(val) ? X86_GP : NO_EXCEPTION;
-	if (msr == HV_MSR_REFERENCE_TSC || msr == HV_MSR_SIMP || msr == HV_MSR_SIEFP)
+	if (msr == HV_MSR_REFERENCE_TSC || msr == HV_MSR_SIMP || msr == HV_MSR_SIEFP ||
+	    msr == HV_MSR_VP_ASSIST)
 		return page_outside(val) ? X86_GP : NO_EXCEPTION;
 	/* TLFS 11.8.4: an illegal vector #GPs when the SINT is unmasked (as KVM, see hyperv.md) */
 	if (is_sint(msr))

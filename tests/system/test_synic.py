@@ -1,5 +1,6 @@
-"""The Hyper-V SynIC from inside a guest with 2 vCPUs (guest-tests/synic.c), on QEMU SVM and
-Bochs ryzen (software APIC), Bochs skylake (VMX with APICv and posted interrupts, where the
+"""The Hyper-V SynIC from inside a guest with 2 vCPUs (guest-tests/synic.c), beside the
+synthetic APIC MSRs and the VP assist page (guest-tests/hvapic.c), on QEMU SVM and Bochs
+ryzen (software APIC), Bochs skylake (VMX with APICv and posted interrupts, where the
 EOI-exit counts are checked too) and Bochs sandy bridge (VMX, software APIC)."""
 
 import pytest
@@ -30,7 +31,7 @@ def connections():
 def test_synic_guest_passes(boot, platform):
     options, mode, guest_args = PLATFORMS[platform]
     module = f'{GUESTS}/synic.elf cpus=2 exit-counters=on {connections()} -- {guest_args}'
-    result = boot(smp=2, timeout=TIMEOUT, modules=[module], **options)
+    result = boot(smp=3, timeout=TIMEOUT, modules=[module, f'{GUESTS}/hvapic.elf'], **options)
     assert_no_exception(result)
     assert_console(result, rf'^hv: backend: (svm|vmx); local APICs: {mode}')
     hint = 'deprecates' if mode == 'APICv' else 'recommends'
@@ -38,5 +39,6 @@ def test_synic_guest_passes(boot, platform):
     accel = 'APIC acceleration stays on' if mode == 'APICv' else 'software APIC'
     for vcpu in (0, 1):
         assert_console(result, rf'^hv: guest synic vcpu {vcpu}: SynIC enabled, {accel}')
-    assert_guest_passed(result)
+    assert_guest_passed(result, 'synic')
+    assert_guest_passed(result, 'hvapic')
     assert_status(result, 0)

@@ -1,0 +1,53 @@
+/*
+ * The synthetic APIC MSRs and the VP assist page (TLFS, "Virtual Processor
+ * Assist Page" and "Synthetic APIC MSRs"; privilege AccessApicMsrs):
+ * HV_X64_MSR_EOI, _ICR and _TPR reach the local APIC's EOI, ICR and TPR in
+ * either APIC mode, an MSR exit instead of the xAPIC page's decoded MMIO;
+ * HV_X64_MSR_VP_ASSIST_PAGE names a page of the guest's RAM, each vCPU its
+ * own. The hypervisor writes nothing there yet: it never sets the page's
+ * APIC-assist bit, which the TLFS leaves to it (a guest then writes each EOI).
+ */
+#include "synic/hv.h"
+
+bool hv_apic_is_msr(uint32_t msr)
+{
+	return msr >= HV_MSR_EOI && msr <= HV_MSR_VP_ASSIST_PAGE;
+}
+
+bool hv_apic_msr_read(struct vcpu *v, uint32_t msr, uint64_t *val)
+{
+	switch (msr) {
+	case HV_MSR_ICR:
+		return vlapic_hv_icr_read(&v->apic, val);
+	case HV_MSR_TPR:
+		return vlapic_hv_tpr_read(&v->apic, val);
+	case HV_MSR_VP_ASSIST_PAGE:
+		*val = __atomic_load_n(&v->hv->vp_assist.raw, __ATOMIC_RELAXED);
+		return true;
+	}
+	return false; /* EOI is write-only */
+}
+
+/* Enabling names a page of the guest's RAM (else #GP); reserved bits are kept (RsvdP). */
+static bool write_vp_assist(struct vcpu *v, uint64_t val)
+{
+	union hv_page_msr new = { .raw = val };
+
+	if (new.enable && !hv_guest_page(v->partition, (uint64_t)new.pfn << PAGE_SHIFT))
+		return false;
+	__atomic_store_n(&v->hv->vp_assist.raw, val, __ATOMIC_RELAXED);
+	return true;
+}
+
+bool hv_apic_msr_write(struct vcpu *v, uint32_t msr, uint64_t val)
+{
+	switch (msr) {
+	case HV_MSR_EOI:
+		return vlapic_hv_eoi(&v->apic); /* the value written means nothing */
+	case HV_MSR_ICR:
+		return vlapic_hv_icr_write(&v->apic, val);
+	case HV_MSR_TPR:
+		return vlapic_hv_tpr_write(&v->apic, val);
+	}
+	return write_vp_assist(v, val);
+}
