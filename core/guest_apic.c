@@ -37,6 +37,41 @@ void vcpu_post_event(struct vcpu *v, uint32_t event)
 	vcpu_kick(v);
 }
 
+/*
+ * A Dekker pair with guest_apic_flush_before_entry(): the poster sets the
+ * flush then reads in_guest, the vCPU sets in_guest then reads the flush;
+ * one of them sees the other's write. A vCPU in the guest gets the host
+ * wake-up vector, which exits (a posted-interrupt doorbell would not).
+ */
+void vcpu_flush_guest_tlbs(struct partition *p, uint64_t vps, struct vcpu *self)
+{
+	for (unsigned int i = 0; i < p->nr_vcpus; i++) {
+		struct vcpu *t = p->vcpus[i];
+
+		if (!(vps & BIT(i)))
+			continue;
+		__atomic_fetch_or(&t->pending_events, VCPU_PENDING_FLUSH, __ATOMIC_SEQ_CST);
+		if (t != self && __atomic_load_n(&t->in_guest, __ATOMIC_SEQ_CST))
+			lapic_send_fixed(t->cpu->apic_id, WAKEUP_VECTOR);
+	}
+	for (unsigned int i = 0; i < p->nr_vcpus; i++) {
+		struct vcpu *t = p->vcpus[i];
+
+		while ((vps & BIT(i)) && t != self &&
+		       __atomic_load_n(&t->in_guest, __ATOMIC_SEQ_CST) &&
+		       (__atomic_load_n(&t->pending_events, __ATOMIC_SEQ_CST) & VCPU_PENDING_FLUSH))
+			cpu_relax();
+	}
+}
+
+void guest_apic_flush_before_entry(struct vcpu *v)
+{
+	__atomic_store_n(&v->in_guest, true, __ATOMIC_SEQ_CST);
+	if (__atomic_fetch_and(&v->pending_events, ~(uint32_t)VCPU_PENDING_FLUSH, __ATOMIC_SEQ_CST) &
+	    VCPU_PENDING_FLUSH)
+		backend->vcpu_flush_nested(v);
+}
+
 /* INIT and SIPI in their order (core/vcpu_events.h) */
 static void post_init_sipi(struct vcpu *v, bool init, uint8_t vector)
 {

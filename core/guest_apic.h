@@ -23,6 +23,20 @@ bool vcpu_call(struct vcpu *v, void (*fn)(struct vcpu *v, void *arg), void *arg,
 /* On v's CPU while v does not run: a call posted for it. */
 void vcpu_take_call(struct vcpu *v);
 
+/*
+ * Drops the guest-linear mappings the CPUs cache for each vCPU of vps (bit
+ * = vCPU index) but self: those outside the guest flush before they enter
+ * it, those in it are made to exit and waited for (a remote TLB flush: on
+ * return none of them uses a stale translation). self flushes at its next
+ * entry, which comes before it runs guest code again.
+ */
+void vcpu_flush_guest_tlbs(struct partition *p, uint64_t vps, struct vcpu *self);
+/*
+ * Last thing before entry, interrupts off: the vCPU is in the guest from
+ * here on for vcpu_flush_guest_tlbs(), and takes a flush posted meanwhile.
+ */
+void guest_apic_flush_before_entry(struct vcpu *v);
+
 /* On the vCPU's own CPU, before each entry: events, timer, interrupt injection. */
 void guest_apic_before_entry(struct vcpu *v);
 

@@ -194,7 +194,9 @@ static void enter_guest(struct vcpu *v, struct exit_event *e)
 
 	if (spec_ctrl)
 		wrmsr(MSR_IA32_SPEC_CTRL, spec_ctrl);
+	guest_apic_flush_before_entry(v);
 	backend->vcpu_run(v, e);
+	__atomic_store_n(&v->in_guest, false, __ATOMIC_RELEASE);
 	if (spec_ctrl)
 		wrmsr(MSR_IA32_SPEC_CTRL, 0);
 }

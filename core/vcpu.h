@@ -92,6 +92,7 @@ struct vcpu {
 	volatile enum vcpu_state state;
 	uint32_t boot_entry;    /* where the boot vCPU starts */
 	volatile uint32_t pending_events; /* enum vcpu_pending_event, and a SIPI's vector */
+	volatile bool in_guest; /* between the last look at pending_events and the exit (core/vcpu.c) */
 	bool window_requested;  /* an interrupt-window exit is armed */
 	bool nmi_pending;       /* an NMI the guest cannot take yet (its handler runs) */
 	bool nmi_window_requested; /* an NMI-window exit is armed */

@@ -7,9 +7,16 @@
  * halts with interrupts off, is sent INIT and an NMI while it waits for its
  * SIPI, and must start again with INIT/SIPI.
  *
+ * Last, the Hyper-V IPI hypercalls (TLFS 10.5.2-10.5.3), offered with the
+ * cluster-IPI and ExProcessorMasks recommendations: HvCallSendSyntheticClusterIpi
+ * (fast, a 64-VP mask) and its Ex form (memory, an HV_VP_SET, sparse or all)
+ * reach exactly the VPs named; a vector below 16 is refused. Then the remote
+ * TLB-flush hypercalls, each form flushing the AP's translations.
+ *
  * The AP does what the BSP asks through smp_call().
  */
 #include "guest-tests/lib/guest.h"
+#include "guest-tests/lib/hyperv.h"
 
 #define VEC_IPI      0x50
 #define BSP          0
@@ -201,6 +208,148 @@ static void check_x2apic_ipis(void)
 	check_bsp_ipi("x2apic-ipi-all-but-self", 0, APIC_DEST_ALL_BUT_SELF, 0, 1);
 }
 
+/* ---- the Hyper-V IPI hypercalls ---- */
+
+#define HV_CALL_SEND_IPI     0x000b
+#define HV_CALL_SEND_IPI_EX  0x0015
+#define HV_VAR_HEADER(n)     ((uint64_t)(n) << 17)
+#define HV_HINT_CLUSTER_IPI  (1U << 10)
+#define HV_HINT_EX_MASKS     (1U << 11)
+#define HV_STATUS_INVALID_HYPERCALL_INPUT 3
+#define VP_SET_SPARSE        0
+#define VP_SET_ALL           1
+
+static uint8_t hypercall_page[4096] __attribute__((aligned(4096)));
+static struct {
+	uint32_t vector, reserved;
+	uint64_t format, valid_bank_mask, bank0;
+} ipi_ex_input __attribute__((aligned(8)));
+
+/* One call; it returns status and reaches bsp and ap times. */
+static void check_hv_ipi(const char *name, uint64_t input, uint64_t param0, uint64_t param1,
+			 uint64_t status, unsigned int bsp, unsigned int ap)
+{
+	uint64_t got;
+
+	reset_counts();
+	got = hv_hypercall(input, param0, param1);
+	wait_counts(bsp, ap);
+	check(name, got == status && counts_are(bsp, ap),
+	      "status 0x%lx (want 0x%lx), handled %u times on the BSP and %u on the AP", got,
+	      status, ipi_count[BSP], ipi_count[AP]);
+}
+
+static void check_hv_ipi_ex(const char *name, uint64_t format, uint64_t bank0,
+			    unsigned int bsp, unsigned int ap)
+{
+	ipi_ex_input = (typeof(ipi_ex_input)){ VEC_IPI, 0, format, format == VP_SET_ALL ? 0 : 1,
+					       bank0 };
+	check_hv_ipi(name, HV_CALL_SEND_IPI_EX | HV_VAR_HEADER(format == VP_SET_ALL ? 0 : 1),
+		     (uint64_t)(uintptr_t)&ipi_ex_input, 0, 0, bsp, ap);
+}
+
+static void check_hv_ipis(void)
+{
+	uint32_t hints = cpuid(0x40000004, 0).eax;
+
+	if ((hints & (HV_HINT_CLUSTER_IPI | HV_HINT_EX_MASKS)) !=
+	    (HV_HINT_CLUSTER_IPI | HV_HINT_EX_MASKS)) {
+		check("hv-ipi-offered", false, "0x40000004.EAX is 0x%x", hints);
+		return;
+	}
+	hv_enable_hypercalls(hypercall_page);
+	check_hv_ipi("hv-ipi-to-ap", HV_CALL_SEND_IPI | HV_CALL_FAST, VEC_IPI, 1u << AP, 0, 0, 1);
+	check_hv_ipi("hv-ipi-to-both", HV_CALL_SEND_IPI | HV_CALL_FAST, VEC_IPI, 3, 0, 1, 1);
+	check_hv_ipi("hv-ipi-absent-vp-ignored", HV_CALL_SEND_IPI | HV_CALL_FAST, VEC_IPI,
+		     1ULL << 40 | 1u << BSP, 0, 1, 0);
+	check_hv_ipi("hv-ipi-low-vector-refused", HV_CALL_SEND_IPI | HV_CALL_FAST, 15, 3,
+		     HV_STATUS_INVALID_HYPERCALL_INPUT, 0, 0);
+	check_hv_ipi_ex("hv-ipi-ex-sparse", VP_SET_SPARSE, 1u << AP, 0, 1);
+	check_hv_ipi_ex("hv-ipi-ex-all", VP_SET_ALL, 0, 1, 1);
+}
+
+/*
+ * ---- the Hyper-V remote TLB flush (TLFS 7.8.7.1-7.8.7.4) ----
+ * TEST_VA (the second PML4 entry, which the library leaves empty) maps one
+ * of two pages through tables of this program's. The AP reads it, caching
+ * the translation; the BSP points the PTE at the other page, with no INVLPG
+ * anywhere, and flushes the AP's translations by hypercall: the AP then reads
+ * the other page. Each form once: the space, the list (one range; all
+ * repetitions completed) and the space's Ex form (a sparse VP set).
+ */
+#define HV_CALL_FLUSH_SPACE    0x0002
+#define HV_CALL_FLUSH_LIST     0x0003
+#define HV_CALL_FLUSH_SPACE_EX 0x0013
+#define HV_HINT_REMOTE_FLUSH   (1U << 2)
+#define HV_REP_COUNT(n)        ((uint64_t)(n) << 32)
+#define TEST_VA                0x8000000000ULL
+#define PTE_P_RW               0x3ULL
+
+static uint64_t flush_pdpt[512] __attribute__((aligned(4096)));
+static uint64_t flush_pd[512] __attribute__((aligned(4096)));
+static uint64_t flush_pt[512] __attribute__((aligned(4096)));
+static uint8_t flush_pages[2][4096] __attribute__((aligned(4096)));
+static volatile uint8_t ap_read;
+static struct {
+	uint64_t address_space, flags, mask_or_format, valid_bank_mask, bank0_or_range;
+} flush_input __attribute__((aligned(8)));
+
+static void ap_read_test_va(void) { ap_read = *(volatile uint8_t *)TEST_VA; }
+
+static void map_test_va(unsigned int page)
+{
+	flush_pt[0] = (uint64_t)(uintptr_t)flush_pages[page] | PTE_P_RW;
+}
+
+static void setup_test_va(void)
+{
+	uint64_t cr3;
+
+	asm volatile("mov %%cr3, %0" : "=r"(cr3));
+	flush_pages[0][0] = 0xa;
+	flush_pages[1][0] = 0xb;
+	flush_pdpt[0] = (uint64_t)(uintptr_t)flush_pd | PTE_P_RW;
+	flush_pd[0] = (uint64_t)(uintptr_t)flush_pt | PTE_P_RW;
+	map_test_va(0);
+	((uint64_t *)(uintptr_t)(cr3 & ~0xfffULL))[1] = (uint64_t)(uintptr_t)flush_pdpt | PTE_P_RW;
+}
+
+/* The AP caches page from's translation; the PTE moves to page to; the call flushes; the AP reads to. */
+static void check_flush(const char *name, uint64_t input, unsigned int from, unsigned int to)
+{
+	bool read_before, read_after;
+	uint8_t before;
+	uint64_t result;
+
+	map_test_va(from);
+	read_before = run_on_ap(ap_read_test_va);
+	before = ap_read;
+	map_test_va(to);
+	result = hv_hypercall(input, (uint64_t)(uintptr_t)&flush_input, 0);
+	read_after = run_on_ap(ap_read_test_va);
+	check(name, read_before && read_after && before == flush_pages[from][0] &&
+		    ap_read == flush_pages[to][0] && result == (input & HV_REP_COUNT(0xfff)),
+	      "the AP read 0x%x then 0x%x (want 0x%x then 0x%x), result 0x%lx", before, ap_read,
+	      flush_pages[from][0], flush_pages[to][0], result);
+}
+
+static void check_hv_flushes(void)
+{
+	uint64_t cr3;
+
+	if (!(cpuid(0x40000004, 0).eax & HV_HINT_REMOTE_FLUSH)) {
+		check("hv-flush-offered", false, "0x40000004.EAX is 0x%x", cpuid(0x40000004, 0).eax);
+		return;
+	}
+	asm volatile("mov %%cr3, %0" : "=r"(cr3));
+	setup_test_va();
+	flush_input = (typeof(flush_input)){ cr3, 0, 1u << AP, 0, TEST_VA };
+	check_flush("hv-flush-space", HV_CALL_FLUSH_SPACE, 0, 1);
+	check_flush("hv-flush-list", HV_CALL_FLUSH_LIST | HV_REP_COUNT(1), 1, 0);
+	flush_input = (typeof(flush_input)){ cr3, 0, VP_SET_SPARSE, 1, 1u << AP };
+	check_flush("hv-flush-space-ex", HV_CALL_FLUSH_SPACE_EX | HV_VAR_HEADER(1), 0, 1);
+}
+
 /* The AP's APIC ID: ap-apic-id=N on the command line, else the first one not the BSP's */
 static uint32_t ap_target(const char *cmdline)
 {
@@ -230,4 +379,6 @@ void test_main(const char *cmdline)
 		check_x2apic_ipis();
 	else
 		skip("x2apic", "no x2APIC (CPUID.1:ECX[21])");
+	check_hv_ipis();
+	check_hv_flushes();
 }

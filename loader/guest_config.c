@@ -151,6 +151,37 @@ static const char *parse_send(const char *value, size_t len, struct guest_config
 	return why;
 }
 
+static const char *parse_withheld(const char *value, size_t len, struct guest_config *cfg,
+				  uint32_t feature)
+{
+	bool on;
+	const char *why = parse_on_off(value, len, &on);
+
+	if (!why)
+		cfg->hv_withheld = on ? cfg->hv_withheld & ~feature : cfg->hv_withheld | feature;
+	return why;
+}
+
+static const char *parse_hv_apic(const char *value, size_t len, struct guest_config *cfg)
+{
+	return parse_withheld(value, len, cfg, GUEST_HV_APIC);
+}
+
+static const char *parse_hv_ipi(const char *value, size_t len, struct guest_config *cfg)
+{
+	return parse_withheld(value, len, cfg, GUEST_HV_IPI);
+}
+
+static const char *parse_hv_crash(const char *value, size_t len, struct guest_config *cfg)
+{
+	return parse_withheld(value, len, cfg, GUEST_HV_CRASH);
+}
+
+static const char *parse_hv_tlbflush(const char *value, size_t len, struct guest_config *cfg)
+{
+	return parse_withheld(value, len, cfg, GUEST_HV_TLB_FLUSH);
+}
+
 static const char *parse_unbacked(const char *value, size_t len, struct guest_config *cfg)
 {
 	bool crash = matches("crash", value, len);
@@ -310,6 +341,10 @@ static const struct option_desc options[] = {
 	{ "exit-counters", parse_exit_counters },
 	{ "send", parse_send },
 	{ "unbacked", parse_unbacked },
+	{ "hv-apic", parse_hv_apic },
+	{ "hv-ipi", parse_hv_ipi },
+	{ "hv-crash", parse_hv_crash },
+	{ "hv-tlbflush", parse_hv_tlbflush },
 };
 
 static const char *apply_option(const char *tok, size_t len, struct guest_config *cfg)
@@ -324,7 +359,7 @@ static const char *apply_option(const char *tok, size_t len, struct guest_config
 		return options[i].parse(tok + name_len + 1, len - name_len - 1, cfg);
 	}
 	return "unknown option (expected name=, cpus=, mem=, for=, msg=, event=, "
-	       "exit-counters=, send=, unbacked= or --)";
+	       "exit-counters=, send=, unbacked=, hv-apic=, hv-ipi=, hv-crash=, hv-tlbflush= or --)";
 }
 
 static const char *bad_option(struct guest_config *cfg, const char *tok, size_t len,

@@ -18,7 +18,7 @@
 #define GUEST_SINT_MAX          15
 #define GUEST_EVENT_FLAG_MAX    2047     /* a SINT's event flags fill one 256-byte slot */
 /* room for the longest message: a quote of 43 bytes and the list of options */
-#define GUEST_CONFIG_ERROR_MAX  192
+#define GUEST_CONFIG_ERROR_MAX  256
 
 /*
  * A Hyper-V SynIC connection this guest receives on: a sender that posts a
@@ -31,6 +31,14 @@ struct guest_connection {
 	bool event;                    /* event=: sets flag; msg=: queues a message */
 	uint16_t flag;                 /* the event flag set (event= only) */
 	char from[GUEST_NAME_MAX + 1]; /* the sending guest's name; "" = this guest only */
+};
+
+/* Enlightenments a guest may be denied, so that benchmarks can compare (synic/) */
+enum guest_hv_feature {
+	GUEST_HV_APIC = 1u << 0,   /* the synthetic EOI/ICR/TPR MSRs and the VP assist page */
+	GUEST_HV_IPI = 1u << 1,    /* the IPI hypercalls */
+	GUEST_HV_CRASH = 1u << 2,  /* the guest crash MSRs */
+	GUEST_HV_TLB_FLUSH = 1u << 3, /* the remote TLB-flush hypercalls */
 };
 
 struct guest_config {
@@ -48,6 +56,8 @@ struct guest_config {
 	 * the default (all-ones) answers it as hardware does (devices/devices.c)
 	 */
 	bool unbacked_crash;
+	/* The Hyper-V enlightenments withheld (hv-apic=, hv-ipi=, hv-crash=, hv-tlbflush=off): GUEST_HV_* */
+	uint32_t hv_withheld;
 	struct guest_connection conns[GUEST_MAX_CONNECTIONS]; /* ids all different */
 	unsigned int nr_conns;             /* how many of conns are filled in */
 	char error[GUEST_CONFIG_ERROR_MAX]; /* what guest_config_parse() returns on failure */
@@ -55,7 +65,8 @@ struct guest_config {
 
 /*
  * Parses name=, cpus=, mem=, for=, exit-counters=on|off, send=on|off,
- * unbacked=all-ones|crash and the connections
+ * unbacked=all-ones|crash, hv-apic=, hv-ipi=, hv-crash=, hv-tlbflush=on|off and the
+ * connections
  * msg=ID:vp=N:sint=S[:from=NAME] and event=ID:vp=N:sint=S:flag=F[:from=NAME]
  * (ID decimal or 0x-hex, the keys after it in any order) up to "--";
  * default_name is used when there is no name= (see guest_name_from_path()).

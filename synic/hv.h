@@ -49,6 +49,11 @@ bool hv_apic_is_msr(uint32_t msr);
 bool hv_apic_msr_read(struct vcpu *v, uint32_t msr, uint64_t *val);
 bool hv_apic_msr_write(struct vcpu *v, uint32_t msr, uint64_t val);
 
+/* The guest crash MSRs (synic/hv_crash.c): CrashNotify reports the crash and ends the guest. */
+bool hv_crash_is_msr(uint32_t msr);
+bool hv_crash_msr_read(struct vcpu *v, uint32_t msr, uint64_t *val);
+bool hv_crash_msr_write(struct vcpu *v, uint32_t msr, uint64_t val);
+
 /* VMCALL/VMMCALL */
 void hv_hypercall(struct vcpu *v, const struct exit_event *e);
 

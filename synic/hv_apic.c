@@ -14,8 +14,16 @@ bool hv_apic_is_msr(uint32_t msr)
 	return msr >= HV_MSR_EOI && msr <= HV_MSR_VP_ASSIST_PAGE;
 }
 
+/* hv-apic=off: the MSRs are not there (#GP), as the privilege is not offered. */
+static bool withheld(const struct vcpu *v)
+{
+	return v->partition->config.hv_withheld & GUEST_HV_APIC;
+}
+
 bool hv_apic_msr_read(struct vcpu *v, uint32_t msr, uint64_t *val)
 {
+	if (withheld(v))
+		return false;
 	switch (msr) {
 	case HV_MSR_ICR:
 		return vlapic_hv_icr_read(&v->apic, val);
@@ -41,6 +49,8 @@ static bool write_vp_assist(struct vcpu *v, uint64_t val)
 
 bool hv_apic_msr_write(struct vcpu *v, uint32_t msr, uint64_t val)
 {
+	if (withheld(v))
+		return false;
 	switch (msr) {
 	case HV_MSR_EOI:
 		return vlapic_hv_eoi(&v->apic); /* the value written means nothing */

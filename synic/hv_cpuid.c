@@ -25,16 +25,21 @@ static void vendor_leaf(struct cpuid_regs *r)
  * 0x40000003: the MSRs of GUEST_OS_ID/HYPERCALL, VP_INDEX, the SynIC, the
  * synthetic timers (direct mode too), the APIC (EOI, ICR, TPR, the VP assist
  * page: synic/hv_apic.c), the reference counter and TSC page and
- * the frequencies (which Linux wants in both EAX and EDX); the two SynIC
- * hypercalls unless send=off; SINT polling.
+ * the frequencies (which Linux wants in both EAX and EDX), the guest crash
+ * MSRs (synic/hv_crash.c); the two SynIC hypercalls unless send=off; SINT
+ * polling. hv-apic=off and hv-crash=off withhold theirs.
  */
 static void features_leaf(const struct partition *p, struct cpuid_regs *r)
 {
+	uint32_t withheld = p->config.hv_withheld;
+
 	r->eax = HV_PRIV_ACCESS_REF_COUNTER | HV_PRIV_ACCESS_SYNIC_REGS |
-		 HV_PRIV_ACCESS_STIMER_REGS | HV_PRIV_ACCESS_APIC_MSRS | HV_PRIV_ACCESS_HYPERCALL_MSRS |
+		 HV_PRIV_ACCESS_STIMER_REGS | HV_PRIV_ACCESS_HYPERCALL_MSRS |
 		 HV_PRIV_ACCESS_VP_INDEX | HV_PRIV_ACCESS_REF_TSC | HV_PRIV_ACCESS_FREQUENCY_REGS;
+	r->eax |= withheld & GUEST_HV_APIC ? 0 : HV_PRIV_ACCESS_APIC_MSRS;
 	r->ebx = p->hv->privileges;
 	r->edx = HV_FEATURE_FREQUENCY_MSRS | HV_FEATURE_SINT_POLLING | HV_FEATURE_DIRECT_STIMERS;
+	r->edx |= withheld & GUEST_HV_CRASH ? 0 : HV_FEATURE_GUEST_CRASH_MSRS;
 }
 
 void hv_cpuid(const struct vcpu *v, uint32_t leaf, struct cpuid_regs *r)

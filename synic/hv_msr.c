@@ -1,8 +1,8 @@
 /*
  * The synthetic MSRs (TLFS appendix "Hypervisor Synthetic MSRs"), routed:
  * the partition-wide GUEST_OS_ID, HYPERCALL and reference time, the per-vCPU
- * VP_INDEX, and the SynIC's, synthetic timers' and APIC's, which synic.c,
- * stimer.c and hv_apic.c keep.
+ * VP_INDEX, and the SynIC's, synthetic timers', APIC's and crash MSRs, which
+ * synic.c, stimer.c, hv_apic.c and hv_crash.c keep.
  */
 #include "synic/hv.h"
 #include "console/log.h"
@@ -20,7 +20,8 @@ bool hv_is_msr(uint32_t msr)
 	case HV_MSR_APIC_FREQUENCY:
 		return true;
 	}
-	return synic_is_msr(msr) || stimer_is_msr(msr) || hv_apic_is_msr(msr);
+	return synic_is_msr(msr) || stimer_is_msr(msr) || hv_apic_is_msr(msr) ||
+	       hv_crash_is_msr(msr);
 }
 
 static bool read_partition_msr(struct vcpu *v, uint32_t msr, uint64_t *val)
@@ -62,6 +63,8 @@ bool hv_msr_read(struct vcpu *v, uint32_t msr, uint64_t *val)
 		return stimer_msr_read(&v->hv->stimers, msr, val);
 	if (hv_apic_is_msr(msr))
 		return hv_apic_msr_read(v, msr, val);
+	if (hv_crash_is_msr(msr))
+		return hv_crash_msr_read(v, msr, val);
 	return read_partition_msr(v, msr, val);
 }
 
@@ -136,5 +139,7 @@ bool hv_msr_write(struct vcpu *v, uint32_t msr, uint64_t val)
 		return hv_vcpu_stimer_write(v, msr, val);
 	if (hv_apic_is_msr(msr))
 		return hv_apic_msr_write(v, msr, val);
+	if (hv_crash_is_msr(msr))
+		return hv_crash_msr_write(v, msr, val);
 	return write_partition_msr(v->partition, msr, val);
 }

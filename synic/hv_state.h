@@ -28,6 +28,7 @@ struct hv_ref_clock {
 struct hv_partition {
 	struct spinlock lock;          /* GUEST_OS_ID and the overlay MSRs */
 	uint64_t guest_os_id;
+	uint64_t crash[5];             /* HV_X64_MSR_CRASH_P0-P4 (synic/hv_crash.c) */
 	struct hv_overlay hypercall;
 	struct hv_overlay tsc_page;
 	struct hv_ref_clock clock;

@@ -37,6 +37,7 @@
 #define HV_PRIV_SIGNAL_EVENTS          BIT(5)
 /* 0x40000003.EDX: features */
 #define HV_FEATURE_FREQUENCY_MSRS      BIT(8)
+#define HV_FEATURE_GUEST_CRASH_MSRS    BIT(10)
 #define HV_FEATURE_SINT_POLLING        BIT(17)
 #define HV_FEATURE_DIRECT_STIMERS      BIT(19)
 /* 0x40000004.EAX: recommendations */
@@ -58,6 +59,8 @@ enum hv_msr {
 	HV_MSR_ICR             = 0x40000071,
 	HV_MSR_TPR             = 0x40000072,
 	HV_MSR_VP_ASSIST_PAGE  = 0x40000073,
+	HV_MSR_CRASH_P0        = 0x40000100,
+	HV_MSR_CRASH_CTL       = 0x40000105,
 	HV_MSR_SCONTROL        = 0x40000080,
 	HV_MSR_SVERSION        = 0x40000081,
 	HV_MSR_SIEFP           = 0x40000082,
@@ -175,9 +178,67 @@ union hv_hypercall_input {
 _Static_assert(sizeof(union hv_hypercall_input) == 8, "hypercall input value");
 
 enum hv_call_code {
+	HV_CALL_FLUSH_SPACE     = 0x0002, /* HvCallFlushVirtualAddressSpace */
+	HV_CALL_FLUSH_LIST      = 0x0003, /* HvCallFlushVirtualAddressList (rep) */
+	HV_CALL_FLUSH_SPACE_EX  = 0x0013, /* HvCallFlushVirtualAddressSpaceEx */
+	HV_CALL_FLUSH_LIST_EX   = 0x0014, /* HvCallFlushVirtualAddressListEx (rep) */
+	HV_CALL_SEND_IPI     = 0x000b, /* HvCallSendSyntheticClusterIpi */
+	HV_CALL_SEND_IPI_EX  = 0x0015, /* HvCallSendSyntheticClusterIpiEx */
 	HV_CALL_POST_MESSAGE = 0x005c,
 	HV_CALL_SIGNAL_EVENT = 0x005d,
 };
+
+/* 0x40000004.EAX recommendations that also allow calls (TLFS 2.4.5, as KVM enforces them) */
+#define HV_HINT_REMOTE_TLB_FLUSH   BIT(2)
+#define HV_HINT_CLUSTER_IPI        BIT(10)
+#define HV_HINT_EX_PROCESSOR_MASKS BIT(11)
+
+/* HvCallSendSyntheticClusterIpi's input (TLFS 10.5.2): 16 bytes, so also fast */
+struct hv_send_ipi_input {
+	uint32_t vector;
+	uint32_t reserved;
+	uint64_t cpu_mask;  /* VP indexes 0-63 */
+} __attribute__((packed));
+_Static_assert(sizeof(struct hv_send_ipi_input) == 16, "HvCallSendSyntheticClusterIpi input");
+
+/*
+ * HvCallSendSyntheticClusterIpiEx's fixed input (TLFS 10.5.3): the vector,
+ * then an HV_VP_SET (7.8.7.6): its format, the mask of the 64-VP banks it
+ * holds, then those banks' masks, the variable header (one 8-byte unit each).
+ */
+struct hv_send_ipi_ex_input {
+	uint32_t vector;
+	uint32_t reserved;
+	uint64_t format;
+	uint64_t valid_bank_mask;
+} __attribute__((packed));
+_Static_assert(sizeof(struct hv_send_ipi_ex_input) == 24, "HvCallSendSyntheticClusterIpiEx input");
+/*
+ * The flush calls' fixed input (TLFS 7.8.7.1-7.8.7.4): the address space
+ * (a CR3) and flags, then a 64-VP mask, or in the Ex forms an HV_VP_SET's
+ * format and bank mask (its banks the variable header); the List forms'
+ * repetitions are the GVA ranges, 8 bytes each.
+ */
+struct hv_flush_input {
+	uint64_t address_space;
+	uint64_t flags;
+	uint64_t processor_mask;
+} __attribute__((packed));
+_Static_assert(sizeof(struct hv_flush_input) == 24, "HvCallFlushVirtualAddressSpace input");
+
+struct hv_flush_ex_input {
+	uint64_t address_space;
+	uint64_t flags;
+	uint64_t format;
+	uint64_t valid_bank_mask;
+} __attribute__((packed));
+_Static_assert(sizeof(struct hv_flush_ex_input) == 32, "HvCallFlushVirtualAddressSpaceEx input");
+#define HV_FLUSH_ALL_PROCESSORS BIT(0)
+#define HV_FLUSH_REP_SIZE       8
+
+#define HV_VP_SET_SPARSE_4K 0
+#define HV_VP_SET_ALL       1
+#define HV_IPI_LOW_VECTOR   0x10
 
 /* HvPostMessage's input (TLFS 11.10.1) */
 struct hv_post_message_input {

@@ -29,7 +29,10 @@ void *hv_guest_page(const struct partition *p, uint64_t gpa)
  * auto-EOI vector must be injected by the hypervisor (and held back by
  * priority), so auto-EOI is deprecated there; without them it saves the EOI
  * exit. The EOI/ICR/TPR MSRs are not recommended: x2APIC, which every vCPU
- * has, costs the same exit, and APICv or AVIC would take none.
+ * has, costs the same exit, and APICv or AVIC would take none. The IPI
+ * hypercalls are (one exit for a multicast), and the remote TLB-flush ones
+ * (no IPI for a vCPU outside the guest), with the sparse VP sets of their
+ * Ex forms, unless hv-ipi=off and hv-tlbflush=off.
  */
 static uint32_t decide_hints(const struct partition *p)
 {
@@ -40,6 +43,12 @@ static uint32_t decide_hints(const struct partition *p)
 		 hints ? "deprecates" : "recommends",
 		 hints ? "APIC acceleration delivers the other vectors without exits"
 		       : "software APIC: it saves an EOI exit");
+	if (!(p->config.hv_withheld & GUEST_HV_IPI))
+		hints |= HV_HINT_CLUSTER_IPI;
+	if (!(p->config.hv_withheld & GUEST_HV_TLB_FLUSH))
+		hints |= HV_HINT_REMOTE_TLB_FLUSH;
+	if (hints & (HV_HINT_CLUSTER_IPI | HV_HINT_REMOTE_TLB_FLUSH))
+		hints |= HV_HINT_EX_PROCESSOR_MASKS;
 	return hints;
 }
 

@@ -8,8 +8,7 @@
  * the current TSS, the busy bits and the link, TR, CR3, EFLAGS, EIP and the
  * registers loaded, the new task's LDT and segments checked and loaded,
  * CR0.TS set, and an exception's error code pushed on the new stack.
- * 32-bit TSSs; a switch to a 16-bit TSS ends the guest with a crash report
- * instead.
+ * 16-bit TSSs as well as 32-bit ones; not the TSS's debug-trap bit.
  */
 #include "core/backend.h"
 #include "core/guest_mem.h"
@@ -31,6 +30,16 @@ _Static_assert(sizeof(struct tss32) == 0x68, "32-bit TSS");
 #define TSS32_STATE_OFFSET 0x20 /* EIP to GS: what a switch saves */
 #define TSS32_STATE_SIZE   0x40
 
+/* The 16-bit TSS (SDM vol. 3, figure 8-11): no CR3, FS or GS */
+struct tss16 {
+	uint16_t link, sp0, ss0, sp1, ss1, sp2, ss2, ip, flags;
+	uint16_t ax, cx, dx, bx, sp, bp, si, di;
+	uint16_t es, cs, ss, ds, ldt;
+} __attribute__((packed));
+_Static_assert(sizeof(struct tss16) == 0x2c, "16-bit TSS");
+#define TSS16_STATE_OFFSET 0x0e /* IP to DS */
+#define TSS16_STATE_SIZE   0x1a
+
 /* Segment descriptors (SDM vol. 3, 3.4.5 and 3.5): the high dword */
 #define DESC_TYPE(hi)   (((hi) >> 8) & 0xf)
 #define DESC_DPL(hi)    (((hi) >> 13) & 3)
@@ -43,7 +52,9 @@ _Static_assert(sizeof(struct tss32) == 0x68, "32-bit TSS");
 #define TYPE_CONFORMING 4
 #define TYPE_CODE       8
 #define TYPE_LDT        2
+#define TYPE_TSS16      1
 #define TYPE_TSS32      9
+#define TYPE_TSS_32BIT  8 /* of a TSS's type: 32-bit rather than 16-bit */
 #define SEL_TI          BIT(2)
 #define SEL_RPL(sel)    ((sel) & 3)
 
@@ -67,7 +78,8 @@ struct task_switch {
 	uint16_t sel, old_sel;
 	uint32_t vectoring;     /* the event a gate delivers, else 0 */
 	uint64_t new_base, old_base;
-	struct tss32 tss;       /* the new task's */
+	struct tss32 tss;       /* the new task's, a 16-bit one widened */
+	bool new_tss16, old_tss16;
 	uint8_t cpl;
 };
 
@@ -112,26 +124,24 @@ static bool write_desc_hi(struct task_switch *t, uint64_t where, uint64_t d)
 
 /*
  * Table 8-1, before the commit: the new TSS descriptor is in the GDT, a
- * TSS, available for CALL, JMP and a gate, busy for IRET. A 16-bit TSS is
- * unsupported (*unsupported set).
+ * TSS (16- or 32-bit), available for CALL, JMP and a gate, busy for IRET,
+ * and its limit covers the TSS.
  */
-static struct ts_fault check_new_tss(struct task_switch *t, uint64_t *d, uint64_t *where,
-				     bool *unsupported)
+static struct ts_fault check_new_tss(struct task_switch *t, uint64_t *d, uint64_t *where)
 {
 	uint8_t bad = t->source == SOURCE_IRET ? VECTOR_TS : VECTOR_GP;
-	uint32_t type;
+	uint32_t type, size;
 
-	*unsupported = false;
 	if ((t->sel & SEL_TI) || !read_desc(t, t->sel, d, where))
 		return fault(bad, t->sel);
 	type = DESC_TYPE(*d >> 32);
-	if ((*d >> 32) & DESC_S || (type & ~TYPE_TSS_BUSY) != TYPE_TSS32) {
-		*unsupported = !((*d >> 32) & DESC_S) && (type == 1 || type == 3);
+	if ((*d >> 32) & DESC_S || (type & ~(TYPE_TSS_BUSY | TYPE_TSS_32BIT)) != TYPE_TSS16)
 		return fault(bad, t->sel);
-	}
 	if (!!(type & TYPE_TSS_BUSY) != (t->source == SOURCE_IRET))
 		return fault(bad, t->sel);
-	if (desc_limit(*d) < sizeof(struct tss32) - 1)
+	t->new_tss16 = !(type & TYPE_TSS_32BIT);
+	size = t->new_tss16 ? sizeof(struct tss16) : sizeof(struct tss32);
+	if (desc_limit(*d) < size - 1)
 		return fault(VECTOR_TS, t->sel);
 	return no_fault;
 }
@@ -146,17 +156,44 @@ static uint32_t old_eip(const struct task_switch *t)
 	return t->c.rip + (after ? vmcs_read(VMCS_EXIT_INSN_LENGTH) : 0);
 }
 
-/* The current state into the current TSS: EIP to GS (SDM vol. 3, 8.3, step 9). */
+/* The current state into the current TSS: EIP to GS, or IP to DS (SDM vol. 3, 8.3, step 9). */
 static bool save_old_task(struct task_switch *t)
 {
 	const struct guest_regs *r = &t->v->regs;
 	uint32_t eflags = t->c.rflags & (t->source == SOURCE_IRET ? ~EFLAGS_NT : ~0u);
 	uint32_t state[16] = { old_eip(t), eflags, r->rax, r->rcx, r->rdx, r->rbx, t->c.rsp,
 			       r->rbp, r->rsi, r->rdi };
+	uint16_t state16[13];
 
 	for (unsigned int seg = SEG_ES; seg <= SEG_GS; seg++)
 		state[10 + seg] = vmcs_read(VMCS_GUEST_ES_SEL + 2 * seg);
-	return gva_write(t->v, &t->c, t->old_base + TSS32_STATE_OFFSET, state, TSS32_STATE_SIZE);
+	if (!t->old_tss16)
+		return gva_write(t->v, &t->c, t->old_base + TSS32_STATE_OFFSET, state,
+				 TSS32_STATE_SIZE);
+	for (unsigned int i = 0; i < 13; i++)
+		state16[i] = (uint16_t)state[i];
+	return gva_write(t->v, &t->c, t->old_base + TSS16_STATE_OFFSET, state16, TSS16_STATE_SIZE);
+}
+
+/*
+ * A 16-bit TSS read as the 32-bit one it stands for: the registers' low
+ * halves (zero-extended), no CR3 (the current one stays), FS and GS as they are.
+ */
+static bool read_new_tss(struct task_switch *t)
+{
+	struct tss16 n;
+
+	if (!t->new_tss16)
+		return gva_read(t->v, &t->c, t->new_base, &t->tss, sizeof(t->tss));
+	if (!gva_read(t->v, &t->c, t->new_base, &n, sizeof(n)))
+		return false;
+	t->tss = (struct tss32){
+		.link = n.link, .cr3 = t->c.cr3, .eip = n.ip, .eflags = n.flags,
+		.eax = n.ax, .ecx = n.cx, .edx = n.dx, .ebx = n.bx, .esp = n.sp, .ebp = n.bp,
+		.esi = n.si, .edi = n.di, .es = n.es, .cs = n.cs, .ss = n.ss, .ds = n.ds,
+		.fs = vmcs_read(VMCS_GUEST_FS_SEL), .gs = vmcs_read(VMCS_GUEST_GS_SEL), .ldt = n.ldt,
+	};
+	return true;
 }
 
 /*
@@ -182,7 +219,7 @@ static bool switch_busy_bits(struct task_switch *t, uint64_t where)
 		return true;
 	t->tss.link = t->old_sel;
 	t->tss.eflags |= EFLAGS_NT;
-	return gva_write(t->v, &t->c, t->new_base, &t->tss.link, sizeof(t->tss.link));
+	return gva_write(t->v, &t->c, t->new_base, &t->tss.link, sizeof(uint16_t));
 }
 
 static void write_segment(unsigned int seg, uint16_t sel, uint64_t base, uint32_t limit,
@@ -337,10 +374,10 @@ static struct ts_fault load_segments(struct task_switch *t)
 	return f;
 }
 
-/* CR3 of the new task where paging is on, with its PDPTEs under PAE paging (#GP if invalid). */
+/* CR3 of a new 32-bit task where paging is on, with its PDPTEs under PAE paging (#GP if invalid). */
 static bool load_cr3(struct task_switch *t)
 {
-	if (!(t->c.cr0 & CR0_PG))
+	if (!(t->c.cr0 & CR0_PG) || t->new_tss16)
 		return true;
 	if ((t->c.cr4 & CR4_PAE) && !vmx_load_pdptes(t->v, t->tss.cr3))
 		return false;
@@ -372,16 +409,16 @@ static void load_task_registers(struct task_switch *t, uint64_t d)
 	r->rdi = n->edi;
 }
 
-/* An exception's error code, pushed on the new task's stack (8.3, step 14). */
+/* An exception's error code, pushed on the new task's stack, 16 bits for a 16-bit TSS (8.3, step 14). */
 static bool push_error_code(struct task_switch *t)
 {
-	uint32_t code = vmcs_read(VMCS_IDT_VECTORING_ERROR);
-	uint32_t esp = (uint32_t)vmcs_read(VMCS_GUEST_RSP) - 4;
+	uint32_t code = vmcs_read(VMCS_IDT_VECTORING_ERROR), size = t->new_tss16 ? 2 : 4;
+	uint32_t esp = (uint32_t)vmcs_read(VMCS_GUEST_RSP) - size;
 
 	if (!(t->vectoring & INTR_INFO_ERROR_VALID))
 		return true;
 	vmcs_write(VMCS_GUEST_RSP, esp);
-	return gva_write(t->v, &t->c, vmcs_read(VMCS_GUEST_SS_BASE) + esp, &code, sizeof(code));
+	return gva_write(t->v, &t->c, vmcs_read(VMCS_GUEST_SS_BASE) + esp, &code, size);
 }
 
 /*
@@ -410,6 +447,7 @@ static void task_switch_init(struct task_switch *t, struct vcpu *v, const struct
 		.sel = e->hw_info1 & 0xffff,
 		.old_sel = vmcs_read(VMCS_GUEST_TR_SEL),
 		.old_base = vmcs_read(VMCS_GUEST_TR_BASE),
+		.old_tss16 = !(vmcs_read(VMCS_GUEST_TR_AR) & TYPE_TSS_32BIT),
 	};
 	if (t->source == SOURCE_GATE)
 		t->vectoring = vmcs_read(VMCS_IDT_VECTORING_INFO);
@@ -438,20 +476,17 @@ const char *vmx_vcpu_task_switch(struct vcpu *v, const struct exit_event *e)
 {
 	struct task_switch t;
 	struct ts_fault f;
-	bool unsupported;
 	uint64_t d, where;
 
 	task_switch_init(&t, v, e);
 	consume_event(&t);
-	f = check_new_tss(&t, &d, &where, &unsupported);
-	if (unsupported)
-		return "a task switch to a 16-bit TSS (not emulated)";
+	f = check_new_tss(&t, &d, &where);
 	if (f.vector) {
 		vmx_inject_exception(f.vector, true, f.code);
 		return NULL;
 	}
 	t.new_base = desc_base(d);
-	if (!gva_read(v, &t.c, t.new_base, &t.tss, sizeof(t.tss)))
+	if (!read_new_tss(&t))
 		return "a task switch to a TSS that is not in guest memory";
 	return commit(&t, d, where);
 }

@@ -25,7 +25,7 @@ static const struct {
 	{ 0x40000021, 0x40000021 },           /* REFERENCE_TSC: as HYPERCALL */
 	{ 0x40000082, 0x40000083 },           /* SIEFP, SIMP: the hypervisor writes that page */
 	{ 0x400000b0, 0x400000b7 },           /* the synthetic timers: ops_timer.c keeps epochs */
-	{ 0x40000100, 0x40000105 },           /* CRASH_P0-4/CTL: a crash report, were it offered */
+	{ 0x40000100, 0x40000105 },           /* CRASH_P0-4/CTL: CrashNotify ends the guest */
 	{ 0x830, 0x830 },                     /* x2APIC ICR: INIT or SIPI to itself */
 	{ MSR_IA32_TSC_DEADLINE, MSR_IA32_TSC_DEADLINE }, /* ops_timer.c arms it */
 };

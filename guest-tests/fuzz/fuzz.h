@@ -43,6 +43,9 @@ enum hv_status_code {
 #define HV_CPUID_FEATURES 0x40000003
 #define HV_MSR_APIC_EOI   0x40000070 /* EOI, ICR, TPR: the APIC's (synic/hv_apic.c) */
 #define HV_MSR_VP_ASSIST  0x40000073
+#define HV_MSR_CRASH_P0   0x40000100 /* P0-P4, then CRASH_CTL (synic/hv_crash.c) */
+#define HV_MSR_CRASH_CTL  0x40000105
+#define HV_CRASH_CTL_CAPS 0xc000000000000000ULL
 
 /* ---- main.c ---- */
 struct fuzz {

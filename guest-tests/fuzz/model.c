@@ -64,7 +64,8 @@ bool model_is_hv_msr(uint32_t msr)
 		return true;
 	}
 	return (msr >= HV_MSR_SCONTROL && msr <= HV_MSR_EOM) || is_sint(msr) || is_stimer(msr) ||
-	       (msr >= HV_MSR_APIC_EOI && msr <= HV_MSR_VP_ASSIST);
+	       (msr >= HV_MSR_APIC_EOI && msr <= HV_MSR_VP_ASSIST) ||
+	       (msr >= HV_MSR_CRASH_P0 && msr <= HV_MSR_CRASH_CTL);
 }
 
 /* HV_X64_MSR_EOI is write-only */
@@ -118,6 +119,8 @@ uint64_t model_readback(unsigned int vp, uint32_t msr, uint64_t val, uint64_t *m
 		return hv.guest_os_id ? val : val & ~HV_PAGE_ENABLE;
 	case HV_MSR_EOM:
 		return 0;
+	case HV_MSR_CRASH_CTL: /* what the hypervisor does with a crash: CrashNotify, CrashMessage */
+		return HV_CRASH_CTL_CAPS;
 	}
 	if (is_stimer(msr) && !((msr - HV_MSR_STIMER_CONFIG(0)) & 1)) {
 		bool sint0 = !(val & HV_STIMER_DIRECT_MODE) && !(val & HV_STIMER_SINT(15));

@@ -15,6 +15,7 @@
  *   is #TS with that selector, raised in the new task (a bad CS or SS is not
  *   checked: how the CPU then delivers the fault on the new task's stack is
  *   the implementation's, and QEMU's differs from the hypervisor's).
+ * - A 16-bit TSS: its registers loaded, the state saved back into it.
  * - Under PAE paging, a new task's CR3 brings its own page-directory pointers, as
  *   does a MOV to CR0 that turns paging on and exits (it sets CD).
  *
@@ -39,8 +40,11 @@
 #define SEL_LDT_A     0x40
 #define SEL_LDT_DATA  0x0c /* index 1 of task A's LDT (TI set) */
 #define SEL_TSS_E     0x48 /* a task with a bad DS */
+#define SEL_TSS16     0x50 /* a 16-bit TSS */
+#define SEL_CODE16TSS 0x58 /* its code: based so that its entry fits in IP */
 #define SEL_BAD       0x0ff8 /* past the GDT's limit */
-#define GDT_ENTRIES   10
+#define GDT_ENTRIES   12
+#define TSS16_AX      0x1616
 
 #define VECTOR_TS     10
 #define VECTOR_GP     13
@@ -55,6 +59,12 @@
 #define MAGIC_EAX     0x7a5c0001u
 #define MAGIC_LDT     0x7a5c1d70u
 #define ALIAS_BASE    0x40000000u /* task B's page tables map 1 GiB here onto 0 */
+
+struct tss16 {
+	uint16_t link, sp0, ss0, sp1, ss1, sp2, ss2, ip, flags;
+	uint16_t ax, cx, dx, bx, sp, bp, si, di;
+	uint16_t es, cs, ss, ds, ldt;
+} __attribute__((packed));
 
 struct tss32 {
 	uint32_t link, esp0, ss0, esp1, ss1, esp2, ss2, cr3, eip, eflags;
@@ -71,6 +81,7 @@ struct ia32_frame {
 
 void ia32_main(void);
 void ia32_trap(struct ia32_frame *f);
+void task16_entry(void), task16_back(void); /* the 16-bit TSS's task, below */
 extern const char ia32_trap_10[], ia32_trap_11[], ia32_trap_12[], ia32_trap_13[],
 	ia32_trap_14[];
 
@@ -78,6 +89,7 @@ static uint64_t gdt[GDT_ENTRIES] __attribute__((aligned(8)));
 static uint64_t ldt_a[2] __attribute__((aligned(8)));
 static uint64_t idt[256] __attribute__((aligned(8)));
 static struct tss32 tss_main, tss_a, tss_b, tss_c, tss_d, tss_e;
+static struct tss16 tss16;
 static uint8_t stacks[5][4096] __attribute__((aligned(16)));
 static uint64_t pdpt_main[4] __attribute__((aligned(32)));
 static uint64_t pdpt_alias[4] __attribute__((aligned(32)));
@@ -214,6 +226,8 @@ static void load_tables(void)
 	gdt[7] = tss_desc(&tss_d);
 	gdt[8] = segment_desc((uint32_t)ldt_a, sizeof(ldt_a) - 1, 0x82, 0); /* LDT */
 	gdt[9] = tss_desc(&tss_e);
+	gdt[10] = segment_desc((uint32_t)&tss16, sizeof(tss16) - 1, 0x81, 0); /* 16-bit TSS */
+	gdt[11] = segment_desc((uint32_t)task16_entry & ~0xffffu, 0xfffff, 0x9b, 0xc);
 	ldt_a[1] = segment_desc(0, 0xfffff, 0x93, 0xc);
 	idt[10] = gate(SEL_CODE, (uint32_t)ia32_trap_10, 0x8e);
 	idt[11] = gate(SEL_CODE, (uint32_t)ia32_trap_11, 0x8e);
@@ -266,6 +280,17 @@ __attribute__((used)) static volatile uint32_t task_a_eax, task_d_error_code;
 asm(".text\n"
     "task_a_entry: movl %eax, task_a_eax\n\tjmp task_a\n"
     "task_d_entry: popl task_d_error_code\n\tjmp task_d\n");
+
+/*
+ * The task of the 16-bit TSS: its code segment is based so that its entry
+ * fits in IP; it notes EAX (AX from its TSS) through DS, which is flat, and
+ * jumps back. No stack: its SP is 16 bits.
+ */
+__attribute__((used)) static volatile uint32_t task16_ran, task16_eax;
+asm(".text\n"
+    "task16_entry: movl $1, task16_ran\n\tmovl %eax, task16_eax\n"
+    "\tljmp $0x18, $0\n"
+    "task16_back: jmp task16_entry\n");
 
 /* Task A, reached by JMP: it notes what it was given and jumps back. */
 __attribute__((noreturn, used)) void task_a(void)
@@ -344,6 +369,8 @@ static void init_tasks(void)
 	init_task(&tss_c, task_c, stacks[2], cr3);
 	init_task(&tss_d, task_d_entry, stacks[3], cr3);
 	init_task(&tss_e, task_a_entry, stacks[4], cr3);
+	tss16 = (struct tss16){ .ip = (uint32_t)task16_entry & 0xffff, .flags = 0x2, .ax = TSS16_AX,
+				.cs = SEL_CODE16TSS, .ss = SEL_DATA, .ds = SEL_DATA, .es = SEL_DATA };
 	tss_e.ds = SEL_BAD;
 	tss_a.eax = MAGIC_EAX;
 	tss_a.ldt = SEL_LDT_A;
@@ -440,6 +467,20 @@ static void check_faults(void)
 	      "vector << 16 | error code", fault_vector << 16 | fault_code);
 }
 
+/* A 16-bit TSS: its registers' low halves, and the old task's state saved in it on the way back. */
+static void check_tss16(void)
+{
+	asm volatile("ljmp %0, $0" ::"i"(SEL_TSS16) : "memory");
+	/* Only the low halves come from a 16-bit TSS: Bochs keeps the upper ones, the hypervisor zeroes them */
+	check("tss16-jmp-registers-loaded", task16_ran == 1 && (task16_eax & 0xffff) == TSS16_AX,
+	      "EAX", task16_eax);
+	check("tss16-state-saved", tss16.ip == ((uint32_t)task16_back & 0xffff) && tss16.ax == TSS16_AX,
+	      "saved IP", tss16.ip);
+	check("tss16-freed", !busy(SEL_TSS16) && busy(SEL_TSS_MAIN), "GDT[16-bit TSS] high",
+	      (uint32_t)(gdt[SEL_TSS16 >> 3] >> 32));
+	clts();
+}
+
 /*
  * Table 8-1, after the commit point: a new task's bad segment faults in the
  * new task, with the segment's selector as error code. The handler leaves
@@ -474,6 +515,7 @@ void ia32_main(void)
 	check_task_gates();
 	check_faults();
 	check_new_task_fault("new-task-bad-ds-ts", SEL_TSS_E, VECTOR_TS, SEL_BAD);
+	check_tss16();
 	puts("SUMMARY: ");
 	put_dec(passed);
 	puts(" passed, ");

@@ -7,7 +7,8 @@ over the serial line.
 
 With 1 vCPU the shell comes first (vmbus=later): the test loads hv_vmbus itself and sees the
 VMBus interrupts appear, then crashes the kernel on purpose, whose panic path unloads VMBus
-(UNLOAD, UNLOAD_RESPONSE) before the reset. With 2 vCPUs /init loads hv_vmbus and the guest
+(UNLOAD, UNLOAD_RESPONSE) and reports the crash with its log's tail through the Hyper-V
+crash MSRs, which ends the guest. With 2 vCPUs /init loads hv_vmbus and the guest
 powers off through ACPI S5. Both run on QEMU SVM, Bochs ryzen (SVM with NRIP save), Bochs
 skylake (VMX, APICv with posted interrupts) and Bochs sapphire_rapids."""
 
@@ -56,8 +57,10 @@ def interrupt_counts(con, name):
 def expect_boot(con, vmbus_at_boot):
     """The kernel's log up to the shell prompt."""
     con.expect(r'\] Hypervisor detected: Microsoft Hyper-V$')
-    con.expect(r'\] Hyper-V: privilege flags low 0xa7e, high 0x30, hints 0x\w+, misc 0xa0100$')
+    con.expect(r'\] Hyper-V: privilege flags low 0xa7e, high 0x30, hints 0x\w+, misc 0xa0500$')
+    con.expect(r'\] Hyper-V: Using hypercall for remote TLB flush$')
     con.expect(r'\] ACPI: Using ACPI \(MADT\) for SMP configuration information$')
+    con.expect(r'\] Hyper-V: Using IPI hypercalls$')
     if con.cpus > 1:
         con.expect(rf'\] smp: Brought up 1 node, {con.cpus} CPUs$')
     con.expect(r'\] clocksource: Switched to clocksource hyperv_clocksource_tsc_page$')
@@ -113,10 +116,13 @@ def vmbus_loaded_by_hand(con):
     later_stimer, later_vmbus = interrupt_counts(con, 'HVS'), interrupt_counts(con, 'HYP')
     assert later_stimer[0] > stimer[0], f'{stimer} -> {later_stimer}'
     assert later_vmbus == [2], f'VERSION_RESPONSE and ALLOFFERS_DELIVERED: {later_vmbus}'
-    # The panic path unloads VMBus and polls for UNLOAD_RESPONSE before the reset.
+    # The panic path unloads VMBus and polls for UNLOAD_RESPONSE, then reports the crash
+    # through the crash MSRs with the tail of the kernel's log, which ends the guest.
     con.command('echo c > /proc/sysrq-trigger', r'\] Kernel panic - not syncing: sysrq')
     con.expect(r'^hv: guest linux: VMBus unloaded$')
-    con.expect(r'^hv: guest linux exited with code 253 \(the guest asked for a reset\)$')
+    con.expect(r'^hv: guest linux panicked on vcpu 0: CRASH_P0-P4 ')
+    con.expect(r'^hv: guest linux panic: .*Kernel panic - not syncing: sysrq triggered crash')
+    con.expect(r'^hv: guest linux exited with code 255 \(the guest reported a crash\)$')
     assert 'VMBus UNLOAD did not complete' not in con.text
 
 
@@ -144,7 +150,7 @@ def vmbus_at_boot_then_power_off(con):
 @pytest.mark.parametrize('platform', PLATFORMS)
 def test_linux_one_vcpu(platform):
     run, con = boot_linux(platform, 1, 'vmbus=later')
-    run_test(run, con, f'test_linux[{platform}-1]', vmbus_loaded_by_hand, 253)
+    run_test(run, con, f'test_linux[{platform}-1]', vmbus_loaded_by_hand, 255)
 
 
 @pytest.mark.parametrize('platform', PLATFORMS)

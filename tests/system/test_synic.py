@@ -1,7 +1,9 @@
 """The Hyper-V SynIC from inside a guest with 2 vCPUs (guest-tests/synic.c), beside the
-synthetic APIC MSRs and the VP assist page (guest-tests/hvapic.c), on QEMU SVM and Bochs
-ryzen (software APIC), Bochs skylake (VMX with APICv and posted interrupts, where the
-EOI-exit counts are checked too) and Bochs sandy bridge (VMX, software APIC)."""
+synthetic APIC MSRs, the VP assist page and the crash MSRs (guest-tests/hvmsr.c), and a
+guest with those and the IPI and TLB-flush hypercalls withheld (hv-apic=off hv-crash=off
+hv-ipi=off hv-tlbflush=off), on QEMU SVM and Bochs ryzen (software APIC), Bochs skylake
+(VMX with APICv and posted interrupts, where the EOI-exit counts are checked too) and Bochs
+sandy bridge (VMX, software APIC)."""
 
 import pytest
 
@@ -31,7 +33,10 @@ def connections():
 def test_synic_guest_passes(boot, platform):
     options, mode, guest_args = PLATFORMS[platform]
     module = f'{GUESTS}/synic.elf cpus=2 exit-counters=on {connections()} -- {guest_args}'
-    result = boot(smp=3, timeout=TIMEOUT, modules=[module, f'{GUESTS}/hvapic.elf'], **options)
+    withheld = (f'{GUESTS}/hvmsr.elf name=withheld hv-apic=off hv-crash=off hv-ipi=off '
+                'hv-tlbflush=off -- withheld')
+    result = boot(smp=4, timeout=TIMEOUT, modules=[module, f'{GUESTS}/hvmsr.elf', withheld],
+                  **options)
     assert_no_exception(result)
     assert_console(result, rf'^hv: backend: (svm|vmx); local APICs: {mode}')
     hint = 'deprecates' if mode == 'APICv' else 'recommends'
@@ -40,5 +45,6 @@ def test_synic_guest_passes(boot, platform):
     for vcpu in (0, 1):
         assert_console(result, rf'^hv: guest synic vcpu {vcpu}: SynIC enabled, {accel}')
     assert_guest_passed(result, 'synic')
-    assert_guest_passed(result, 'hvapic')
+    assert_guest_passed(result, 'hvmsr')
+    assert_guest_passed(result, 'withheld')
     assert_status(result, 0)

@@ -11,7 +11,8 @@
 #include "loader/guest_config.h"
 
 #define UNKNOWN_OPTION \
-	"unknown option (expected name=, cpus=, mem=, for=, msg=, event=, exit-counters=, send=, unbacked= or --)"
+	"unknown option (expected name=, cpus=, mem=, for=, msg=, event=, exit-counters=, send=, " \
+	"unbacked=, hv-apic=, hv-ipi=, hv-crash=, hv-tlbflush= or --)"
 #define MSG_USAGE   "expected msg=ID:vp=N:sint=S[:from=NAME]"
 #define EVENT_USAGE "expected event=ID:vp=N:sint=S:flag=F[:from=NAME]"
 
@@ -496,6 +497,21 @@ static void test_unbacked(void **state)
 			    "bad option 'unbacked=zero': expected all-ones or crash");
 }
 
+/* Each enlightenment offered unless withheld, the last word winning. */
+static void test_hv_features(void **state)
+{
+	struct guest_config cfg;
+
+	(void)state;
+	assert_null(parse("name=x", &cfg));
+	assert_int_equal(cfg.hv_withheld, 0);
+	assert_null(parse("hv-apic=off hv-crash=off", &cfg));
+	assert_int_equal(cfg.hv_withheld, GUEST_HV_APIC | GUEST_HV_CRASH);
+	assert_null(parse("hv-ipi=off hv-ipi=on hv-crash=off hv-tlbflush=off", &cfg));
+	assert_int_equal(cfg.hv_withheld, GUEST_HV_CRASH | GUEST_HV_TLB_FLUSH);
+	assert_string_equal(parse("hv-ipi=no", &cfg), "bad option 'hv-ipi=no': expected on or off");
+}
+
 static void test_links_from_names_a_guest(void **state)
 {
 	(void)state;
@@ -555,6 +571,7 @@ int main(void)
 		cmocka_unit_test(test_connection_limit),
 		cmocka_unit_test(test_send),
 		cmocka_unit_test(test_unbacked),
+		cmocka_unit_test(test_hv_features),
 		cmocka_unit_test(test_links_from_names_a_guest),
 		cmocka_unit_test(test_links_clash_per_sender),
 		cmocka_unit_test(test_name_from_path),

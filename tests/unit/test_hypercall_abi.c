@@ -8,6 +8,7 @@
 #include "synic/hypercall.h"
 
 #define ALL_PRIVILEGES (HV_PRIV_POST_MESSAGES | HV_PRIV_SIGNAL_EVENTS)
+#define ALL_HINTS      (HV_HINT_CLUSTER_IPI | HV_HINT_EX_PROCESSOR_MASKS | HV_HINT_REMOTE_TLB_FLUSH)
 
 /*
  * Input values are built from raw 64-bit numbers (TLFS 3.7 / spec 3.3 layout:
@@ -29,7 +30,7 @@ static union hv_hypercall_input raw_input(uint64_t raw)
 
 static enum hv_status check_raw(uint16_t code, uint64_t raw, uint64_t gpa)
 {
-	return hv_call_check(hv_call_find(code), raw_input(raw), gpa, ALL_PRIVILEGES);
+	return hv_call_check(hv_call_find(code), raw_input(raw), gpa, ALL_PRIVILEGES, ALL_HINTS);
 }
 
 /* ---- the table ---- */
@@ -57,7 +58,7 @@ static void test_find_known_calls(void **state)
 static void test_find_unknown_calls(void **state)
 {
 	(void)state;
-	static const uint16_t unknown[] = { 0, 0x5b, 0x5e, 0xffff };
+	static const uint16_t unknown[] = { 0, 0x01, 0x04, 0x0a, 0x0c, 0x12, 0x16, 0x5b, 0x5e, 0xffff };
 
 	for (size_t i = 0; i < ARRAY_SIZE(unknown); i++)
 		assert_null(hv_call_find(unknown[i]));
@@ -68,11 +69,11 @@ static void test_find_unknown_calls(void **state)
 static void test_unknown_code(void **state)
 {
 	(void)state;
-	assert_int_equal(hv_call_check(NULL, raw_input(0x5b), GPA_PAGE, ALL_PRIVILEGES),
+	assert_int_equal(hv_call_check(NULL, raw_input(0x5b), GPA_PAGE, ALL_PRIVILEGES, ALL_HINTS),
 			 HV_STATUS_INVALID_HYPERCALL_CODE);
 	assert_int_equal(check_raw(0x5e, 0x5e, GPA_PAGE), HV_STATUS_INVALID_HYPERCALL_CODE);
 	/* the code wins over everything else wrong with the input */
-	assert_int_equal(hv_call_check(NULL, raw_input(~0ULL), GPA_PAGE + 1, ALL_PRIVILEGES),
+	assert_int_equal(hv_call_check(NULL, raw_input(~0ULL), GPA_PAGE + 1, ALL_PRIVILEGES, ALL_HINTS),
 			 HV_STATUS_INVALID_HYPERCALL_CODE);
 }
 
@@ -250,12 +251,93 @@ static void test_privilege_missing(void **state)
 
 	(void)state;
 	assert_int_equal(hv_call_check(post, (union hv_hypercall_input){ .raw = HV_CALL_POST_MESSAGE },
-				       0x1000, HV_PRIV_SIGNAL_EVENTS), HV_STATUS_ACCESS_DENIED);
-	assert_int_equal(hv_call_check(post, bad, 0x1001, 0), HV_STATUS_ACCESS_DENIED);
+				       0x1000, HV_PRIV_SIGNAL_EVENTS, 0), HV_STATUS_ACCESS_DENIED);
+	assert_int_equal(hv_call_check(post, bad, 0x1001, 0, 0), HV_STATUS_ACCESS_DENIED);
 	assert_int_equal(hv_call_check(signal, (union hv_hypercall_input){ .raw = HV_CALL_SIGNAL_EVENT },
-				       0x1000, HV_PRIV_POST_MESSAGES), HV_STATUS_ACCESS_DENIED);
+				       0x1000, HV_PRIV_POST_MESSAGES, 0), HV_STATUS_ACCESS_DENIED);
 	assert_int_equal(hv_call_check(signal, (union hv_hypercall_input){ .raw = HV_CALL_SIGNAL_EVENT },
-				       0x1000, HV_PRIV_SIGNAL_EVENTS), HV_STATUS_SUCCESS);
+				       0x1000, HV_PRIV_SIGNAL_EVENTS, 0), HV_STATUS_SUCCESS);
+}
+
+/* The IPI calls need their recommendations (0x40000004.EAX bits 10 and 11), as KVM enforces them. */
+static void test_ipi_calls_need_their_hints(void **state)
+{
+	const struct hv_call_desc *ipi = hv_call_find(HV_CALL_SEND_IPI);
+	const struct hv_call_desc *ex = hv_call_find(HV_CALL_SEND_IPI_EX);
+	union hv_hypercall_input fast = { .raw = HV_CALL_SEND_IPI | IN_FAST };
+	union hv_hypercall_input ex1 = { .raw = HV_CALL_SEND_IPI_EX | IN_VAR_HDR(1) };
+
+	(void)state;
+	assert_int_equal(hv_call_check(ipi, fast, 0, 0, 0), HV_STATUS_ACCESS_DENIED);
+	assert_int_equal(hv_call_check(ipi, fast, 0, 0, HV_HINT_CLUSTER_IPI), HV_STATUS_SUCCESS);
+	assert_int_equal(hv_call_check(ex, ex1, GPA_PAGE, 0, HV_HINT_CLUSTER_IPI),
+			 HV_STATUS_ACCESS_DENIED);
+	assert_int_equal(hv_call_check(ex, ex1, GPA_PAGE, 0, ALL_HINTS), HV_STATUS_SUCCESS);
+}
+
+/* A variable header: only HvCallSendSyntheticClusterIpiEx's, in memory, within the page. */
+static void test_variable_header(void **state)
+{
+	(void)state;
+	assert_int_equal(check_raw(0x15, 0x15 | IN_VAR_HDR(64), GPA_PAGE), HV_STATUS_SUCCESS);
+	assert_int_equal(check_raw(0x15, 0x15 | IN_VAR_HDR(65), GPA_PAGE),
+			 HV_STATUS_INVALID_HYPERCALL_INPUT);
+	assert_int_equal(check_raw(0x15, 0x15 | IN_VAR_HDR(1) | IN_FAST, 0),
+			 HV_STATUS_INVALID_HYPERCALL_INPUT);
+	assert_int_equal(check_raw(0x0b, 0x0b | IN_VAR_HDR(1) | IN_FAST, 0),
+			 HV_STATUS_INVALID_HYPERCALL_INPUT);
+	/* 24 fixed bytes and 2 units end past the page 16 bytes before its end */
+	assert_int_equal(check_raw(0x15, 0x15 | IN_VAR_HDR(2), GPA_PAGE + 4096 - 32),
+			 HV_STATUS_INVALID_ALIGNMENT);
+	assert_int_equal(check_raw(0x15, 0x15 | IN_VAR_HDR(1), GPA_PAGE + 4096 - 32),
+			 HV_STATUS_SUCCESS);
+	assert_int_equal(hv_call_input_size(hv_call_find(0x15), raw_input(0x15 | IN_VAR_HDR(3))), 48);
+}
+
+/* The flush calls: the remote-flush recommendation; List forms are rep calls (TLFS 3.7.1). */
+static void test_flush_calls(void **state)
+{
+	const struct hv_call_desc *space = hv_call_find(HV_CALL_FLUSH_SPACE);
+
+	(void)state;
+	assert_int_equal(hv_call_check(space, raw_input(0x02), GPA_PAGE, 0, HV_HINT_CLUSTER_IPI),
+			 HV_STATUS_ACCESS_DENIED);
+	assert_int_equal(check_raw(0x02, 0x02, GPA_PAGE), HV_STATUS_SUCCESS);
+	assert_int_equal(check_raw(0x02, 0x02 | IN_FAST, 0), HV_STATUS_INVALID_HYPERCALL_INPUT);
+	assert_int_equal(check_raw(0x02, 0x02 | IN_REP_COUNT(1), GPA_PAGE),
+			 HV_STATUS_INVALID_HYPERCALL_INPUT);
+	assert_int_equal(check_raw(0x03, 0x03 | IN_REP_COUNT(3), GPA_PAGE), HV_STATUS_SUCCESS);
+	assert_int_equal(check_raw(0x03, 0x03, GPA_PAGE), HV_STATUS_INVALID_HYPERCALL_INPUT);
+	assert_int_equal(check_raw(0x03, 0x03 | IN_REP_COUNT(3) | IN_REP_START(3), GPA_PAGE),
+			 HV_STATUS_INVALID_HYPERCALL_INPUT);
+	/* 24 bytes and 3 ranges of 8: 48 bytes, one past the page from 4096 - 40 */
+	assert_int_equal(check_raw(0x03, 0x03 | IN_REP_COUNT(3), GPA_PAGE + 4096 - 40),
+			 HV_STATUS_INVALID_ALIGNMENT);
+	assert_int_equal(check_raw(0x14, 0x14 | IN_VAR_HDR(1) | IN_REP_COUNT(1), GPA_PAGE),
+			 HV_STATUS_SUCCESS);
+	assert_int_equal(hv_call_header_size(hv_call_find(0x14), raw_input(0x14 | IN_VAR_HDR(1) |
+									  IN_REP_COUNT(5))), 40);
+	assert_int_equal(hv_call_input_size(hv_call_find(0x14), raw_input(0x14 | IN_VAR_HDR(1) |
+									 IN_REP_COUNT(5))), 80);
+}
+
+/* TLFS 7.8.7.6: an HV_VP_SET of every VP, or of the banks its mask names. */
+static void test_vp_sets(void **state)
+{
+	const uint64_t banks[] = { 0x5, 0xff };
+	uint64_t vps = 0;
+
+	(void)state;
+	assert_true(hv_vp_set_low(HV_VP_SET_ALL, 0, NULL, 0, &vps));
+	assert_int_equal(vps, ~0ULL);
+	assert_true(hv_vp_set_low(HV_VP_SET_SPARSE_4K, 0x3, banks, 2, &vps));
+	assert_int_equal(vps, 0x5);
+	assert_true(hv_vp_set_low(HV_VP_SET_SPARSE_4K, 0x2, banks + 1, 1, &vps));
+	assert_int_equal(vps, 0); /* only VPs 64-127 */
+	assert_true(hv_vp_set_low(HV_VP_SET_SPARSE_4K, 0, NULL, 0, &vps));
+	assert_int_equal(vps, 0);
+	assert_false(hv_vp_set_low(HV_VP_SET_SPARSE_4K, 0x3, banks, 1, &vps)); /* one bank short */
+	assert_false(hv_vp_set_low(2, 0, NULL, 0, &vps));                     /* no such format */
 }
 
 /* TLFS 3.8: CPL 0 in protected or long mode, once GUEST_OS_ID is set; else #UD. */
@@ -317,6 +399,10 @@ int main(void)
 		cmocka_unit_test(test_memory_input_within_one_page),
 		cmocka_unit_test(test_input_union_layout),
 		cmocka_unit_test(test_privilege_missing),
+		cmocka_unit_test(test_ipi_calls_need_their_hints),
+		cmocka_unit_test(test_variable_header),
+		cmocka_unit_test(test_vp_sets),
+		cmocka_unit_test(test_flush_calls),
 		cmocka_unit_test(test_who_may_call),
 		cmocka_unit_test(test_registers_in_64_bit_mode),
 		cmocka_unit_test(test_registers_in_32_bit_mode),

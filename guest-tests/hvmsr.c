@@ -1,7 +1,11 @@
 /*
- * The Hyper-V synthetic APIC MSRs and the VP assist page (TLFS, "Synthetic
- * APIC MSRs" and "Virtual Processor Assist Page"), offered with the
- * AccessApicMsrs privilege (CPUID 0x40000003.EAX bit 4), in xAPIC and in
+ * The Hyper-V MSRs beside the SynIC's and the timers'. The guest crash MSRs
+ * (TLFS, "Guest Crash Enlightenment", CPUID 0x40000003.EDX bit 10): P0-P4
+ * read back as written, CRASH_CTL reads CrashNotify and CrashMessage and
+ * refuses other bits with #GP (its notify, which ends the guest, is the
+ * Linux test's). The synthetic APIC MSRs and the VP assist page (TLFS,
+ * "Synthetic APIC MSRs" and "Virtual Processor Assist Page"), offered with
+ * the AccessApicMsrs privilege (CPUID 0x40000003.EAX bit 4), in xAPIC and in
  * x2APIC mode:
  * - HV_X64_MSR_EOI retires the highest in-service vector; it is write-only;
  * - HV_X64_MSR_ICR sends as the ICR does and reads back as it holds it (in
@@ -9,6 +13,7 @@
  * - HV_X64_MSR_TPR is the TPR (bits 7:0; a higher bit is #GP);
  * - HV_X64_MSR_VP_ASSIST_PAGE reads 0 at start, takes a page of RAM with
  *   its reserved bits kept, refuses one outside RAM with #GP.
+ * With "withheld" it checks the per-guest switches instead (check_withheld()).
  */
 #include "guest-tests/lib/guest.h"
 #include "guest-tests/lib/hyperv.h"
@@ -20,6 +25,10 @@
 #define HV_MSR_ICR            0x40000071
 #define HV_MSR_TPR            0x40000072
 #define HV_MSR_VP_ASSIST_PAGE 0x40000073
+#define HV_MSR_CRASH_P0       0x40000100
+#define HV_MSR_CRASH_CTL      0x40000105
+#define HV_CRASH_CAPS         0xc000000000000000ULL /* CrashNotify, CrashMessage */
+#define HV_EDX_CRASH_MSRS     (1U << 10)
 #define VECTOR                0x61
 #define RESERVED_KEPT         0x800ULL /* bit 11: RsvdP */
 #define WAIT_US               100000
@@ -107,13 +116,69 @@ static void check_vp_assist(void)
 	wrmsr(HV_MSR_VP_ASSIST_PAGE, 0);
 }
 
+static void check_crash_msrs(void)
+{
+	uint64_t ctl = 0, back[5] = { 0 };
+	int bad;
+
+	if (!(cpuid(HV_CPUID_FEATURES, 0).edx & HV_EDX_CRASH_MSRS)) {
+		check("crash-msrs-offered", false, "CPUID 0x40000003.EDX bit 10 is clear");
+		return;
+	}
+	for (unsigned int i = 0; i < 5; i++) {
+		wrmsr(HV_MSR_CRASH_P0 + i, 0x1000 * i + 0x7e57);
+		back[i] = rdmsr(HV_MSR_CRASH_P0 + i);
+	}
+	check("crash-params-read-back", back[0] == 0x7e57 && back[4] == 0x4000 + 0x7e57,
+	      "P0 0x%lx, P4 0x%lx", back[0], back[4]);
+	rdmsr_safe(HV_MSR_CRASH_CTL, &ctl);
+	bad = wrmsr_safe(HV_MSR_CRASH_CTL, 1);
+	check("crash-ctl-capabilities", ctl == HV_CRASH_CAPS && bad == X86_GP,
+	      "reads 0x%lx; writing bit 0 raised %s", ctl, exception_name(bad));
+}
+
+/*
+ * With hv-apic=off, hv-crash=off, hv-ipi=off and hv-tlbflush=off on its module
+ * line ("withheld" on the guest's): CPUID offers none of them, their MSRs #GP,
+ * the IPI call is ACCESS_DENIED.
+ */
+#define HV_CPUID_RECOMMENDATIONS 0x40000004
+#define HV_HINTS_IPI             (3U << 10 | 1U << 2) /* cluster IPI, ExProcessorMasks, remote flush */
+#define HV_CALL_SEND_IPI         0x000b
+#define HV_STATUS_ACCESS_DENIED  6
+
+static uint8_t hypercall_page[4096] __attribute__((aligned(4096)));
+
+static void check_withheld(void)
+{
+	struct cpuid_regs f = cpuid(HV_CPUID_FEATURES, 0);
+	uint32_t hints = cpuid(HV_CPUID_RECOMMENDATIONS, 0).eax;
+	uint64_t status;
+	int apic = rdmsr_safe(HV_MSR_VP_ASSIST_PAGE, &(uint64_t){ 0 });
+	int crash = rdmsr_safe(HV_MSR_CRASH_CTL, &(uint64_t){ 0 });
+
+	check("withheld-apic-msrs", !(f.eax & HV_PRIV_APIC_MSRS) && apic == X86_GP,
+	      "EAX 0x%x, VP_ASSIST_PAGE raised %s", f.eax, exception_name(apic));
+	check("withheld-crash-msrs", !(f.edx & HV_EDX_CRASH_MSRS) && crash == X86_GP,
+	      "EDX 0x%x, CRASH_CTL raised %s", f.edx, exception_name(crash));
+	hv_enable_hypercalls(hypercall_page);
+	status = hv_hypercall(HV_CALL_SEND_IPI | HV_CALL_FAST, 0x40, 1);
+	check("withheld-ipi-and-flush-hypercalls",
+	      !(hints & HV_HINTS_IPI) && status == HV_STATUS_ACCESS_DENIED,
+	      "hints 0x%x, the call's status 0x%lx", hints, status);
+}
+
 void test_main(const char *cmdline)
 {
-	(void)cmdline;
+	if (cmdline_has(cmdline, "withheld")) {
+		check_withheld();
+		return;
+	}
 	if (!(cpuid(HV_CPUID_FEATURES, 0).eax & HV_PRIV_APIC_MSRS)) {
 		check("apic-msrs-offered", false, "CPUID 0x40000003.EAX bit 4 is clear");
 		return;
 	}
+	check_crash_msrs();
 	irq_set_handler(VECTOR, no_eoi);
 	apic_enable();
 	check_vp_assist();
