@@ -333,6 +333,54 @@ static void check_flush(const char *name, uint64_t input, unsigned int from, uns
 	      flush_pages[from][0], flush_pages[to][0], result);
 }
 
+/*
+ * The AP keeps reading TEST_VA, in the guest all along (its call never
+ * returns until told), so that its translation stays cached: the flush must
+ * make it exit and drop it; the BSP then sees the AP read the other page.
+ */
+#define LIVE_CALL_US 10000
+#define LIVE_WAIT_US 500000
+
+static volatile bool ap_stop_reading, ap_loop_done;
+static volatile uint8_t ap_live;
+
+static void ap_read_loop(void)
+{
+	while (!ap_stop_reading)
+		ap_live = *(volatile uint8_t *)TEST_VA;
+	ap_loop_done = true;
+}
+
+static bool live_read_is(uint8_t want)
+{
+	uint64_t end = tsc_after_us(LIVE_WAIT_US);
+
+	while (ap_live != want && rdtsc() < end)
+		asm volatile("pause");
+	return ap_live == want;
+}
+
+static void check_flush_running_vcpu(uint64_t input)
+{
+	bool saw_old, saw_new;
+	uint64_t result;
+
+	map_test_va(0);
+	ap_stop_reading = ap_loop_done = false;
+	ap_live = 0;
+	smp_call(ap_apic_id, ap_read_loop, LIVE_CALL_US); /* returns; the AP reads on */
+	saw_old = live_read_is(flush_pages[0][0]);
+	map_test_va(1);
+	result = hv_hypercall(input, (uint64_t)(uintptr_t)&flush_input, 0);
+	saw_new = live_read_is(flush_pages[1][0]);
+	ap_stop_reading = true;
+	live_read_is(0xff); /* some time for the loop to end */
+	udelay(SETTLE_US);
+	check("hv-flush-running-vcpu", saw_old && saw_new && ap_loop_done && result == 0,
+	      "the reading AP saw the old page: %d, the new one after the flush: %d (last 0x%x), "
+	      "loop ended %d, result 0x%lx", saw_old, saw_new, ap_live, ap_loop_done, result);
+}
+
 static void check_hv_flushes(void)
 {
 	uint64_t cr3;
@@ -344,6 +392,7 @@ static void check_hv_flushes(void)
 	asm volatile("mov %%cr3, %0" : "=r"(cr3));
 	setup_test_va();
 	flush_input = (typeof(flush_input)){ cr3, 0, 1u << AP, 0, TEST_VA };
+	check_flush_running_vcpu(HV_CALL_FLUSH_SPACE);
 	check_flush("hv-flush-space", HV_CALL_FLUSH_SPACE, 0, 1);
 	check_flush("hv-flush-list", HV_CALL_FLUSH_LIST | HV_REP_COUNT(1), 1, 0);
 	flush_input = (typeof(flush_input)){ cr3, 0, VP_SET_SPARSE, 1, 1u << AP };
