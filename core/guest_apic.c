@@ -38,6 +38,30 @@ void vcpu_post_event(struct vcpu *v, uint32_t event)
 }
 
 /*
+ * The vCPU left the guest or took the flush. A host interrupt makes any vCPU
+ * exit at once; should one not (an emulator's SVM holds it while the guest's
+ * IF is clear), the wait ends after FLUSH_WAIT_US with a word on the console,
+ * the flush still done at that vCPU's next entry: no CPU of the hypervisor
+ * spins on a guest for ever.
+ */
+#define FLUSH_WAIT_US 100000
+
+static void wait_for_flush(struct vcpu *t)
+{
+	uint64_t end = tsc_deadline_us(FLUSH_WAIT_US);
+
+	while (__atomic_load_n(&t->in_guest, __ATOMIC_SEQ_CST) &&
+	       (__atomic_load_n(&t->pending_events, __ATOMIC_SEQ_CST) & VCPU_PENDING_FLUSH)) {
+		if (tsc_expired(end)) {
+			log_info("guest %s vcpu %u: a remote TLB flush found it still in the guest after "
+				 "%u ms", t->partition->name, t->index, FLUSH_WAIT_US / 1000);
+			return;
+		}
+		cpu_relax();
+	}
+}
+
+/*
  * A Dekker pair with guest_apic_flush_before_entry(): the poster sets the
  * flush then reads in_guest, the vCPU sets in_guest then reads the flush;
  * one of them sees the other's write. A vCPU in the guest gets the host
@@ -54,14 +78,9 @@ void vcpu_flush_guest_tlbs(struct partition *p, uint64_t vps, struct vcpu *self)
 		if (t != self && __atomic_load_n(&t->in_guest, __ATOMIC_SEQ_CST))
 			lapic_send_fixed(t->cpu->apic_id, WAKEUP_VECTOR);
 	}
-	for (unsigned int i = 0; i < p->nr_vcpus; i++) {
-		struct vcpu *t = p->vcpus[i];
-
-		while ((vps & BIT(i)) && t != self &&
-		       __atomic_load_n(&t->in_guest, __ATOMIC_SEQ_CST) &&
-		       (__atomic_load_n(&t->pending_events, __ATOMIC_SEQ_CST) & VCPU_PENDING_FLUSH))
-			cpu_relax();
-	}
+	for (unsigned int i = 0; i < p->nr_vcpus; i++)
+		if ((vps & BIT(i)) && p->vcpus[i] != self)
+			wait_for_flush(p->vcpus[i]);
 }
 
 void guest_apic_flush_before_entry(struct vcpu *v)

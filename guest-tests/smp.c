@@ -344,10 +344,13 @@ static void check_flush(const char *name, uint64_t input, unsigned int from, uns
 static volatile bool ap_stop_reading, ap_loop_done;
 static volatile uint8_t ap_live;
 
+/* Interrupts on while it reads: Bochs's SVM keeps a host interrupt from a guest with IF clear. */
 static void ap_read_loop(void)
 {
+	sti();
 	while (!ap_stop_reading)
 		ap_live = *(volatile uint8_t *)TEST_VA;
+	cli();
 	ap_loop_done = true;
 }
 
