@@ -84,8 +84,7 @@ static uint32_t *reg_of(struct cpuid_regs *r, enum cpuid_reg reg)
 	return regs[reg];
 }
 
-/* The vendor bits a row must have to be taken. */
-static unsigned int vendor_bits(enum cpu_vendor vendor)
+unsigned int cpu_model_vendor_bits(enum cpu_vendor vendor)
 {
 	switch (vendor) {
 	case VENDOR_INTEL:
@@ -145,7 +144,7 @@ static void build_leaf(struct cpu_model_leaf *l, const struct leaf_layout *layou
 void cpu_model_build(struct cpu_model *m, enum cpu_vendor vendor)
 {
 	for (unsigned int i = 0; i < ARRAY_SIZE(layouts); i++)
-		build_leaf(&m->leaves[i], &layouts[i], vendor_bits(vendor));
+		build_leaf(&m->leaves[i], &layouts[i], cpu_model_vendor_bits(vendor));
 	m->nr_leaves = ARRAY_SIZE(layouts);
 }
 

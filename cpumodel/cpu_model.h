@@ -133,6 +133,9 @@ struct cpu_model {
 	unsigned int nr_leaves;
 };
 
+/* The vendor bits a row must have to be taken on a CPU of vendor (the MSR table's too). */
+unsigned int cpu_model_vendor_bits(enum cpu_vendor vendor);
+
 /* The masks of every leaf the guest is answered, for a CPU of this vendor. */
 void cpu_model_build(struct cpu_model *m, enum cpu_vendor vendor);
 

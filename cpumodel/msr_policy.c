@@ -62,15 +62,11 @@ static bool read_counter(const struct vcpu *v, uint32_t msr, uint64_t *val)
 	return true;
 }
 
-static uint8_t vendor_bit(void)
-{
-	return this_cpu()->features.vendor == VENDOR_AMD ? CPU_MODEL_AMD : CPU_MODEL_INTEL;
-}
-
 /* The row for msr if this vCPU has it: the vendor's, and its feature offered. */
 static const struct msr_rule *rule_of(const struct vcpu *v, uint32_t msr)
 {
-	const struct msr_rule *r = msr_rule_find(msr, vendor_bit());
+	unsigned int vendor = cpu_model_vendor_bits(this_cpu()->features.vendor);
+	const struct msr_rule *r = msr_rule_find(msr, vendor);
 
 	return r && !(r->needs & ~v->msrs.offered) ? r : NULL;
 }

@@ -218,14 +218,14 @@ static const struct msr_rule msr_rules[] = {
 	{ 0xc0010055, 0xc0010055, "INT_PENDING_MSG", AMD, 0, read_zero, write_zero_only },
 };
 
-const struct msr_rule *msr_rule_find(uint32_t msr, uint8_t vendor_bit)
+const struct msr_rule *msr_rule_find(uint32_t msr, unsigned int vendor_bits)
 {
 	for (unsigned int i = 0; i < ARRAY_SIZE(msr_rules); i++) {
 		const struct msr_rule *r = &msr_rules[i];
 
 		if (msr < r->first)
 			return NULL;
-		if (msr <= r->last && (r->vendors & vendor_bit))
+		if (msr <= r->last && (r->vendors & vendor_bits))
 			return r;
 	}
 	return NULL;

@@ -38,8 +38,8 @@ struct msr_rule {
 	msr_write_fn write;    /* NULL: read-only, writes raise #GP */
 };
 
-/* The rule for msr on a CPU of vendor_bit (CPU_MODEL_INTEL or CPU_MODEL_AMD), or NULL. */
-const struct msr_rule *msr_rule_find(uint32_t msr, uint8_t vendor_bit);
+/* The rule for msr on a CPU of these vendor bits (cpu_model_vendor_bits()), or NULL. */
+const struct msr_rule *msr_rule_find(uint32_t msr, unsigned int vendor_bits);
 
 /* The TSC and what counts with it (cpumodel/msr_tsc.c) */
 bool msr_tsc_read(struct vcpu *v, uint32_t msr, uint64_t *val);
