@@ -131,6 +131,8 @@ void vlapic_eoi_induced(struct vlapic *a, uint8_t vector);
 void vlapic_tmr(const struct vlapic *a, uint64_t tmr[4]);
 void vlapic_ack(struct vlapic *a, uint8_t vector);  /* IRR -> ISR, PPR updated */
 void vlapic_eoi(struct vlapic *a);              /* write of EOI: retire the highest ISR vector (and its TMR bit) */
+/* vector (just acknowledged) is the only one in service, edge-triggered, and nothing else is requested. */
+bool vlapic_lone_edge_in_service(const struct vlapic *a, uint8_t vector);
 
 /*
  * Auto-EOI delivery (Hyper-V SynIC, TLFS 11.8.4): the vector is requested

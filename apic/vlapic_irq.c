@@ -157,6 +157,25 @@ void vlapic_eoi(struct vlapic *a)
 	vlapic_notify_eoi(a, (uint8_t)vector, level);
 }
 
+/*
+ * Whether vector, just acknowledged, is all the APIC holds: the one vector in
+ * service, edge-triggered, nothing requested in the IRR or as auto-EOI. Its
+ * EOI may then be deferred (Hyper-V's APIC assist): no other vector's
+ * delivery waits for it, and no I/O APIC waits for its EOI message.
+ */
+bool vlapic_lone_edge_in_service(const struct vlapic *a, uint8_t vector)
+{
+	for (unsigned int i = 0; i < 256 / VECTORS_PER_REG; i++) {
+		uint32_t want = i == vector / VECTORS_PER_REG ? vlapic_vector_bit(vector) : 0;
+
+		if (vlapic_get_reg(a, APIC_ISR + 0x10 * i) != want ||
+		    vlapic_get_reg(a, APIC_IRR + 0x10 * i) ||
+		    (vlapic_get_reg(a, APIC_TMR + 0x10 * i) & want))
+			return false;
+	}
+	return vlapic_highest_auto_eoi(a) < 0;
+}
+
 void vlapic_eoi_induced(struct vlapic *a, uint8_t vector)
 {
 	bool level = vlapic_take_tmr(a, vector);

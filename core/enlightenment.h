@@ -27,8 +27,19 @@ struct enlightenment {
 	void (*eoi)(struct vcpu *v, uint8_t vector);
 	/* The vectors whose EOI it must see (256 bits): they go into the EOI-exit bitmap. */
 	const uint64_t *(*eoi_vectors)(const struct vcpu *v);
+	/*
+	 * APIC assist, with the software APIC: offer the guest to skip the EOI
+	 * of the vector just injected (true: offered, in its memory); at the
+	 * next exit, withdraw the offer (true: the guest took it, skipping its
+	 * EOI, which is then the hypervisor's to do).
+	 */
+	bool (*eoi_assist_offer)(struct vcpu *v);
+	bool (*eoi_assist_taken)(struct vcpu *v);
 	/* Whether v's APIC acceleration should be on now (the interrupt policy). */
 	bool (*wants_apic_acceleration)(const struct vcpu *v);
+
+	/* The local-APIC register (its xAPIC offset) one of its MSRs stands for, 0: none. */
+	uint32_t (*apic_msr_offset)(uint32_t msr);
 
 	/* CPUID leaves 0x40000000-0x4000000f. */
 	void (*cpuid)(const struct vcpu *v, uint32_t leaf, struct cpuid_regs *r);

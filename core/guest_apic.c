@@ -295,6 +295,31 @@ static void expire_timer(struct vlapic *a)
 }
 
 /*
+ * APIC assist (TLFS, "Virtual Processor Assist Page"): the guest may retire
+ * the vector just injected without an EOI write when that vector is all the
+ * APIC holds (vlapic_lone_edge_in_service) and its EOI is not one the
+ * enlightenment must see (a SynIC vector's EOI delivers the next message).
+ * The EOI skipped is done at the next exit, before anything reads the APIC.
+ */
+static void offer_eoi_assist(struct vcpu *v, uint8_t vector)
+{
+	const uint64_t *seen = enlightenment->eoi_vectors(v);
+
+	if (!(seen[vector / 64] & BIT(vector % 64)) &&
+	    vlapic_lone_edge_in_service(&v->apic, vector))
+		v->eoi_assisted = enlightenment->eoi_assist_offer(v);
+}
+
+void guest_apic_after_exit(struct vcpu *v)
+{
+	if (!v->eoi_assisted)
+		return;
+	v->eoi_assisted = false;
+	if (enlightenment->eoi_assist_taken(v))
+		vlapic_eoi(&v->apic);
+}
+
+/*
  * Injects vector, an auto-EOI one (SynIC) if auto_eoi, when the guest can
  * take it, else asks for an exit when it can (SDM vol. 3, 11.8.4: acknowledge
  * at delivery). An auto-EOI vector leaves no ISR bit and so no EOI exit to
@@ -311,10 +336,12 @@ static void inject_vector(struct vcpu *v, int vector, bool auto_eoi)
 		return;
 	}
 	backend->vcpu_inject_interrupt(v, (uint8_t)vector);
-	if (auto_eoi)
+	if (auto_eoi) {
 		vlapic_ack_auto_eoi(&v->apic, (uint8_t)vector);
-	else
+	} else {
 		vlapic_ack(&v->apic, (uint8_t)vector);
+		offer_eoi_assist(v, (uint8_t)vector);
+	}
 	set_interrupt_window(v, vlapic_pending_auto_eoi(&v->apic) >= 0);
 }
 

@@ -39,6 +39,8 @@ void guest_apic_flush_before_entry(struct vcpu *v);
 
 /* On the vCPU's own CPU, before each entry: events, timer, interrupt injection. */
 void guest_apic_before_entry(struct vcpu *v);
+/* After each exit, before its handler: the EOI the guest skipped (APIC assist), done. */
+void guest_apic_after_exit(struct vcpu *v);
 
 /* Whether the idle CPU of a vCPU has something to run it for. */
 bool guest_apic_vcpu_wants_cpu(const struct vcpu *v);

@@ -167,9 +167,13 @@ static enum exit_reason stats_bucket(const struct vcpu *v, const struct exit_eve
 	if (e->reason == EXIT_APIC_WRITE &&
 	    apic_bucket(e->apic_offset & 0xff0, true) == EXIT_APIC_IPI)
 		return EXIT_APIC_IPI;
-	if (e->reason == EXIT_WRMSR && msr >= 0x800 && msr <= 0x8ff &&
-	    apic_bucket((msr & 0xff) << 4, true) != EXIT_APIC_ACCESS)
-		return apic_bucket((msr & 0xff) << 4, true);
+	if (e->reason == EXIT_WRMSR) {
+		uint32_t offset = msr >= 0x800 && msr <= 0x8ff ? (msr & 0xff) << 4
+							      : enlightenment->apic_msr_offset(msr);
+
+		if (offset && apic_bucket(offset, true) != EXIT_APIC_ACCESS)
+			return apic_bucket(offset, true);
+	}
 	return e->reason;
 }
 
@@ -212,6 +216,7 @@ void vcpu_run_loop(struct vcpu *v)
 		if (v->state != VCPU_RUNNING)
 			return;
 		enter_guest(v, &e);
+		guest_apic_after_exit(v);
 		v->stats.exits[stats_bucket(v, &e)]++;
 		trace_record(&v->trace, &e, backend->vcpu_rip(v));
 		exit_handlers[e.reason](v, &e);

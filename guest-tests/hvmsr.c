@@ -12,7 +12,14 @@
  *   xAPIC mode ICR_HIGH in bits 63:32);
  * - HV_X64_MSR_TPR is the TPR (bits 7:0; a higher bit is #GP);
  * - HV_X64_MSR_VP_ASSIST_PAGE reads 0 at start, takes a page of RAM with
- *   its reserved bits kept, refuses one outside RAM with #GP.
+ *   its reserved bits kept, refuses one outside RAM with #GP;
+ * - the page's APIC assist, recommended (0x40000004.EAX bit 3) with the
+ *   software APIC and not with APICv ("apicv" on the guest's line): the
+ *   hypervisor sets "no EOI required" when it injects the one vector in
+ *   service with nothing else requested, never for a nested or a
+ *   lower-priority-pending one or without the page, withdraws it at the next
+ *   exit, and retires the vector whose EOI the guest skipped, with no EOI
+ *   exit (exit-counters=on).
  * With "withheld" it checks the per-guest switches instead (check_withheld()).
  */
 #include "guest-tests/lib/guest.h"
@@ -32,6 +39,11 @@
 #define VECTOR                0x61
 #define RESERVED_KEPT         0x800ULL /* bit 11: RsvdP */
 #define WAIT_US               100000
+#define LOW_VECTOR            0x51
+#define HV_CPUID_RECOMMENDATIONS 0x40000004
+#define HV_HINT_APIC_ACCESS   (1U << 3)
+#define APIC_ASSIST_NO_EOI    1U
+#define MSR_EOI_EXITS         0x4d480013 /* exit-counters=on: EXIT_APIC_EOI (19) of core/exit.h */
 
 static uint8_t assist_page[4096] __attribute__((aligned(4096)));
 static volatile unsigned int taken;
@@ -116,6 +128,172 @@ static void check_vp_assist(void)
 	wrmsr(HV_MSR_VP_ASSIST_PAGE, 0);
 }
 
+/* ---- APIC assist ---- */
+
+static volatile uint32_t *const assist_word = (volatile uint32_t *)assist_page;
+static volatile uint32_t seen_at_entry[256], seen_after_exit[256];
+static volatile bool exit_in_handler, nest_in_handler;
+
+static bool wait_taken(unsigned int want)
+{
+	uint64_t end = tsc_after_us(WAIT_US);
+
+	sti();
+	while (taken < want && rdtsc() < end)
+		asm volatile("pause");
+	cli();
+	return taken >= want;
+}
+
+/* Linux's hv_apic_eoi_write(): clear the word; the EOI only if "no EOI required" was clear. */
+static void lazy_eoi(void)
+{
+	if (!(__atomic_exchange_n(assist_word, 0, __ATOMIC_SEQ_CST) & APIC_ASSIST_NO_EOI))
+		wrmsr(HV_MSR_EOI, 0);
+}
+
+/* Optionally an exit (CPUID) or a nested self-IPI of VECTOR before the lazy EOI. */
+static void assisted(uint8_t vector)
+{
+	unsigned int nested = taken + 1;
+
+	seen_at_entry[vector] = *assist_word;
+	if (exit_in_handler)
+		cpuid(0, 0);
+	if (nest_in_handler && vector == LOW_VECTOR) {
+		apic_self_ipi(VECTOR);
+		wait_taken(nested);
+	}
+	seen_after_exit[vector] = *assist_word;
+	lazy_eoi();
+	taken++;
+}
+
+static uint64_t eoi_exits(void)
+{
+	uint64_t n = 0;
+
+	rdmsr_safe(MSR_EOI_EXITS, &n);
+	return n;
+}
+
+static bool none_in_service(void)
+{
+	return !apic_isr_in_service(VECTOR) && !apic_isr_in_service(LOW_VECTOR) &&
+	       apic_read(APIC_PPR) == 0;
+}
+
+/* The one vector in service, nothing else: offered, and retired without an EOI exit. */
+static void check_assist_lone(const char *mode, bool offered)
+{
+	uint64_t exits = eoi_exits();
+	unsigned int before = taken;
+	char name[48];
+	bool arrived;
+
+	apic_self_ipi(VECTOR);
+	arrived = wait_taken(before + 1);
+	exits = eoi_exits() - exits;
+	name_of(name, sizeof(name), mode, "assist-lone-vector");
+	check(name, arrived && seen_at_entry[VECTOR] == (offered ? APIC_ASSIST_NO_EOI : 0) &&
+		    none_in_service() && *assist_word == 0 && exits == (offered ? 0 : 1),
+	      "arrived %d, the word read %u in the handler, %u after; in service %d, %lu EOI exits",
+	      arrived, seen_at_entry[VECTOR], *assist_word, !none_in_service(), exits);
+}
+
+/* VECTOR first, LOW_VECTOR still requested: only the second is offered. */
+static void check_assist_pending(const char *mode, bool offered)
+{
+	unsigned int before = taken;
+	char name[48];
+	bool arrived;
+
+	apic_self_ipi(LOW_VECTOR);
+	apic_self_ipi(VECTOR);
+	arrived = wait_taken(before + 2);
+	name_of(name, sizeof(name), mode, "assist-not-with-pending");
+	check(name, arrived && seen_at_entry[VECTOR] == 0 &&
+		    seen_at_entry[LOW_VECTOR] == (offered ? APIC_ASSIST_NO_EOI : 0) && none_in_service(),
+	      "arrived %d, the word read %u for 0x%x (0x%x pending), %u for 0x%x; in service %d",
+	      arrived, seen_at_entry[VECTOR], VECTOR, LOW_VECTOR, seen_at_entry[LOW_VECTOR],
+	      LOW_VECTOR, !none_in_service());
+}
+
+/* VECTOR nested in LOW_VECTOR's handler: not offered; LOW_VECTOR's offer withdrawn. */
+static void check_assist_nested(const char *mode, bool offered)
+{
+	unsigned int before = taken;
+	char name[48];
+	bool arrived;
+
+	nest_in_handler = true;
+	apic_self_ipi(LOW_VECTOR);
+	arrived = wait_taken(before + 2);
+	nest_in_handler = false;
+	name_of(name, sizeof(name), mode, "assist-not-nested");
+	check(name, arrived && seen_at_entry[LOW_VECTOR] == (offered ? APIC_ASSIST_NO_EOI : 0) &&
+		    seen_at_entry[VECTOR] == 0 && seen_after_exit[LOW_VECTOR] == 0 &&
+		    none_in_service(),
+	      "arrived %d, the word read %u in 0x%x's handler, %u in the nested 0x%x's, "
+	      "%u after it; in service %d", arrived, seen_at_entry[LOW_VECTOR], LOW_VECTOR,
+	      seen_at_entry[VECTOR], VECTOR, seen_after_exit[LOW_VECTOR], !none_in_service());
+}
+
+/* An exit in the handler withdraws the offer; the guest's EOI then retires the vector once. */
+static void check_assist_withdrawn(const char *mode, bool offered)
+{
+	unsigned int before = taken;
+	char name[48];
+	bool arrived;
+
+	exit_in_handler = true;
+	apic_self_ipi(LOW_VECTOR);
+	arrived = wait_taken(before + 1);
+	exit_in_handler = false;
+	name_of(name, sizeof(name), mode, "assist-withdrawn-at-exit");
+	check(name, arrived && seen_at_entry[LOW_VECTOR] == (offered ? APIC_ASSIST_NO_EOI : 0) &&
+		    seen_after_exit[LOW_VECTOR] == 0 && none_in_service(),
+	      "arrived %d, the word read %u, %u after an exit; in service %d", arrived,
+	      seen_at_entry[LOW_VECTOR], seen_after_exit[LOW_VECTOR], !none_in_service());
+}
+
+/* Without the page nothing is written there. */
+static void check_assist_needs_page(const char *mode)
+{
+	unsigned int before = taken;
+	char name[48];
+	bool arrived;
+
+	wrmsr(HV_MSR_VP_ASSIST_PAGE, 0);
+	apic_self_ipi(VECTOR);
+	arrived = wait_taken(before + 1);
+	name_of(name, sizeof(name), mode, "assist-needs-the-page");
+	check(name, arrived && seen_at_entry[VECTOR] == 0 && none_in_service(),
+	      "arrived %d, the word read %u; in service %d", arrived, seen_at_entry[VECTOR],
+	      !none_in_service());
+}
+
+static void check_apic_assist(const char *mode, bool apicv)
+{
+	bool hint = cpuid(HV_CPUID_RECOMMENDATIONS, 0).eax & HV_HINT_APIC_ACCESS;
+	char name[48];
+
+	name_of(name, sizeof(name), mode, "apic-access-recommended");
+	check(name, hint == !apicv, "0x40000004.EAX bit 3 is %d with %s", hint,
+	      apicv ? "APICv" : "the software APIC");
+	irq_set_handler(VECTOR, assisted);
+	irq_set_handler(LOW_VECTOR, assisted);
+	*assist_word = 0;
+	wrmsr(HV_MSR_VP_ASSIST_PAGE, (uint64_t)(uintptr_t)assist_page | HV_PAGE_ENABLE);
+	check_assist_lone(mode, !apicv);
+	check_assist_pending(mode, !apicv);
+	check_assist_nested(mode, !apicv);
+	check_assist_withdrawn(mode, !apicv);
+	check_assist_needs_page(mode);
+	irq_set_handler(VECTOR, no_eoi);
+	irq_set_handler(LOW_VECTOR, NULL);
+}
+
 static void check_crash_msrs(void)
 {
 	uint64_t ctl = 0, back[5] = { 0 };
@@ -142,7 +320,6 @@ static void check_crash_msrs(void)
  * line ("withheld" on the guest's): CPUID offers none of them, their MSRs #GP,
  * the IPI call is ACCESS_DENIED.
  */
-#define HV_CPUID_RECOMMENDATIONS 0x40000004
 #define HV_HINTS_IPI             (3U << 10 | 1U << 2) /* cluster IPI, ExProcessorMasks, remote flush */
 #define HV_CALL_SEND_IPI         0x000b
 #define HV_STATUS_ACCESS_DENIED  6
@@ -186,6 +363,8 @@ void test_main(const char *cmdline)
 	      "RDMSR of HV_X64_MSR_EOI did not #GP");
 	apic_mode_xapic();
 	check_apic_msrs("xapic");
+	check_apic_assist("xapic", cmdline_has(cmdline, "apicv"));
 	apic_mode_x2apic();
 	check_apic_msrs("x2apic");
+	check_apic_assist("x2apic", cmdline_has(cmdline, "apicv"));
 }

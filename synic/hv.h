@@ -48,6 +48,9 @@ bool hv_msr_write(struct vcpu *v, uint32_t msr, uint64_t val);
 bool hv_apic_is_msr(uint32_t msr);
 bool hv_apic_msr_read(struct vcpu *v, uint32_t msr, uint64_t *val);
 bool hv_apic_msr_write(struct vcpu *v, uint32_t msr, uint64_t val);
+uint32_t hv_apic_msr_offset(uint32_t msr);
+bool hv_apic_assist_offer(struct vcpu *v);
+bool hv_apic_assist_taken(struct vcpu *v);
 
 /* The guest crash MSRs (synic/hv_crash.c): CrashNotify reports the crash and ends the guest. */
 bool hv_crash_is_msr(uint32_t msr);

@@ -4,14 +4,31 @@
  * HV_X64_MSR_EOI, _ICR and _TPR reach the local APIC's EOI, ICR and TPR in
  * either APIC mode, an MSR exit instead of the xAPIC page's decoded MMIO;
  * HV_X64_MSR_VP_ASSIST_PAGE names a page of the guest's RAM, each vCPU its
- * own. The hypervisor writes nothing there yet: it never sets the page's
- * APIC-assist bit, which the TLFS leaves to it (a guest then writes each EOI).
+ * own. Its first word is the APIC assist (core/guest_apic.c decides when):
+ * the hypervisor sets "no EOI required" as it injects an interrupt whose EOI
+ * may wait; the guest's handler clears the word and, if the bit was set,
+ * skips its EOI write; at the next exit the hypervisor clears the word and,
+ * if the guest had, does that EOI itself.
  */
 #include "synic/hv.h"
 
 bool hv_apic_is_msr(uint32_t msr)
 {
 	return msr >= HV_MSR_EOI && msr <= HV_MSR_VP_ASSIST_PAGE;
+}
+
+/* For the exit counters: the EOI and ICR MSRs count as the APIC's EOI and ICR writes. */
+uint32_t hv_apic_msr_offset(uint32_t msr)
+{
+	switch (msr) {
+	case HV_MSR_EOI:
+		return 0xb0;
+	case HV_MSR_ICR:
+		return 0x300;
+	case HV_MSR_TPR:
+		return 0x80;
+	}
+	return 0;
 }
 
 /* hv-apic=off: the MSRs are not there (#GP), as the privilege is not offered. */
@@ -45,6 +62,35 @@ static bool write_vp_assist(struct vcpu *v, uint64_t val)
 		return false;
 	__atomic_store_n(&v->hv->vp_assist.raw, val, __ATOMIC_RELAXED);
 	return true;
+}
+
+/* The page's APIC-assist word, while the page is enabled. */
+static uint32_t *assist_word(struct vcpu *v)
+{
+	union hv_page_msr page = { .raw = __atomic_load_n(&v->hv->vp_assist.raw, __ATOMIC_RELAXED) };
+
+	if (!page.enable)
+		return NULL;
+	return &((struct hv_vp_assist_page *)hv_guest_page(v->partition,
+							   (uint64_t)page.pfn << PAGE_SHIFT))->apic_assist;
+}
+
+bool hv_apic_assist_offer(struct vcpu *v)
+{
+	uint32_t *word = assist_word(v);
+
+	if (!word)
+		return false;
+	__atomic_store_n(word, HV_APIC_ASSIST_NO_EOI, __ATOMIC_RELAXED);
+	return true;
+}
+
+/* The vCPU is out of the guest: nobody else writes the word now. */
+bool hv_apic_assist_taken(struct vcpu *v)
+{
+	uint32_t *word = assist_word(v);
+
+	return word && !(__atomic_exchange_n(word, 0, __ATOMIC_RELAXED) & HV_APIC_ASSIST_NO_EOI);
 }
 
 bool hv_apic_msr_write(struct vcpu *v, uint32_t msr, uint64_t val)

@@ -41,6 +41,7 @@
 #define HV_FEATURE_SINT_POLLING        BIT(17)
 #define HV_FEATURE_DIRECT_STIMERS      BIT(19)
 /* 0x40000004.EAX: recommendations */
+#define HV_HINT_APIC_ACCESS            BIT(3)  /* the EOI/ICR/TPR MSRs, with APIC assist */
 #define HV_HINT_DEPRECATING_AUTO_EOI   BIT(9)
 /* 0x40000006.EAX: hardware features in use */
 #define HV_HW_MSR_BITMAPS              BIT(1)
@@ -84,6 +85,15 @@ union hv_page_msr {
 	};
 };
 _Static_assert(sizeof(union hv_page_msr) == 8, "overlay page MSR");
+
+/* The VP assist page (TLFS, "Virtual Processor Assist Page"): only its first word is used. */
+struct hv_vp_assist_page {
+	uint32_t apic_assist;      /* 0x000: HV_APIC_ASSIST_NO_EOI */
+	uint32_t reserved;         /* 0x004 */
+	uint8_t others[4088];      /* 0x008: VTL control, nested enlightenments: not offered */
+};
+_Static_assert(sizeof(struct hv_vp_assist_page) == 4096, "VP assist page");
+#define HV_APIC_ASSIST_NO_EOI BIT(0)
 
 /* SINTx (TLFS 11.8.4) */
 union hv_sint {

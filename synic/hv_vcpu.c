@@ -28,21 +28,25 @@ void *hv_guest_page(const struct partition *p, uint64_t gpa)
  * policy, see hv_policy.c) the CPU delivers interrupts, but an
  * auto-EOI vector must be injected by the hypervisor (and held back by
  * priority), so auto-EOI is deprecated there; without them it saves the EOI
- * exit. The EOI/ICR/TPR MSRs are not recommended: x2APIC, which every vCPU
- * has, costs the same exit, and APICv or AVIC would take none. The IPI
- * hypercalls are (one exit for a multicast), and the remote TLB-flush ones
- * (no IPI for a vCPU outside the guest), with the sparse VP sets of their
- * Ex forms, unless hv-ipi=off and hv-tlbflush=off.
+ * exit. So do the EOI/ICR/TPR MSRs there, for the APIC assist of the VP
+ * assist page, which skips the EOI exit of most interrupts (hv_apic.c), unless
+ * hv-apic=off; with APICv or AVIC they are not recommended: the CPU retires an
+ * EOI without an exit, and the EOI MSR would exit. The IPI hypercalls are
+ * recommended (one exit for a multicast), and the remote TLB-flush ones (no
+ * IPI for a vCPU outside the guest), with the sparse VP sets of their Ex
+ * forms, unless hv-ipi=off and hv-tlbflush=off.
  */
 static uint32_t decide_hints(const struct partition *p)
 {
-	uint32_t hints = p->apic_accelerated && hv_policy_keeps_acceleration()
-				 ? HV_HINT_DEPRECATING_AUTO_EOI : 0;
+	bool accelerated = p->apic_accelerated && hv_policy_keeps_acceleration();
+	uint32_t hints = accelerated ? HV_HINT_DEPRECATING_AUTO_EOI : 0;
 
 	log_info("guest %s: Hyper-V: SynIC %s auto-EOI (%s)", p->name,
 		 hints ? "deprecates" : "recommends",
 		 hints ? "APIC acceleration delivers the other vectors without exits"
 		       : "software APIC: it saves an EOI exit");
+	if (!accelerated && !(p->config.hv_withheld & GUEST_HV_APIC))
+		hints |= HV_HINT_APIC_ACCESS;
 	if (!(p->config.hv_withheld & GUEST_HV_IPI))
 		hints |= HV_HINT_CLUSTER_IPI;
 	if (!(p->config.hv_withheld & GUEST_HV_TLB_FLUSH))
@@ -192,7 +196,10 @@ const struct enlightenment hv_enlightenment = {
 	.tsc_moved = hv_vcpu_tsc_moved,
 	.eoi = hv_vcpu_eoi,
 	.eoi_vectors = hv_vcpu_eoi_vectors,
+	.eoi_assist_offer = hv_apic_assist_offer,
+	.eoi_assist_taken = hv_apic_assist_taken,
 	.wants_apic_acceleration = hv_wants_apic_acceleration,
+	.apic_msr_offset = hv_apic_msr_offset,
 	.cpuid = hv_cpuid,
 	.is_msr = hv_is_msr,
 	.msr_read = hv_msr_read,

@@ -35,7 +35,8 @@ def test_synic_guest_passes(boot, platform):
     module = f'{GUESTS}/synic.elf cpus=2 exit-counters=on {connections()} -- {guest_args}'
     withheld = (f'{GUESTS}/hvmsr.elf name=withheld hv-apic=off hv-crash=off hv-ipi=off '
                 'hv-tlbflush=off -- withheld')
-    result = boot(smp=4, timeout=TIMEOUT, modules=[module, f'{GUESTS}/hvmsr.elf', withheld],
+    hvmsr = f'{GUESTS}/hvmsr.elf exit-counters=on -- {guest_args}'
+    result = boot(smp=4, timeout=TIMEOUT, modules=[module, hvmsr, withheld],
                   **options)
     assert_no_exception(result)
     assert_console(result, rf'^hv: backend: (svm|vmx); local APICs: {mode}')

@@ -634,6 +634,34 @@ static void test_auto_eoi_accept_leaves_irr(void **state)
 	assert_int_equal(vlapic_ppr(a), 0x60);
 }
 
+/* APIC assist's condition: the one vector in service, edge, nothing else requested. */
+static void test_lone_edge_in_service(void **state)
+{
+	(void)state;
+	struct vlapic *a = &apics[1];
+
+	vlapic_accept_irq(a, 0x62, false);
+	vlapic_ack(a, 0x62);
+	assert_true(vlapic_lone_edge_in_service(a, 0x62));
+	assert_false(vlapic_lone_edge_in_service(a, 0x63));	/* not the one in service */
+	vlapic_accept_irq(a, 0x31, false);			/* requested below it */
+	assert_false(vlapic_lone_edge_in_service(a, 0x62));
+	vlapic_ack(a, 0x31);					/* nested: two in service */
+	assert_false(vlapic_lone_edge_in_service(a, 0x31));
+	vlapic_eoi(a);
+	vlapic_eoi(a);
+	vlapic_accept_irq(a, 0xa3, true);			/* level-triggered */
+	vlapic_ack(a, 0xa3);
+	assert_false(vlapic_lone_edge_in_service(a, 0xa3));
+	vlapic_eoi(a);
+	vlapic_accept_irq(a, 0x62, false);
+	vlapic_ack(a, 0x62);
+	vlapic_accept_auto_eoi(a, 0x93);			/* an auto-EOI vector waits */
+	assert_false(vlapic_lone_edge_in_service(a, 0x62));
+	vlapic_ack_auto_eoi(a, 0x93);
+	assert_true(vlapic_lone_edge_in_service(a, 0x62));
+}
+
 static void test_auto_eoi_software_disabled(void **state)
 {
 	(void)state;
@@ -1508,6 +1536,7 @@ int main(void)
 		cmocka_unit_test_setup(test_timer_through_x2apic_msrs, setup),
 		cmocka_unit_test_setup(test_msg_physical, setup),
 		cmocka_unit_test_setup(test_msg_logical_and_lowest, setup),
+		cmocka_unit_test_setup(test_lone_edge_in_service, setup),
 		cmocka_unit_test_setup(test_msg_x2apic_targets, setup),
 		cmocka_unit_test_setup(test_msg_level_sets_tmr, setup),
 		cmocka_unit_test_setup(test_msg_illegal_vector_dropped, setup),
