@@ -295,18 +295,24 @@ static void expire_timer(struct vlapic *a)
 }
 
 /*
- * APIC assist (TLFS, "Virtual Processor Assist Page"): the guest may retire
- * the vector just injected without an EOI write when that vector is all the
- * APIC holds (vlapic_lone_edge_in_service) and its EOI is not one the
- * enlightenment must see (a SynIC vector's EOI delivers the next message).
- * The EOI skipped is done at the next exit, before anything reads the APIC.
+ * APIC assist (TLFS, "Virtual Processor Assist Page"), with the software
+ * APIC: the guest may retire the vector in service without an EOI write
+ * when that vector is all the APIC holds (vlapic_lone_edge_in_service) and
+ * its EOI is not one the enlightenment must see (a SynIC vector's EOI
+ * delivers the next message). The offer is withdrawn at every exit, the EOI
+ * skipped done then, before anything reads the APIC; and it is made again
+ * at every entry while that holds (as KVM's PV EOI does): an exit in the
+ * interrupt handler before its EOI (Linux's timer handler programs the next
+ * expiry first) leaves the EOI to skip. The guest's next EOI can only be
+ * that vector's: nothing else is in service or comes without an exit.
  */
-static void offer_eoi_assist(struct vcpu *v, uint8_t vector)
+static void offer_eoi_assist(struct vcpu *v)
 {
 	const uint64_t *seen = enlightenment->eoi_vectors(v);
+	int vector = vlapic_highest_isr(&v->apic);
 
-	if (!(seen[vector / 64] & BIT(vector % 64)) &&
-	    vlapic_lone_edge_in_service(&v->apic, vector))
+	if (vector >= 0 && !(seen[vector / 64] & BIT(vector % 64)) &&
+	    vlapic_lone_edge_in_service(&v->apic, (uint8_t)vector))
 		v->eoi_assisted = enlightenment->eoi_assist_offer(v);
 }
 
@@ -336,12 +342,10 @@ static void inject_vector(struct vcpu *v, int vector, bool auto_eoi)
 		return;
 	}
 	backend->vcpu_inject_interrupt(v, (uint8_t)vector);
-	if (auto_eoi) {
+	if (auto_eoi)
 		vlapic_ack_auto_eoi(&v->apic, (uint8_t)vector);
-	} else {
+	else
 		vlapic_ack(&v->apic, (uint8_t)vector);
-		offer_eoi_assist(v, (uint8_t)vector);
-	}
 	set_interrupt_window(v, vlapic_pending_auto_eoi(&v->apic) >= 0);
 }
 
@@ -451,20 +455,26 @@ void guest_apic_before_entry(struct vcpu *v)
 		return;
 	deliver_nmi(v);
 	expire_timer(&v->apic);
-	if (v->apic_accelerated)
+	if (v->apic_accelerated) {
 		update_accelerated(v);
-	else
+	} else {
 		deliver_pending(v);
+		offer_eoi_assist(v);
+	}
 	arm_host_timer(v);
 }
 
+/*
+ * A remote TLB flush does not wake a halted vCPU: it is done at the entry
+ * that something else wakes it for (guest_apic_flush_before_entry()).
+ */
 static bool wake_condition(struct vcpu *v)
 {
 	if (v->apic_accelerated)
 		backend->vcpu_sync_posted(v);
 	expire_timer(&v->apic);
 	enlightenment->before_entry(v);
-	return v->pending_events || v->state != VCPU_RUNNING ||
+	return (v->pending_events & ~(uint32_t)VCPU_PENDING_FLUSH) || v->state != VCPU_RUNNING ||
 	       vlapic_pending_vector(&v->apic) >= 0 || vlapic_pending_auto_eoi(&v->apic) >= 0;
 }
 

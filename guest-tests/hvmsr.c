@@ -15,11 +15,11 @@
  *   its reserved bits kept, refuses one outside RAM with #GP;
  * - the page's APIC assist, recommended (0x40000004.EAX bit 3) with the
  *   software APIC and not with APICv ("apicv" on the guest's line): the
- *   hypervisor sets "no EOI required" when it injects the one vector in
- *   service with nothing else requested, never for a nested or a
- *   lower-priority-pending one or without the page, withdraws it at the next
- *   exit, and retires the vector whose EOI the guest skipped, with no EOI
- *   exit (exit-counters=on).
+ *   hypervisor sets "no EOI required" while one vector is in service with
+ *   nothing else requested (again after an exit in its handler), never for a
+ *   nested or a lower-priority-pending one or without the page, and retires
+ *   the vector whose EOI the guest skipped, with no EOI exit
+ *   (exit-counters=on), or the one whose EOI it wrote anyway, once.
  * With "withheld" it checks the per-guest switches instead (check_withheld()).
  */
 #include "guest-tests/lib/guest.h"
@@ -132,7 +132,7 @@ static void check_vp_assist(void)
 
 static volatile uint32_t *const assist_word = (volatile uint32_t *)assist_page;
 static volatile uint32_t seen_at_entry[256], seen_after_exit[256];
-static volatile bool exit_in_handler, nest_in_handler;
+static volatile bool exit_in_handler, nest_in_handler, eoi_anyway;
 
 static bool wait_taken(unsigned int want)
 {
@@ -165,7 +165,10 @@ static void assisted(uint8_t vector)
 		wait_taken(nested);
 	}
 	seen_after_exit[vector] = *assist_word;
-	lazy_eoi();
+	if (eoi_anyway)
+		wrmsr(HV_MSR_EOI, 0);
+	else
+		lazy_eoi();
 	taken++;
 }
 
@@ -219,7 +222,7 @@ static void check_assist_pending(const char *mode, bool offered)
 	      LOW_VECTOR, !none_in_service());
 }
 
-/* VECTOR nested in LOW_VECTOR's handler: not offered; LOW_VECTOR's offer withdrawn. */
+/* VECTOR nested in LOW_VECTOR's handler: not offered; LOW_VECTOR's offer made again after it. */
 static void check_assist_nested(const char *mode, bool offered)
 {
 	unsigned int before = taken;
@@ -232,17 +235,19 @@ static void check_assist_nested(const char *mode, bool offered)
 	nest_in_handler = false;
 	name_of(name, sizeof(name), mode, "assist-not-nested");
 	check(name, arrived && seen_at_entry[LOW_VECTOR] == (offered ? APIC_ASSIST_NO_EOI : 0) &&
-		    seen_at_entry[VECTOR] == 0 && seen_after_exit[LOW_VECTOR] == 0 &&
+		    seen_at_entry[VECTOR] == 0 &&
+		    seen_after_exit[LOW_VECTOR] == (offered ? APIC_ASSIST_NO_EOI : 0) &&
 		    none_in_service(),
 	      "arrived %d, the word read %u in 0x%x's handler, %u in the nested 0x%x's, "
 	      "%u after it; in service %d", arrived, seen_at_entry[LOW_VECTOR], LOW_VECTOR,
 	      seen_at_entry[VECTOR], VECTOR, seen_after_exit[LOW_VECTOR], !none_in_service());
 }
 
-/* An exit in the handler withdraws the offer; the guest's EOI then retires the vector once. */
-static void check_assist_withdrawn(const char *mode, bool offered)
+/* An exit in the handler before its EOI: offered again, still no EOI exit. */
+static void check_assist_after_exit(const char *mode, bool offered)
 {
 	unsigned int before = taken;
+	uint64_t exits = eoi_exits();
 	char name[48];
 	bool arrived;
 
@@ -250,11 +255,34 @@ static void check_assist_withdrawn(const char *mode, bool offered)
 	apic_self_ipi(LOW_VECTOR);
 	arrived = wait_taken(before + 1);
 	exit_in_handler = false;
-	name_of(name, sizeof(name), mode, "assist-withdrawn-at-exit");
+	exits = eoi_exits() - exits;
+	name_of(name, sizeof(name), mode, "assist-again-after-exit");
 	check(name, arrived && seen_at_entry[LOW_VECTOR] == (offered ? APIC_ASSIST_NO_EOI : 0) &&
-		    seen_after_exit[LOW_VECTOR] == 0 && none_in_service(),
-	      "arrived %d, the word read %u, %u after an exit; in service %d", arrived,
-	      seen_at_entry[LOW_VECTOR], seen_after_exit[LOW_VECTOR], !none_in_service());
+		    seen_after_exit[LOW_VECTOR] == (offered ? APIC_ASSIST_NO_EOI : 0) &&
+		    none_in_service() && exits == (offered ? 0 : 1),
+	      "arrived %d, the word read %u, %u after an exit; in service %d, %lu EOI exits",
+	      arrived, seen_at_entry[LOW_VECTOR], seen_after_exit[LOW_VECTOR], !none_in_service(),
+	      exits);
+}
+
+/* A guest that writes its EOI with the bit set: the offer withdrawn, the vector retired once. */
+static void check_assist_eoi_anyway(const char *mode, bool offered)
+{
+	unsigned int before = taken;
+	char name[48];
+	bool arrived;
+
+	eoi_anyway = true;
+	nest_in_handler = true;
+	apic_self_ipi(LOW_VECTOR);
+	arrived = wait_taken(before + 2);
+	nest_in_handler = false;
+	eoi_anyway = false;
+	name_of(name, sizeof(name), mode, "assist-eoi-written-anyway");
+	check(name, arrived && seen_after_exit[LOW_VECTOR] == (offered ? APIC_ASSIST_NO_EOI : 0) &&
+		    *assist_word == 0 && none_in_service(),
+	      "arrived %d, the word read %u before the EOI, %u after; in service %d", arrived,
+	      seen_after_exit[LOW_VECTOR], *assist_word, !none_in_service());
 }
 
 /* Without the page nothing is written there. */
@@ -288,7 +316,8 @@ static void check_apic_assist(const char *mode, bool apicv)
 	check_assist_lone(mode, !apicv);
 	check_assist_pending(mode, !apicv);
 	check_assist_nested(mode, !apicv);
-	check_assist_withdrawn(mode, !apicv);
+	check_assist_after_exit(mode, !apicv);
+	check_assist_eoi_anyway(mode, !apicv);
 	check_assist_needs_page(mode);
 	irq_set_handler(VECTOR, no_eoi);
 	irq_set_handler(LOW_VECTOR, NULL);

@@ -25,6 +25,8 @@ CMDLINE = 'console=ttyS0 nokaslr no5lvl reboot=a panic=-1'
 PROMPT = r'/ # '
 BOOT_SECONDS = 240
 PLATFORMS = ('qemu-svm', 'bochs-ryzen', 'bochs-skylake', 'bochs-sapphire-rapids')
+# Where the hypervisor recommends the APIC MSRs, for the VP assist page's lazy EOI.
+SOFTWARE_APIC = ('qemu-svm', 'bochs-ryzen')
 VMBUS_VERSION = r'\] hv_vmbus: Vmbus version:5\.3$'
 
 
@@ -35,6 +37,7 @@ def boot_linux(platform, cpus, extra=''):
                                  hv_args='console-input=linux', timeout=BOOT_SECONDS,
                                  run_timeout=BOOT_SECONDS + 300)
     con.cpus = cpus
+    con.software_apic = platform in SOFTWARE_APIC
     return run, con
 
 
@@ -61,6 +64,8 @@ def expect_boot(con, vmbus_at_boot):
     con.expect(r'\] Hyper-V: Using hypercall for remote TLB flush$')
     con.expect(r'\] ACPI: Using ACPI \(MADT\) for SMP configuration information$')
     con.expect(r'\] Hyper-V: Using IPI hypercalls$')
+    if con.software_apic:
+        con.expect(r'\] Hyper-V: Using enlightened APIC \(x2apic mode\)$')
     if con.cpus > 1:
         con.expect(rf'\] smp: Brought up 1 node, {con.cpus} CPUs$')
     con.expect(r'\] clocksource: Switched to clocksource hyperv_clocksource_tsc_page$')
