@@ -151,15 +151,18 @@ static const char *parse_send(const char *value, size_t len, struct guest_config
 	return why;
 }
 
+/* on: offered and recommended whatever the APIC; off: withheld; the last word wins. */
 static const char *parse_withheld(const char *value, size_t len, struct guest_config *cfg,
 				  uint32_t feature)
 {
 	bool on;
 	const char *why = parse_on_off(value, len, &on);
 
-	if (!why)
-		cfg->hv_withheld = on ? cfg->hv_withheld & ~feature : cfg->hv_withheld | feature;
-	return why;
+	if (why)
+		return why;
+	cfg->hv_withheld = on ? cfg->hv_withheld & ~feature : cfg->hv_withheld | feature;
+	cfg->hv_forced = on ? cfg->hv_forced | feature : cfg->hv_forced & ~feature;
+	return NULL;
 }
 
 static const char *parse_hv_apic(const char *value, size_t len, struct guest_config *cfg)

@@ -56,8 +56,13 @@ struct guest_config {
 	 * the default (all-ones) answers it as hardware does (devices/devices.c)
 	 */
 	bool unbacked_crash;
-	/* The Hyper-V enlightenments withheld (hv-apic=, hv-ipi=, hv-crash=, hv-tlbflush=off): GUEST_HV_* */
+	/*
+	 * The Hyper-V enlightenments withheld (hv-apic=, hv-ipi=, hv-crash=,
+	 * hv-tlbflush=off) and those recommended whatever the APIC (=on), as
+	 * GUEST_HV_*; neither: the hypervisor decides (synic/hv_vcpu.c).
+	 */
 	uint32_t hv_withheld;
+	uint32_t hv_forced;
 	struct guest_connection conns[GUEST_MAX_CONNECTIONS]; /* ids all different */
 	unsigned int nr_conns;             /* how many of conns are filled in */
 	char error[GUEST_CONFIG_ERROR_MAX]; /* what guest_config_parse() returns on failure */

@@ -23,18 +23,33 @@ void *hv_guest_page(const struct partition *p, uint64_t gpa)
 	return (uint8_t *)p->mem + gpa;
 }
 
+/* hv-*=off: never; hv-*=on: always; by default where it saves exits. */
+static bool recommend(const struct partition *p, uint32_t feature, bool saves_exits)
+{
+	return !(p->config.hv_withheld & feature) &&
+	       (saves_exits || (p->config.hv_forced & feature));
+}
+
+static const char *said(uint32_t hints, uint32_t hint)
+{
+	return hints & hint ? "recommended" : "not recommended";
+}
+
 /*
  * 0x40000004.EAX. With APICv or AVIC (kept with SynIC by the interrupt
- * policy, see hv_policy.c) the CPU delivers interrupts, but an
- * auto-EOI vector must be injected by the hypervisor (and held back by
- * priority), so auto-EOI is deprecated there; without them it saves the EOI
- * exit. So do the EOI/ICR/TPR MSRs there, for the APIC assist of the VP
- * assist page, which skips the EOI exit of most interrupts (hv_apic.c), unless
- * hv-apic=off; with APICv or AVIC they are not recommended: the CPU retires an
- * EOI without an exit, and the EOI MSR would exit. The IPI hypercalls are
- * recommended (one exit for a multicast), and the remote TLB-flush ones (no
- * IPI for a vCPU outside the guest), with the sparse VP sets of their Ex
- * forms, unless hv-ipi=off and hv-tlbflush=off.
+ * policy, see hv_policy.c) the CPU delivers interrupts, but an auto-EOI
+ * vector must be injected by the hypervisor (and held back by priority), so
+ * auto-EOI is deprecated there; with the software APIC it saves the EOI
+ * exit. The rest is recommended with the software APIC only, where each
+ * saves exits (make bench, Linux part): the EOI/ICR/TPR MSRs for the VP
+ * assist page's APIC assist (no EOI exit for most interrupts, hv_apic.c),
+ * the IPI hypercalls (one exit for a multicast) and the remote TLB-flush
+ * ones (one exit, no IPI to a halted vCPU), with the sparse VP sets of
+ * their Ex forms. With APIC acceleration the CPU retires EOIs without exits
+ * (the EOI MSR would add one), a posted IPI reaches a running vCPU without
+ * one, and a flush hypercall must make each running target exit, which an
+ * IPI under posted interrupts does not: native was cheaper on every
+ * operation measured.
  */
 static uint32_t decide_hints(const struct partition *p)
 {
@@ -45,14 +60,17 @@ static uint32_t decide_hints(const struct partition *p)
 		 hints ? "deprecates" : "recommends",
 		 hints ? "APIC acceleration delivers the other vectors without exits"
 		       : "software APIC: it saves an EOI exit");
-	if (!accelerated && !(p->config.hv_withheld & GUEST_HV_APIC))
+	if (recommend(p, GUEST_HV_APIC, !accelerated))
 		hints |= HV_HINT_APIC_ACCESS;
-	if (!(p->config.hv_withheld & GUEST_HV_IPI))
+	if (recommend(p, GUEST_HV_IPI, !accelerated))
 		hints |= HV_HINT_CLUSTER_IPI;
-	if (!(p->config.hv_withheld & GUEST_HV_TLB_FLUSH))
+	if (recommend(p, GUEST_HV_TLB_FLUSH, !accelerated))
 		hints |= HV_HINT_REMOTE_TLB_FLUSH;
 	if (hints & (HV_HINT_CLUSTER_IPI | HV_HINT_REMOTE_TLB_FLUSH))
 		hints |= HV_HINT_EX_PROCESSOR_MASKS;
+	log_info("guest %s: Hyper-V: the APIC MSRs (APIC assist) %s, the IPI hypercalls %s, "
+		 "the TLB-flush hypercalls %s", p->name, said(hints, HV_HINT_APIC_ACCESS),
+		 said(hints, HV_HINT_CLUSTER_IPI), said(hints, HV_HINT_REMOTE_TLB_FLUSH));
 	return hints;
 }
 

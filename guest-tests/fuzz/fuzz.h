@@ -41,6 +41,7 @@ enum hv_status_code {
 
 #define HV_CPUID_VENDOR   0x40000000
 #define HV_CPUID_FEATURES 0x40000003
+#define HV_CPUID_RECOMMENDATIONS 0x40000004
 #define HV_MSR_APIC_EOI   0x40000070 /* EOI, ICR, TPR: the APIC's (synic/hv_apic.c) */
 #define HV_MSR_VP_ASSIST  0x40000073
 #define HV_MSR_CRASH_P0   0x40000100 /* P0-P4, then CRASH_CTL (synic/hv_crash.c) */
@@ -90,6 +91,7 @@ struct hv_model {
 	int outstanding;        /* messages posted to MSG_CONN not yet in a slot; -1 unknown */
 	bool hc_clean, tsc_clean; /* the overlay alone on its page: its content is defined */
 	uint32_t privileges;    /* CPUID 0x40000003.EBX */
+	uint32_t hints;         /* CPUID 0x40000004.EAX: the IPI and flush calls need theirs */
 	uint64_t tsc_hz, apic_hz;
 	uint64_t last_ref;      /* the highest TIME_REF_COUNT read, on any vCPU */
 };

@@ -14,6 +14,7 @@ struct hv_model hv;
 void model_init(void)
 {
 	hv.privileges = cpuid(HV_CPUID_FEATURES, 0).ebx;
+	hv.hints = cpuid(HV_CPUID_RECOMMENDATIONS, 0).eax;
 	hv.tsc_hz = rdmsr(HV_MSR_TSC_FREQUENCY);
 	hv.apic_hz = rdmsr(HV_MSR_APIC_FREQUENCY);
 	for (unsigned int vp = 0; vp < NR_VPS; vp++)

@@ -54,6 +54,17 @@ static bool vp_set_call(uint16_t code)
 	       code == 0x0014 || code == 0x0015;
 }
 #define VP_SET_CALL_STATUSES (S(ST_SUCCESS) | S(ST_INVALID_INPUT) | S(ST_ALIGNMENT))
+#define HINT_REMOTE_FLUSH    (1U << 2)
+#define HINT_CLUSTER_IPI     (1U << 10)
+#define HINT_EX_MASKS        (1U << 11)
+
+/* The recommendations a VP-set call needs (TLFS 2.4.5, as KVM enforces them): else ACCESS_DENIED. */
+static uint32_t vp_set_call_hints(uint16_t code)
+{
+	uint32_t kind = code == 0x000b || code == 0x0015 ? HINT_CLUSTER_IPI : HINT_REMOTE_FLUSH;
+
+	return kind | (code >= 0x0013 ? HINT_EX_MASKS : 0);
+}
 
 /* ---- the expected status ---- */
 
@@ -95,7 +106,7 @@ static uint32_t expect_status(const struct plan *p)
 	unsigned int size = code == CALL_POST ? POST_SIZE : SIGNAL_SIZE;
 
 	if (vp_set_call(code))
-		return VP_SET_CALL_STATUSES;
+		return (vp_set_call_hints(code) & ~hv.hints) ? S(ST_ACCESS_DENIED) : VP_SET_CALL_STATUSES;
 	if (code != CALL_POST && code != CALL_SIGNAL)
 		return S(ST_INVALID_CODE);
 	if (!(hv.privileges & (code == CALL_POST ? PRIV_POST : PRIV_SIGNAL)))

@@ -497,7 +497,7 @@ static void test_unbacked(void **state)
 			    "bad option 'unbacked=zero': expected all-ones or crash");
 }
 
-/* Each enlightenment offered unless withheld, the last word winning. */
+/* Each enlightenment offered unless withheld, forced by =on, the last word winning. */
 static void test_hv_features(void **state)
 {
 	struct guest_config cfg;
@@ -505,10 +505,16 @@ static void test_hv_features(void **state)
 	(void)state;
 	assert_null(parse("name=x", &cfg));
 	assert_int_equal(cfg.hv_withheld, 0);
+	assert_int_equal(cfg.hv_forced, 0);
 	assert_null(parse("hv-apic=off hv-crash=off", &cfg));
 	assert_int_equal(cfg.hv_withheld, GUEST_HV_APIC | GUEST_HV_CRASH);
+	assert_int_equal(cfg.hv_forced, 0);
 	assert_null(parse("hv-ipi=off hv-ipi=on hv-crash=off hv-tlbflush=off", &cfg));
 	assert_int_equal(cfg.hv_withheld, GUEST_HV_CRASH | GUEST_HV_TLB_FLUSH);
+	assert_int_equal(cfg.hv_forced, GUEST_HV_IPI);
+	assert_null(parse("hv-tlbflush=on hv-tlbflush=off hv-apic=on", &cfg));
+	assert_int_equal(cfg.hv_withheld, GUEST_HV_TLB_FLUSH);
+	assert_int_equal(cfg.hv_forced, GUEST_HV_APIC);
 	assert_string_equal(parse("hv-ipi=no", &cfg), "bad option 'hv-ipi=no': expected on or off");
 }
 
