@@ -71,6 +71,22 @@ static bool run_on_ap(void (*fn)(void))
 	return smp_call(ap_apic_id, fn, IPI_WAIT_US);
 }
 
+/*
+ * The AP reports in before its start function runs: the calls to it wait
+ * until that function has software-enabled its APIC, which drops fixed
+ * interrupts until then.
+ */
+static volatile bool ap_ready;
+
+static bool wait_ap_ready(void)
+{
+	uint64_t end = tsc_after_us(IPI_WAIT_US);
+
+	while (!ap_ready && rdtsc() < end)
+		asm volatile("pause");
+	return ap_ready;
+}
+
 /* The AP's APIC as the BSP's: software-enabled, flat logical ID FLAT_BIT(AP) */
 static void ap_start(unsigned int cpu)
 {
@@ -79,6 +95,7 @@ static void ap_start(unsigned int cpu)
 	apic_write(APIC_DFR, DFR_FLAT);
 	apic_write(APIC_LDR, FLAT_BIT(AP) << 24);
 	ap_apic_id = apic_id();
+	ap_ready = true;
 }
 
 static void ap_ipi_to_bsp(void)
@@ -96,9 +113,12 @@ static void ap_switch_x2apic(void)
 /* Intel SDM vol. 3, 9.4.4.1: INIT, SIPI, SIPI; the AP has an APIC ID of its own. */
 static bool check_ap_start(uint32_t target)
 {
-	int ret = smp_start_ap(target, ap_start);
+	int ret;
 
-	check("ap-start", ret == 0, "the AP with APIC ID %u did not report in", target);
+	ap_ready = false;
+	ret = smp_start_ap(target, ap_start);
+	check("ap-start", ret == 0 && wait_ap_ready(), "the AP with APIC ID %u did not report in",
+	      target);
 	if (ret)
 		return false;
 	check("ap-apic-id", ap_apic_id == target && ap_apic_id != bsp_apic_id,
@@ -121,6 +141,7 @@ static void ap_restarted(unsigned int cpu)
 	(void)cpu;
 	apic_enable();
 	ap_apic_id = apic_id();
+	ap_ready = true;
 }
 
 static void ap_nothing(void) {}
@@ -139,7 +160,8 @@ static void check_ap_restart_after_hlt(void)
 	apic_send_ipi(id, APIC_DM_INIT | APIC_LEVEL_ASSERT);
 	udelay(PARK_WAIT_US);
 	apic_send_ipi(id, APIC_DM_NMI);
-	restarted = ap_parking && smp_restart_ap(AP, id, ap_restarted) == 0;
+	ap_ready = false;
+	restarted = ap_parking && smp_restart_ap(AP, id, ap_restarted) == 0 && wait_ap_ready();
 	answers = restarted && run_on_ap(ap_nothing);
 	check("ap-restart-after-hlt-with-interrupts-off", restarted && answers && ap_apic_id == id,
 	      "halted %d, restarted %d, answers %d, APIC ID %u (was %u)", ap_parking, restarted,
