@@ -16,7 +16,7 @@ LINUX_METHOD = ("exits: the hypervisor's per-vCPU exit counters, read by the gue
 # The goals of the enlightenments on the software-APIC platform with all of them on.
 LINUX_GOALS = [('EOI exits per timer interrupt', 0.1),
                ('IPI-send exits per multicast IPI (2 targets)', 1.05),  # 2 if one per target
-               ('wake-ups of the halted vCPUs per munmap, beyond their interrupts', 0.01)]
+               ('spurious wake-ups of halted vCPUs per munmap', 0.01)]
 
 
 def linux_command(run_args, switches='', timeout=1500):
@@ -79,6 +79,6 @@ def linux_metrics(phases, reason):
         'exits per munmap (TLB shootdown)': per_op('shootdown', every, exits),
         'exits of the running targets per munmap': per_op('shootdown', others, exits),
         'exits per munmap, targets halted': per_op('shootdown-idle', every, exits),
-        'wake-ups of the halted vCPUs per munmap, beyond their interrupts':
+        'spurious wake-ups of halted vCPUs per munmap':
             per_op('shootdown-idle', others, spurious_wakeups),
     }

@@ -188,9 +188,29 @@ static uint64_t hv_value(uint32_t msr)
 	return val;
 }
 
+/*
+ * An enabled VP assist page takes the hypervisor's APIC-assist writes (its
+ * first word, whenever an interrupt is injected): it is a page of the
+ * fuzzer's own, never one its code or data live in. A page outside RAM
+ * stays as drawn, for the #GP.
+ */
+static uint8_t assist_pages[NR_VPS][PAGE] __attribute__((aligned(PAGE)));
+
+static uint64_t vp_assist_value(unsigned int vp, uint64_t val)
+{
+	uint64_t gpa = val & ~(PAGE - 1);
+
+	if (!(val & 1) || !model_ram_page(gpa))
+		return val;
+	return (val & (PAGE - 1)) | (uint64_t)(uintptr_t)assist_pages[vp];
+}
+
 static void hv_write(unsigned int vp, uint32_t msr)
 {
 	uint64_t val = hv_value(msr);
+
+	if (msr == HV_MSR_VP_ASSIST)
+		val = vp_assist_value(vp, val);
 
 	if (pages_is_page_msr(msr))
 		pages_write(vp, msr, val);
