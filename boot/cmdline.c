@@ -130,6 +130,29 @@ static const char *parse_console_input(const char *value, struct hv_config *cfg)
 	return NULL;
 }
 
+/* gdb=GUEST[,PORT]: the gdb stub for GUEST, on PORT (com1-com4 or an I/O port; default com2). */
+static const char *parse_gdb(const char *value, struct hv_config *cfg)
+{
+	size_t name_len = 0;
+	uint16_t port = 0x2f8;
+
+	while (value[name_len] && value[name_len] != ',')
+		name_len++;
+	if (!name_len || name_len > GUEST_NAME_MAX)
+		return "expected a guest name, then optionally ,com2 or ,0xPORT";
+	if (value[name_len] == ',') {
+		const char *why = parse_console_port(value + name_len + 1, &port);
+
+		if (why)
+			return why;
+	}
+
+	memcpy(cfg->gdb_guest, value, name_len);
+	cfg->gdb_guest[name_len] = '\0';
+	cfg->gdb_port = port;
+	return NULL;
+}
+
 static const struct option_desc options[] = {
 	{ "console", parse_console },
 	{ "loglevel", parse_loglevel },
@@ -138,6 +161,7 @@ static const struct option_desc options[] = {
 	{ "posted-intr", parse_posted_intr },
 	{ "apic-policy", parse_apic_policy },
 	{ "console-input", parse_console_input },
+	{ "gdb", parse_gdb },
 };
 
 void cmdline_defaults(struct hv_config *cfg)
@@ -150,6 +174,8 @@ void cmdline_defaults(struct hv_config *cfg)
 	cfg->posted_intr = true;
 	cfg->apic_policy = APIC_POLICY_OURS;
 	cfg->console_input[0] = '\0';
+	cfg->gdb_guest[0] = '\0';
+	cfg->gdb_port = 0x2f8;
 }
 
 static void add_error(struct cmdline_result *res, const char *name, const char *why)

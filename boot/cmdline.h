@@ -18,6 +18,8 @@ struct hv_config {
 	bool posted_intr; /* APICv uses posted interrupts where the CPU has them */
 	enum apic_policy apic_policy;
 	char console_input[CMDLINE_VALUE_MAX + 1]; /* the guest console input goes to first; "": the shell */
+	char gdb_guest[CMDLINE_VALUE_MAX + 1];     /* gdb=GUEST[,PORT]: the guest the gdb stub debugs; "": none */
+	uint16_t gdb_port;                         /* its UART (default COM2) */
 };
 
 struct cmdline_error {

@@ -32,12 +32,42 @@
 #include "cpumodel/msr_policy.h"
 #include "cpumodel/xcr.h"
 #include "devices/devices.h"
+#include "gdb/gdb_stub.h"
 
 extern char _image_start[], _image_end[];
 
 static struct boot_info boot_info;
 static struct acpi_info acpi_info;
 static struct hv_config config;
+
+/* The first CPU's host work: the console input and the gdb stub's port. */
+static void poll_if_due(void)
+{
+	console_in_poll.poll_if_due();
+	gdb_stub_poll_if_due();
+}
+
+static uint64_t poll_deadline(void)
+{
+	uint64_t console = console_in_poll.deadline(), gdb = gdb_stub_deadline();
+
+	return !console || (gdb && gdb < console) ? gdb : console;
+}
+
+static const struct host_poll host_polls = { .poll_if_due = poll_if_due, .deadline = poll_deadline };
+
+/* gdb=GUEST[,PORT]: not on the console's UART, whose input the shell owns. */
+static void start_gdb_stub(void)
+{
+	if (!config.gdb_guest[0])
+		return;
+	if (config.gdb_port == config.console_port) {
+		log_warn("gdb=%s: port 0x%x is the console's; no gdb stub", config.gdb_guest,
+			 config.gdb_port);
+		return;
+	}
+	gdb_stub_start(config.gdb_guest, config.gdb_port);
+}
 
 /*
  * The layers above core plugged into it, all here: core calls them only
@@ -55,7 +85,7 @@ static void connect_layers(void)
 	vcpu_run_set_exit_handler(EXIT_HYPERCALL, hv_hypercall);
 	device_model = &guest_device_model;
 	enlightenment = &hv_enlightenment;
-	host_poll = &console_in_poll;
+	host_poll = &host_polls;
 }
 
 static void setup_console(void)
@@ -160,6 +190,7 @@ static __noreturn void run_guests(void)
 		cpu_halt_forever();
 	}
 	console_in_start(config.console_input);
+	start_gdb_stub();
 	sched_start_all();
 	cpu_idle_loop();
 }

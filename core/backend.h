@@ -44,6 +44,9 @@ struct backend {
 				      uint32_t error_code);
 	/* The guest's view: EFER without the bits the backend itself needs set. */
 	void (*vcpu_read_control)(struct vcpu *v, struct vcpu_control_regs *c);
+	/* On v's CPU, for a debugger: the segment selectors and FS/GS bases; RIP, RSP and RFLAGS set. */
+	void (*vcpu_read_segments)(struct vcpu *v, struct vcpu_segment_regs *s);
+	void (*vcpu_write_frame)(struct vcpu *v, uint64_t rip, uint64_t rsp, uint64_t rflags);
 	/* Takes a value core/ has already checked against the architecture. */
 	void (*vcpu_write_efer)(struct vcpu *v, uint64_t efer);
 	/* On v's CPU: the guest's IA32_PAT (VMCS guest PAT, VMCB G_PAT), already checked. */

@@ -39,6 +39,12 @@ struct vcpu_control_regs {
 	uint8_t cpl;
 };
 
+/* What a debugger reads besides those (gdb/): the selectors and the FS/GS bases. */
+struct vcpu_segment_regs {
+	uint16_t cs, ss, ds, es, fs, gs;
+	uint64_t fs_base, gs_base;
+};
+
 /* Events another CPU posts to a vCPU; its own CPU takes them before entry. */
 enum vcpu_pending_event {
 	VCPU_PENDING_INIT = BIT(0),

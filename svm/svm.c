@@ -291,6 +291,26 @@ static void svm_vcpu_read_control(struct vcpu *v, struct vcpu_control_regs *r)
 
 static struct vmcb *vmcb_of(struct vcpu *v) { return ((struct svm_vcpu *)v->arch)->vmcb; }
 
+static void svm_vcpu_read_segments(struct vcpu *v, struct vcpu_segment_regs *r)
+{
+	const struct vmcb_save *s = &vmcb_of(v)->save;
+
+	*r = (struct vcpu_segment_regs){
+		.cs = s->cs.selector, .ss = s->ss.selector, .ds = s->ds.selector,
+		.es = s->es.selector, .fs = s->fs.selector, .gs = s->gs.selector,
+		.fs_base = s->fs.base, .gs_base = s->gs.base,
+	};
+}
+
+static void svm_vcpu_write_frame(struct vcpu *v, uint64_t rip, uint64_t rsp, uint64_t rflags)
+{
+	struct vmcb_save *s = &vmcb_of(v)->save;
+
+	s->rip = rip;
+	s->rsp = rsp;
+	s->rflags = rflags;
+}
+
 static bool svm_vcpu_interrupt_allowed(struct vcpu *v)
 {
 	const struct vmcb *vmcb = vmcb_of(v);
@@ -453,6 +473,8 @@ const struct backend svm_backend = {
 	.vcpu_advance_rip = svm_vcpu_advance_rip,
 	.vcpu_inject_exception = svm_vcpu_inject_exception,
 	.vcpu_read_control = svm_vcpu_read_control,
+	.vcpu_read_segments = svm_vcpu_read_segments,
+	.vcpu_write_frame = svm_vcpu_write_frame,
 	.vcpu_write_efer = svm_vcpu_write_efer,
 	.vcpu_write_pat = svm_vcpu_write_pat,
 	.vcpu_write_tsc_offset = svm_vcpu_write_tsc_offset,

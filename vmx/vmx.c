@@ -326,6 +326,25 @@ static void vmx_vcpu_read_control(struct vcpu *v, struct vcpu_control_regs *r)
 	};
 }
 
+static void vmx_vcpu_read_segments(struct vcpu *v, struct vcpu_segment_regs *s)
+{
+	(void)v;
+	*s = (struct vcpu_segment_regs){
+		.cs = vmcs_read(VMCS_GUEST_CS_SEL), .ss = vmcs_read(VMCS_GUEST_SS_SEL),
+		.ds = vmcs_read(VMCS_GUEST_DS_SEL), .es = vmcs_read(VMCS_GUEST_ES_SEL),
+		.fs = vmcs_read(VMCS_GUEST_FS_SEL), .gs = vmcs_read(VMCS_GUEST_GS_SEL),
+		.fs_base = vmcs_read(VMCS_GUEST_FS_BASE), .gs_base = vmcs_read(VMCS_GUEST_GS_BASE),
+	};
+}
+
+static void vmx_vcpu_write_frame(struct vcpu *v, uint64_t rip, uint64_t rsp, uint64_t rflags)
+{
+	(void)v;
+	vmcs_write(VMCS_GUEST_RIP, rip);
+	vmcs_write(VMCS_GUEST_RSP, rsp);
+	vmcs_write(VMCS_GUEST_RFLAGS, rflags);
+}
+
 static void vmx_vcpu_write_efer(struct vcpu *v, uint64_t efer)
 {
 	(void)v;
@@ -374,6 +393,8 @@ const struct backend vmx_backend = {
 	.vcpu_advance_rip = vmx_vcpu_advance_rip,
 	.vcpu_inject_exception = vmx_vcpu_inject_exception,
 	.vcpu_read_control = vmx_vcpu_read_control,
+	.vcpu_read_segments = vmx_vcpu_read_segments,
+	.vcpu_write_frame = vmx_vcpu_write_frame,
 	.vcpu_write_efer = vmx_vcpu_write_efer,
 	.vcpu_write_pat = vmx_vcpu_write_pat,
 	.vcpu_write_tsc_offset = vmx_vcpu_write_tsc_offset,

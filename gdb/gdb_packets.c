@@ -1,0 +1,283 @@
+/*
+ * The packets the stub answers (GDB manual, "Packets", "General Query
+ * Packets"). Unknown ones get the empty reply ("not supported"); a bad
+ * argument gets E01, memory it cannot reach E14, a vCPU that does not
+ * answer (not started) E03.
+ */
+#include "gdb/gdb_session.h"
+#include "console/log.h"
+#include "lib/fmt.h"
+#include "lib/string.h"
+
+#define E_BAD_ARG "E01"
+#define E_NO_VCPU "E03"
+#define E_FAULT   "E14"
+
+static bool starts(const char *data, const char *prefix)
+{
+	return !strncmp(data, prefix, strlen(prefix));
+}
+
+static void reply(const char *s)
+{
+	gdb_send(s);
+}
+
+/* ---- threads ---- */
+
+/* A thread id: hex, -1 (all) or 0 (any); the vCPU it names, or -1 for none. */
+static int thread_vcpu(const char *id)
+{
+	uint64_t n;
+
+	if (!strcmp(id, "-1") || !strcmp(id, "0"))
+		return (int)gdb.vcpu;
+	if (!rsp_parse_hex(&id, &n) || *id || n == 0 || n > gdb.p->nr_vcpus)
+		return -1;
+	return (int)n - 1;
+}
+
+static void thread_list(void)
+{
+	size_t n = fmt_snprintf(gdb.reply, sizeof(gdb.reply), "m");
+
+	for (unsigned int i = 0; i < gdb.p->nr_vcpus; i++)
+		n += fmt_snprintf(gdb.reply + n, sizeof(gdb.reply) - n, "%s%x", i ? "," : "", i + 1);
+	reply(gdb.reply);
+}
+
+/* Hg selects the vCPU for registers and memory; Hc is accepted (all vCPUs run on `c`). */
+static void set_thread(const char *data)
+{
+	int v = thread_vcpu(data + 1);
+
+	if (v < 0) {
+		reply(E_BAD_ARG);
+		return;
+	}
+	if (data[0] == 'g')
+		gdb.vcpu = (unsigned int)v;
+	reply("OK");
+}
+
+/* ---- registers ---- */
+
+static void read_registers(void)
+{
+	struct gdb_frame f;
+
+	if (!gdb_frame_get(&f) || !gdb_regs_encode(&f, gdb.reply, sizeof(gdb.reply)))
+		reply(E_NO_VCPU);
+	else
+		reply(gdb.reply);
+}
+
+static void read_register(const char *arg)
+{
+	struct gdb_frame f;
+	uint64_t n;
+
+	if (!rsp_parse_hex(&arg, &n) || *arg || n > 0xffff)
+		reply(E_BAD_ARG);
+	else if (!gdb_frame_get(&f))
+		reply(E_NO_VCPU);
+	else if (!gdb_reg_encode(&f, (unsigned int)n, gdb.reply, sizeof(gdb.reply)))
+		reply(E_BAD_ARG);
+	else
+		reply(gdb.reply);
+}
+
+static void write_register(const char *arg)
+{
+	struct gdb_frame f;
+	uint64_t n;
+
+	if (!rsp_parse_hex(&arg, &n) || *arg++ != '=' || n > 0xffff)
+		reply(E_BAD_ARG);
+	else if (!gdb_frame_get(&f))
+		reply(E_NO_VCPU);
+	else if (!gdb_reg_decode(&f, (unsigned int)n, arg))
+		reply(E_BAD_ARG);
+	else
+		reply(gdb_frame_put(&f) ? "OK" : E_NO_VCPU);
+}
+
+static void write_registers(const char *hex)
+{
+	struct gdb_frame f;
+
+	if (!gdb_frame_get(&f))
+		reply(E_NO_VCPU);
+	else if (!gdb_regs_decode(&f, hex))
+		reply(E_BAD_ARG);
+	else
+		reply(gdb_frame_put(&f) ? "OK" : E_NO_VCPU);
+}
+
+/* ---- memory ---- */
+
+/* "ADDR,LEN" then end: what `m` and `M` (before its colon) take. */
+static bool addr_len(const char **arg, uint64_t *addr, uint64_t *len)
+{
+	return rsp_parse_hex(arg, addr) && *(*arg)++ == ',' && rsp_parse_hex(arg, len);
+}
+
+static void read_memory(const char *arg)
+{
+	static uint8_t buf[GDB_MEM_MAX];
+	uint64_t addr, len;
+	size_t done;
+
+	if (!addr_len(&arg, &addr, &len) || *arg) {
+		reply(E_BAD_ARG);
+		return;
+	}
+	done = gdb_mem(addr, buf, MIN(len, (uint64_t)GDB_MEM_MAX), false);
+	if (!done && len) {
+		reply(E_FAULT);
+		return;
+	}
+	rsp_hex_encode(gdb.reply, buf, done);
+	reply(gdb.reply);
+}
+
+static void write_memory(const char *arg)
+{
+	static uint8_t buf[GDB_MEM_MAX];
+	uint64_t addr, len;
+
+	if (!addr_len(&arg, &addr, &len) || *arg++ != ':' || len > GDB_MEM_MAX ||
+	    strlen(arg) != 2 * len || !rsp_hex_decode(arg, 2 * len, buf)) {
+		reply(E_BAD_ARG);
+		return;
+	}
+	reply(gdb_mem(addr, buf, len, true) == len ? "OK" : E_FAULT);
+}
+
+/* ---- queries ---- */
+
+/* qXfer:features:read:target.xml:OFFSET,LENGTH: "m" and a part, "l" and the last. */
+static void read_features(const char *arg)
+{
+	const char *xml = gdb_target_xml();
+	size_t size = strlen(xml);
+	uint64_t off, len;
+
+	if (!starts(arg, "target.xml:")) {
+		reply(E_BAD_ARG);
+		return;
+	}
+	arg += strlen("target.xml:");
+	if (!addr_len(&arg, &off, &len) || *arg || off > size) {
+		reply(E_BAD_ARG);
+		return;
+	}
+	len = MIN(len, MIN((uint64_t)(size - off), (uint64_t)RSP_PACKET_MAX - 1));
+	gdb.reply[0] = off + len < size ? 'm' : 'l';
+	memcpy(gdb.reply + 1, xml + off, len);
+	gdb.reply[len + 1] = '\0';
+	reply(gdb.reply);
+}
+
+static void query(const char *data)
+{
+	if (starts(data, "qSupported"))
+		reply("PacketSize=1000;qXfer:features:read+;vContSupported+");
+	else if (starts(data, "qXfer:features:read:"))
+		read_features(data + strlen("qXfer:features:read:"));
+	else if (!strcmp(data, "qfThreadInfo"))
+		thread_list();
+	else if (!strcmp(data, "qsThreadInfo"))
+		reply("l");
+	else if (!strcmp(data, "qC")) {
+		fmt_snprintf(gdb.reply, sizeof(gdb.reply), "QC%x", gdb.vcpu + 1);
+		reply(gdb.reply);
+	} else if (starts(data, "qAttached"))
+		reply("1");
+	else
+		reply("");
+}
+
+/* ---- running ---- */
+
+static void resume(void)
+{
+	gdb_resume(); /* the stop reply comes when it stops again */
+}
+
+/* vCont?, and vCont;c (every thread continues); stepping is not offered. */
+static void vcont(const char *data)
+{
+	if (!strcmp(data, "vCont?"))
+		reply("vCont;c;C");
+	else if (starts(data, "vCont;c") || starts(data, "vCont;C"))
+		resume();
+	else
+		reply("");
+}
+
+static void detach(void)
+{
+	reply("OK");
+	gdb.connected = false;
+	gdb_resume();
+	gdb.running = false;
+	log_info("gdb: detached; guest %s runs on", gdb.p->name);
+}
+
+static void thread_alive(const char *id)
+{
+	reply(thread_vcpu(id) >= 0 ? "OK" : E_BAD_ARG);
+}
+
+void gdb_packet(const char *data, size_t len)
+{
+	if (len != strlen(data)) { /* a NUL inside: no packet of ours has one */
+		reply(E_BAD_ARG);
+		return;
+	}
+	switch (data[0]) {
+	case '?':
+		gdb_stop_reply();
+		break;
+	case 'g':
+		read_registers();
+		break;
+	case 'G':
+		write_registers(data + 1);
+		break;
+	case 'p':
+		read_register(data + 1);
+		break;
+	case 'P':
+		write_register(data + 1);
+		break;
+	case 'm':
+		read_memory(data + 1);
+		break;
+	case 'M':
+		write_memory(data + 1);
+		break;
+	case 'H':
+		set_thread(data + 1);
+		break;
+	case 'T':
+		thread_alive(data + 1);
+		break;
+	case 'q':
+		query(data);
+		break;
+	case 'v':
+		vcont(data);
+		break;
+	case 'c':
+		resume();
+		break;
+	case 'D':
+	case 'k':
+		detach();
+		break;
+	default:
+		reply("");
+	}
+}

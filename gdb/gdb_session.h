@@ -1,0 +1,44 @@
+/*
+ * Within gdb/: the one debugging session (gdb_stub.c) and what the packet
+ * handlers (gdb_packets.c) do with it.
+ */
+#ifndef HV_GDB_GDB_SESSION_H
+#define HV_GDB_GDB_SESSION_H
+
+#include "core/partition.h"
+#include "gdb/gdb_regs.h"
+#include "gdb/rsp.h"
+
+#define GDB_SIGINT  2
+#define GDB_SIGTRAP 5
+#define GDB_MEM_MAX ((RSP_PACKET_MAX - 8) / 2) /* bytes per `m` reply */
+
+struct gdb_session {
+	struct partition *p;
+	uint16_t port;
+	bool connected;      /* a packet came since the last detach */
+	bool running;        /* resumed by `c`: a stop reply is owed */
+	uint8_t signal;      /* why it last stopped */
+	unsigned int vcpu;   /* Hg: the vCPU registers and memory go through */
+	uint64_t next_poll;
+	struct rsp_rx rx;
+	char reply[RSP_PACKET_MAX + 1];
+	char frame[2 * RSP_PACKET_MAX + 8];
+};
+
+extern struct gdb_session gdb;
+
+void gdb_send(const char *payload);
+void gdb_stop(uint8_t signal);      /* hold the guest's vCPUs out of it */
+void gdb_resume(void);              /* let them run */
+void gdb_stop_reply(void);          /* `T` with the signal and the selected thread */
+/* On the selected vCPU's CPU; false when it does not answer (not started yet). */
+bool gdb_frame_get(struct gdb_frame *f);
+bool gdb_frame_put(const struct gdb_frame *f);
+/* Guest-virtual memory through the selected vCPU: the bytes done, up to the first page not mapped. */
+size_t gdb_mem(uint64_t gva, void *buf, size_t len, bool write);
+
+/* The handler of one packet (gdb_packets.c): it sends the reply, if any. */
+void gdb_packet(const char *data, size_t len);
+
+#endif

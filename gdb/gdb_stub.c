@@ -1,0 +1,194 @@
+/*
+ * The gdb stub's session (gdb/gdb_stub.h): the port, the guest held for the
+ * debugger, and the packets (GDB manual, "Remote Protocol", "Packets").
+ * Anything it does not know gets the empty reply, which gdb reads as "not
+ * supported"; a malformed argument gets an error reply, never a fault.
+ */
+#include "gdb/gdb_stub.h"
+#include "console/log.h"
+#include "console/uart.h"
+#include "core/backend.h"
+#include "core/guest_apic.h"
+#include "core/guest_mem.h"
+#include "gdb/gdb_session.h"
+#include "host/percpu.h"
+#include "host/tsc.h"
+#include "lib/fmt.h"
+#include "lib/string.h"
+
+#define GDB_POLL_US     2000
+#define POLLER_CPU      0
+#define BYTES_PER_POLL  (2 * RSP_PACKET_MAX)
+#define CALL_TIMEOUT_US 200000
+
+struct gdb_session gdb;
+
+/* ---- the port and the guest ---- */
+
+void gdb_send(const char *payload)
+{
+	size_t n = rsp_frame(gdb.frame, sizeof(gdb.frame), payload, strlen(payload));
+
+	for (size_t i = 0; i < n; i++)
+		uart_putc(gdb.port, gdb.frame[i]);
+}
+
+/* Its vCPUs leave the guest at once (a kick) and wait, still taking calls. */
+static void hold(bool held)
+{
+	__atomic_store_n(&gdb.p->paused, held, __ATOMIC_RELEASE);
+	for (unsigned int i = 0; i < gdb.p->nr_vcpus; i++)
+		vcpu_kick(gdb.p->vcpus[i]);
+}
+
+void gdb_stop(uint8_t signal)
+{
+	hold(true);
+	gdb.signal = signal;
+	gdb.running = false;
+}
+
+void gdb_resume(void)
+{
+	gdb.running = true;
+	hold(false);
+}
+
+/* Thread ids are VP indexes + 1 (gdb keeps 0 and -1 for "any" and "all"). */
+void gdb_stop_reply(void)
+{
+	fmt_snprintf(gdb.reply, sizeof(gdb.reply), "T%02xthread:%x;", gdb.signal, gdb.vcpu + 1);
+	gdb_send(gdb.reply);
+}
+
+/* ---- registers and memory, on the vCPU's CPU ---- */
+
+struct mem_call {
+	uint64_t gva;
+	uint8_t *buf;
+	size_t len;      /* asked */
+	size_t done;     /* read or written */
+	bool write;
+};
+
+static void frame_read_call(struct vcpu *v, void *arg) { gdb_frame_read(v, arg); }
+static void frame_write_call(struct vcpu *v, void *arg) { gdb_frame_write(v, arg); }
+
+/* Page by page, up to the first page not mapped. */
+static void mem_call(struct vcpu *v, void *arg)
+{
+	struct mem_call *m = arg;
+	struct vcpu_control_regs c;
+
+	backend->vcpu_read_control(v, &c);
+	while (m->done < m->len) {
+		uint64_t at = m->gva + m->done;
+		size_t chunk = MIN(m->len - m->done, PAGE_SIZE - (at & (PAGE_SIZE - 1)));
+		bool ok = m->write ? gva_write(v, &c, at, m->buf + m->done, chunk)
+				   : gva_read(v, &c, at, m->buf + m->done, chunk);
+
+		if (!ok)
+			return;
+		m->done += chunk;
+	}
+}
+
+static struct vcpu *selected(void)
+{
+	return gdb.p->vcpus[gdb.vcpu];
+}
+
+bool gdb_frame_get(struct gdb_frame *f)
+{
+	return vcpu_call(selected(), frame_read_call, f, CALL_TIMEOUT_US);
+}
+
+bool gdb_frame_put(const struct gdb_frame *f)
+{
+	return vcpu_call(selected(), frame_write_call, (void *)f, CALL_TIMEOUT_US);
+}
+
+size_t gdb_mem(uint64_t gva, void *buf, size_t len, bool write)
+{
+	struct mem_call m = { .gva = gva, .buf = buf, .len = len, .write = write };
+
+	return vcpu_call(selected(), mem_call, &m, CALL_TIMEOUT_US) ? m.done : 0;
+}
+
+/* ---- the poll ---- */
+
+/* The first packet of a connection stops the guest: `target remote` expects it stopped. */
+static void take_packet(void)
+{
+	uart_putc(gdb.port, '+');
+	if (!gdb.connected) {
+		gdb.connected = true;
+		gdb.vcpu = 0;
+		gdb_stop(GDB_SIGTRAP);
+		log_info("gdb: connected; guest %s stopped", gdb.p->name);
+	}
+	gdb_packet(gdb.rx.data, gdb.rx.len);
+}
+
+static void take_byte(uint8_t c)
+{
+	switch (rsp_rx_byte(&gdb.rx, c)) {
+	case RSP_PACKET:
+		take_packet();
+		break;
+	case RSP_BAD_PACKET:
+		uart_putc(gdb.port, '-');
+		break;
+	case RSP_INTERRUPT:
+		if (gdb.running) {
+			gdb_stop(GDB_SIGINT);
+			gdb_stop_reply();
+		}
+		break;
+	case RSP_NONE:
+		break;
+	}
+}
+
+void gdb_stub_poll_if_due(void)
+{
+	int c;
+
+	if (!gdb.p || this_cpu()->index != POLLER_CPU || rdtsc() < gdb.next_poll)
+		return;
+	gdb.next_poll = tsc_deadline_us(GDB_POLL_US);
+	for (unsigned int n = 0; n < BYTES_PER_POLL && (c = uart_getc(gdb.port)) >= 0; n++)
+		take_byte((uint8_t)c);
+}
+
+uint64_t gdb_stub_deadline(void)
+{
+	return gdb.p && this_cpu()->index == POLLER_CPU ? gdb.next_poll : 0;
+}
+
+static struct partition *find_guest(const char *name)
+{
+	for (unsigned int i = 0; i < nr_partitions; i++)
+		if (!strncmp(partitions[i]->name, name, sizeof(partitions[i]->name)))
+			return partitions[i];
+	return NULL;
+}
+
+void gdb_stub_start(const char *guest, uint16_t port)
+{
+	struct partition *p = find_guest(guest);
+
+	if (!p) {
+		log_warn("gdb=%s: no such guest, no gdb stub", guest);
+		return;
+	}
+	if (!uart_init(port, 115200)) {
+		log_warn("gdb=%s: no UART at port 0x%x, no gdb stub", guest, port);
+		return;
+	}
+	rsp_rx_reset(&gdb.rx);
+	gdb.port = port;
+	gdb.next_poll = rdtsc();
+	gdb.p = p;
+	log_info("gdb: stub for guest %s on the UART at 0x%x (gdb: target remote ...)", guest, port);
+}

@@ -1,0 +1,31 @@
+/*
+ * The gdb stub's guest (tests/system/test_gdb.py): it counts in a loop until
+ * a debugger writes 42 into gdb_release (at most WAIT_S seconds), then says
+ * whether it was released so and counted meanwhile. Built with symbols, as
+ * every guest program.
+ */
+#include "guest-tests/lib/guest.h"
+
+#define WAIT_S  120
+#define RELEASE 42
+
+volatile uint64_t gdb_counter;
+volatile uint32_t gdb_release;
+
+static __attribute__((noinline)) void spin_until_released(uint64_t end)
+{
+	while (gdb_release != RELEASE && rdtsc() < end) {
+		gdb_counter++;
+		asm volatile("pause");
+	}
+}
+
+void test_main(const char *cmdline)
+{
+	(void)cmdline;
+	guest_printf("gdbtarget: counting until gdb_release is %u\n", RELEASE);
+	spin_until_released(tsc_after_us(WAIT_S * 1000000ULL));
+	check("released-by-the-debugger", gdb_release == RELEASE, "gdb_release is %u",
+	      gdb_release);
+	check("counted-meanwhile", gdb_counter > 0, "gdb_counter is %lu", gdb_counter);
+}
