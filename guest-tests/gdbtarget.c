@@ -2,18 +2,21 @@
  * The gdb stub's guest (tests/system/test_gdb.py): it counts in a loop until
  * a debugger writes 42 into gdb_release (at most WAIT_S seconds), then says
  * whether it was released so and counted meanwhile. Built with symbols, as
- * every guest program.
+ * every guest program. With "alone" it counts ALONE_S seconds and passes:
+ * the guest beside the debugged one, which must run on meanwhile.
  */
 #include "guest-tests/lib/guest.h"
 
 #define WAIT_S  120
 #define RELEASE 42
+#define ALONE_S 4
 
 volatile uint64_t gdb_counter;
 volatile uint32_t gdb_release;
 
 static __attribute__((noinline)) void spin_until_released(uint64_t end)
 {
+	sti(); /* no interrupt source is set up: only the host's timer takes it out */
 	while (gdb_release != RELEASE && rdtsc() < end) {
 		gdb_counter++;
 		asm volatile("pause");
@@ -22,7 +25,12 @@ static __attribute__((noinline)) void spin_until_released(uint64_t end)
 
 void test_main(const char *cmdline)
 {
-	(void)cmdline;
+	if (cmdline_has(cmdline, "alone")) {
+		spin_until_released(tsc_after_us(ALONE_S * 1000000ULL));
+		check("ran-beside-the-debugged-guest", gdb_counter > 0, "gdb_counter is %lu",
+		      gdb_counter);
+		return;
+	}
 	guest_printf("gdbtarget: counting until gdb_release is %u\n", RELEASE);
 	spin_until_released(tsc_after_us(WAIT_S * 1000000ULL));
 	check("released-by-the-debugger", gdb_release == RELEASE, "gdb_release is %u",

@@ -1,0 +1,138 @@
+"""The gdb stub (gdb/): a guest debugged over its own serial port (tools/run --gdb-socket,
+the hypervisor's gdb=GUEST) while a second guest on another CPU runs on, on QEMU SVM and
+Bochs skylake (VMX). First the protocol by hand: line noise, then `?`, `c` and Ctrl-C (a
+stop reply with SIGINT), `D`. Then Debian's gdb in batch mode against the guest's ELF
+(guest-tests/gdbtarget.c): the stop at `target remote`, threads, a backtrace through the
+guest's functions, a variable and registers read (RIP in the loop, CR3, EFER), a variable
+written that the guest acts on, and `detach`: the guest then passes and exits 0."""
+
+import random
+import re
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import GUESTS, HV, LOG_DIR, PLATFORMS as ALL, RUN
+
+PLATFORMS = {'qemu-svm': ALL['qemu-svm'], 'bochs-skylake': ALL['bochs-skylake']}
+ELF = f'{GUESTS}/gdbtarget.elf'
+TIMEOUT = 240
+
+
+def start(platform, sock):
+    options = PLATFORMS[platform]
+    args = ['--arch', options['arch'], *(['--cpu-model', options['cpu_model']]
+                                        if 'cpu_model' in options else [])]
+    run = subprocess.Popen([str(RUN), *args, '--smp', '2', '--timeout', str(TIMEOUT),
+                            '--hv', str(HV), '--hv-args', 'gdb=gdbtarget', '--gdb-socket', sock,
+                            ELF, f'{ELF} name=other -- alone'],
+                           stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, text=True, errors='replace')
+    run.output = []
+    run.reader = threading.Thread(target=lambda: run.output.extend(run.stdout), daemon=True)
+    run.reader.start()
+    return run
+
+
+def wait_for(run, pattern, timeout=120):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if re.search(pattern, ''.join(run.output), re.M):
+            return
+        time.sleep(0.2)
+    pytest.fail(f'no {pattern!r} on the console:\n' + ''.join(run.output)[-3000:])
+
+
+class Rsp:
+    """A bare remote-protocol client on the stub's socket."""
+
+    def __init__(self, path):
+        self.sock = socket.socket(socket.AF_UNIX)
+        self.sock.connect(path)
+        self.sock.settimeout(60)
+        self.buf = b''
+
+    def send(self, payload):
+        self.sock.sendall(b'$%s#%02x' % (payload, sum(payload) % 256))
+
+    def packet(self):
+        """The next packet's payload (acks skipped)."""
+        while not re.search(rb'\$([^#]*)#[0-9a-f]{2}', self.buf):
+            self.buf += self.sock.recv(4096)
+        match = re.search(rb'\$([^#]*)#[0-9a-f]{2}', self.buf)
+        self.buf = self.buf[match.end():]
+        return match.group(1)
+
+    def ask(self, payload):
+        self.send(payload)
+        return self.packet()
+
+
+def by_hand(path):
+    """Noise first (it must not hurt), then a session of its own: stop, run, Ctrl-C, detach."""
+    rsp = Rsp(path)
+    noise = random.Random(23)
+    rsp.sock.sendall(bytes(noise.randrange(256) for _ in range(4000)).replace(b'\x03', b'.'))
+    rsp.sock.sendall(b'$bad#00')
+    assert rsp.ask(b'?').startswith(b'T05thread:1;')
+    assert rsp.ask(b'qfThreadInfo') == b'm1'
+    assert rsp.ask(b'm0,0') == b''
+    assert rsp.ask(b'mffff800000000000,8') == b'E14'     # not mapped: an error, no fault
+    assert rsp.ask(b'Hg7') == b'E01'                     # no such thread
+    rsp.send(b'c')
+    time.sleep(1)
+    rsp.sock.sendall(b'\x03')
+    assert rsp.packet().startswith(b'T02thread:1;')      # SIGINT
+    assert rsp.ask(b'D') == b'OK'
+    rsp.sock.close()
+
+
+GDB_COMMANDS = ['set pagination off', 'target remote {sock}', 'info threads', 'bt',
+                'p gdb_counter', 'p/x $cr3', 'p/x $efer', 'p/x $cs', 'info symbol $pc',
+                'set var gdb_release = 42', 'p gdb_release', 'detach']
+
+
+def with_gdb(path):
+    command = ['gdb', '-batch', '-nx', ELF]
+    for line in GDB_COMMANDS:
+        command += ['-ex', line.format(sock=path)]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    return done.stdout + done.stderr
+
+
+@pytest.mark.parametrize('platform', PLATFORMS)
+def test_gdb_session(platform):
+    sock = str(Path(tempfile.mkdtemp(prefix='hv-gdb-')) / 'gdb')
+    run = start(platform, sock)
+    try:
+        wait_for(run, r'gdbtarget: counting until gdb_release is 42')
+        by_hand(sock)
+        out = with_gdb(sock)
+        wait_for(run, r'^hv: all guests ended, exit code 0$')
+    finally:
+        run.wait(timeout=60)
+        run.reader.join(timeout=30)
+        LOG_DIR.mkdir(parents=True, exist_ok=True)
+        (LOG_DIR / f'test_gdb_session[{platform}].log').write_text(''.join(run.output))
+    console = ''.join(run.output)
+    assert 'hv: EXCEPTION' not in console and 'hv: PANIC' not in console, console
+    assert re.search(r'^\* 1 +Thread 1 .*spin_until_released', out, re.M), out
+    assert re.search(r'^#1 .* in test_main .* at guest-tests/gdbtarget\.c', out, re.M), out
+    assert re.search(r'^\$1 = [1-9]\d*$', out, re.M), out              # gdb_counter
+    assert re.search(r'^\$2 = 0x[0-9a-f]+000$', out, re.M), out        # CR3: a page
+    assert re.search(r'^\$3 = 0x5[0-9a-f]{2}$', out, re.M), out        # EFER: LME, LMA
+    assert re.search(r'^spin_until_released \+ \d+ in section \.text$', out, re.M), out
+    assert re.search(r'^\$5 = 42$', out, re.M), out
+    assert 'detached' in out, out
+    for line in ('hv: gdb: connected; guest gdbtarget stopped',
+                 'hv: gdb: detached; guest gdbtarget runs on', 'PASS released-by-the-debugger',
+                 'PASS ran-beside-the-debugged-guest', 'hv: guest other exited with code 0',
+                 'hv: guest gdbtarget exited with code 0'):
+        assert line in console, console
+    # the other guest ended while gdbtarget was still held or waiting for its release
+    assert console.index('hv: guest other exited') < console.index('PASS released-by')
