@@ -63,7 +63,7 @@ UNIT_SRCS_test_cpu_model    := cpumodel/cpu_model.c cpumodel/cpu_model_table.c c
 
 include guest-tests/guest.mk
 
-.PHONY: all deps unit systest test run run-synic-demo bench linux clean check-layers compile_commands.json
+.PHONY: all deps unit systest test run run-synic-demo bench linux gdb clean check-layers compile_commands.json
 all: $(BUILD)/hv.elf guests
 
 $(BUILD)/hv.elf: $(HV_OBJS) linker.ld
@@ -116,6 +116,16 @@ linux:
 bench: all
 	$(Q)tools/deps gnuplot-nox
 	$(Q)$(PYTHON) tools/bench
+
+# The hypervisor itself under gdb: QEMU's gdbstub, stopped at hv_main with build/hv.elf's
+# symbols (GDB_PORT; the console and the guest as make run's hello guest).
+GDB_PORT ?= 1234
+gdb: deps all
+	$(Q)tools/run --arch svm --qemu-gdb $(GDB_PORT) --timeout 86400 \
+		'$(BUILD)/guest-tests/hello.elf' > $(BUILD)/gdb-console.log 2>&1 & \
+	until ss -ltn | grep -q '127.0.0.1:$(GDB_PORT) '; do sleep 0.2; done; \
+	gdb -q $(BUILD)/hv.elf -ex 'target remote 127.0.0.1:$(GDB_PORT)' -ex 'hbreak hv_main' \
+		-ex 'continue'; kill $$! 2>/dev/null; true
 
 # A Debian Linux guest with 2 vCPUs, its shell on this terminal (Ctrl-] ends the emulator,
 # Ctrl-A three times switches to the hypervisor's debug shell). ARCH=vmx runs it under Bochs.

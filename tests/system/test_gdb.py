@@ -136,3 +136,34 @@ def test_gdb_session(platform):
         assert line in console, console
     # the other guest ended while gdbtarget was still held or waiting for its release
     assert console.index('hv: guest other exited') < console.index('PASS released-by')
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]
+
+
+def test_make_gdb_stops_at_hv_main():
+    """make gdb's way: QEMU's gdbstub (tools/run --qemu-gdb), build/hv.elf's symbols, a
+    hardware breakpoint at hv_main reached with the multiboot2 information's address."""
+    port = free_port()
+    run = subprocess.Popen([str(RUN), '--arch', 'svm', '--timeout', '120', '--hv', str(HV),
+                            '--qemu-gdb', str(port), f'{GUESTS}/hello.elf'],
+                           stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while subprocess.run(['ss', '-ltn'], capture_output=True, text=True).stdout.find(
+                f'127.0.0.1:{port} ') < 0:
+            assert time.monotonic() < deadline, 'QEMU did not open its gdb port'
+            time.sleep(0.2)
+        done = subprocess.run(['gdb', '-batch', '-nx', str(HV), '-ex',
+                               f'target remote 127.0.0.1:{port}', '-ex', 'hbreak hv_main',
+                               '-ex', 'continue', '-ex', 'bt 1', '-ex', 'kill'],
+                              capture_output=True, text=True, timeout=120)
+    finally:
+        run.terminate()
+        run.wait(timeout=30)
+    out = done.stdout + done.stderr
+    assert re.search(r'^#0 +hv_main \(mbi=\d+\) at boot/main\.c:\d+', out, re.M), out
