@@ -32,6 +32,7 @@
 #include "cpumodel/msr_policy.h"
 #include "cpumodel/xcr.h"
 #include "devices/devices.h"
+#include "core/debugger.h"
 #include "gdb/gdb_stub.h"
 
 extern char _image_start[], _image_end[];
@@ -85,6 +86,7 @@ static void connect_layers(void)
 	vcpu_run_set_exit_handler(EXIT_HYPERCALL, hv_hypercall);
 	device_model = &guest_device_model;
 	enlightenment = &hv_enlightenment;
+	debugger = &gdb_debugger;
 	host_poll = &host_polls;
 }
 

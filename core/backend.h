@@ -47,6 +47,12 @@ struct backend {
 	/* On v's CPU, for a debugger: the segment selectors and FS/GS bases; RIP, RSP and RFLAGS set. */
 	void (*vcpu_read_segments)(struct vcpu *v, struct vcpu_segment_regs *s);
 	void (*vcpu_write_frame)(struct vcpu *v, uint64_t rip, uint64_t rsp, uint64_t rflags);
+	/*
+	 * On v's CPU, for a debugger: #BP exits on or off, and a single step
+	 * (an EXIT_SINGLE_STEP, or a #DB exit, after the next instruction) or
+	 * none; false if the CPU cannot step.
+	 */
+	bool (*vcpu_set_debug)(struct vcpu *v, bool breakpoints, bool step);
 	/* Takes a value core/ has already checked against the architecture. */
 	void (*vcpu_write_efer)(struct vcpu *v, uint64_t efer);
 	/* On v's CPU: the guest's IA32_PAT (VMCS guest PAT, VMCB G_PAT), already checked. */

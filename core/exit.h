@@ -39,6 +39,7 @@ enum exit_reason {
 	EXIT_XSETBV = 22,          /* the guest set an XCR (intercepted on both backends) */
 	EXIT_NMI_WINDOW = 23,      /* the guest can take the NMI that is waiting */
 	EXIT_TASK_SWITCH = 24,     /* CALL, JMP, IRET or a task gate to a TSS (VMX) */
+	EXIT_SINGLE_STEP = 25,     /* the debugger's single step ended (VMX monitor trap flag) */
 	EXIT_REASON_COUNT,
 };
 

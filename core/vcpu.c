@@ -3,6 +3,7 @@
 #include "lib/x86.h"
 #include "core/backend.h"
 #include "core/crash.h"
+#include "core/debugger.h"
 #include "core/enlightenment.h"
 #include "core/guest_apic.h"
 #include "host/lapic.h"
@@ -47,13 +48,35 @@ static void handle_eoi_induced(struct vcpu *v, const struct exit_event *e)
 }
 
 /* #DB and #AC are intercepted only so that they cannot loop forever in the CPU. */
+const struct debugger *debugger;
+
+static bool debugger_trap(struct vcpu *v, const struct exit_event *e)
+{
+	return debugger && debugger->trap(v, e);
+}
+
+/*
+ * #BP exits only while a debugger has them on; the exit leaves RIP at the
+ * INT3 (SDM 27.1, APM 15.12), which the guest's own #BP, a trap, must
+ * have behind it.
+ */
 static void handle_exception(struct vcpu *v, const struct exit_event *e)
 {
 	const struct exit_exception *x = &e->exception;
 
 	if (x->vector == VECTOR_MC)
 		panic("machine check while guest %s was running", v->partition->name);
+	if ((x->vector == VECTOR_BP || x->vector == VECTOR_DB) && debugger_trap(v, e))
+		return;
+	if (x->vector == VECTOR_BP)
+		backend->vcpu_advance_rip(v, 1);
 	backend->vcpu_inject_exception(v, x->vector, x->has_error_code, x->error_code);
+}
+
+static void handle_single_step(struct vcpu *v, const struct exit_event *e)
+{
+	if (!debugger_trap(v, e))
+		backend->vcpu_set_debug(v, false, false);
 }
 
 /*
@@ -137,6 +160,7 @@ static exit_handler_t exit_handlers[EXIT_REASON_COUNT] = {
 	[EXIT_XSETBV] = handle_unknown,
 	[EXIT_NMI_WINDOW] = handle_ignored, /* the next entry injects */
 	[EXIT_TASK_SWITCH] = handle_task_switch,
+	[EXIT_SINGLE_STEP] = handle_single_step,
 };
 
 void vcpu_run_set_exit_handler(enum exit_reason reason, exit_handler_t handler)
@@ -180,7 +204,7 @@ static enum exit_reason stats_bucket(const struct vcpu *v, const struct exit_eve
 /* Paused from the debug shell: out of the guest until resumed, still taking calls. */
 static void wait_while_paused(struct vcpu *v)
 {
-	while (__atomic_load_n(&v->partition->paused, __ATOMIC_ACQUIRE) &&
+	while ((__atomic_load_n(&v->partition->paused, __ATOMIC_ACQUIRE) || v->debug_held) &&
 	       v->state == VCPU_RUNNING) {
 		vcpu_take_call(v);
 		cpu_doze();

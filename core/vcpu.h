@@ -104,6 +104,7 @@ struct vcpu {
 	bool nmi_window_requested; /* an NMI-window exit is armed */
 	bool apic_accelerated;  /* the CPU delivers this vCPU's interrupts (APICv, AVIC) */
 	bool eoi_assisted;      /* the guest may skip the EOI of the vector in service (APIC assist) */
+	volatile bool debug_held; /* the debugger keeps it out of the guest while another steps */
 	uint64_t eoi_exit_bitmap[4];/* as last given to the backend */
 	/*
 	 * The CR4 and EFER bits the guest may set, those of the features its

@@ -18,6 +18,15 @@ static bool starts(const char *data, const char *prefix)
 	return !strncmp(data, prefix, strlen(prefix));
 }
 
+/* The first ";s" or ";S" of a vCont, or NULL. */
+static const char *step_action(const char *data)
+{
+	for (; *data; data++)
+		if (data[0] == ';' && (data[1] == 's' || data[1] == 'S'))
+			return data;
+	return NULL;
+}
+
 static void reply(const char *s)
 {
 	gdb_send(s);
@@ -182,7 +191,7 @@ static void read_features(const char *arg)
 static void query(const char *data)
 {
 	if (starts(data, "qSupported"))
-		reply("PacketSize=1000;qXfer:features:read+;vContSupported+");
+		reply("PacketSize=1000;qXfer:features:read+;vContSupported+;swbreak+");
 	else if (starts(data, "qXfer:features:read:"))
 		read_features(data + strlen("qXfer:features:read:"));
 	else if (!strcmp(data, "qfThreadInfo"))
@@ -205,23 +214,64 @@ static void resume(void)
 	gdb_resume(); /* the stop reply comes when it stops again */
 }
 
-/* vCont?, and vCont;c (every thread continues); stepping is not offered. */
+/* The vCPU a step names ("s:TID", up to the next action), else the selected one; the others wait. */
+static void step(const char *action)
+{
+	char id[20] = "0";
+	int v;
+
+	for (size_t i = 0; action[1] == ':' && i + 1 < sizeof(id); i++) {
+		id[i] = action[2 + i] == ';' ? '\0' : action[2 + i];
+		if (!id[i])
+			break;
+	}
+	v = thread_vcpu(id);
+
+	if (v < 0 || !gdb_step((unsigned int)v))
+		reply(E_BAD_ARG);
+}
+
+/*
+ * vCont? and vCont;ACTION[:TID]...: a step anywhere in the list steps that
+ * thread alone (the others wait, as with scheduler-locking), else all continue.
+ */
 static void vcont(const char *data)
 {
+	const char *s = step_action(data);
+
 	if (!strcmp(data, "vCont?"))
-		reply("vCont;c;C");
+		reply("vCont;c;C;s;S");
+	else if (s)
+		step(s + 1);
 	else if (starts(data, "vCont;c") || starts(data, "vCont;C"))
 		resume();
 	else
 		reply("");
 }
 
+/* Z0,ADDR,KIND and z0,...: software breakpoints; other kinds are not offered yet. */
+static void breakpoint(const char *data)
+{
+	const char *arg = data + 2;
+	uint64_t addr, kind;
+	bool ok;
+
+	if (data[1] != '0') {
+		reply("");
+		return;
+	}
+	if (*arg++ != ',' || !addr_len(&arg, &addr, &kind) || *arg) {
+		reply(E_BAD_ARG);
+		return;
+	}
+	ok = data[0] == 'Z' ? gdb_breakpoint_insert(addr) : gdb_breakpoint_remove(addr);
+	reply(ok ? "OK" : E_FAULT);
+}
+
 static void detach(void)
 {
 	reply("OK");
-	gdb.connected = false;
-	gdb_resume();
-	gdb.running = false;
+	gdb_detach();
 	log_info("gdb: detached; guest %s runs on", gdb.p->name);
 }
 
@@ -272,6 +322,13 @@ void gdb_packet(const char *data, size_t len)
 		break;
 	case 'c':
 		resume();
+		break;
+	case 's':
+		step("s");
+		break;
+	case 'Z':
+	case 'z':
+		breakpoint(data);
 		break;
 	case 'D':
 	case 'k':

@@ -12,6 +12,14 @@
 #define GDB_SIGINT  2
 #define GDB_SIGTRAP 5
 #define GDB_MEM_MAX ((RSP_PACKET_MAX - 8) / 2) /* bytes per `m` reply */
+#define GDB_BREAKPOINTS 64
+
+/* A software breakpoint: an INT3 written over the byte kept (by guest-virtual address). */
+struct gdb_breakpoint {
+	uint64_t addr;
+	uint8_t saved;
+	bool used;
+};
 
 struct gdb_session {
 	struct partition *p;
@@ -20,6 +28,11 @@ struct gdb_session {
 	bool running;        /* resumed by `c`: a stop reply is owed */
 	uint8_t signal;      /* why it last stopped */
 	unsigned int vcpu;   /* Hg: the vCPU registers and memory go through */
+	int stepping;        /* the vCPU a single step runs on, -1: none */
+	/* A vCPU's trap stopped the guest (set on that vCPU's CPU): its index + 1, 0: none */
+	volatile unsigned int trapped;
+	bool at_breakpoint;  /* the last stop was an INT3 of ours: `swbreak` */
+	struct gdb_breakpoint breakpoints[GDB_BREAKPOINTS];
 	uint64_t next_poll;
 	struct rsp_rx rx;
 	char reply[RSP_PACKET_MAX + 1];
@@ -32,6 +45,13 @@ void gdb_send(const char *payload);
 void gdb_stop(uint8_t signal);      /* hold the guest's vCPUs out of it */
 void gdb_resume(void);              /* let them run */
 void gdb_stop_reply(void);          /* `T` with the signal and the selected thread */
+/* `s`: vCPU index runs one instruction, the others held; false if it cannot step. */
+bool gdb_step(unsigned int index);
+/* Z0 and z0: an INT3 at addr, or the byte back; false when its memory cannot be reached. */
+bool gdb_breakpoint_insert(uint64_t addr);
+bool gdb_breakpoint_remove(uint64_t addr);
+/* D: the breakpoints taken out, the traps disarmed, the guest let run. */
+void gdb_detach(void);
 /* On the selected vCPU's CPU; false when it does not answer (not started yet). */
 bool gdb_frame_get(struct gdb_frame *f);
 bool gdb_frame_put(const struct gdb_frame *f);

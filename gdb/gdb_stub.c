@@ -8,6 +8,7 @@
 #include "console/log.h"
 #include "console/uart.h"
 #include "core/backend.h"
+#include "core/debugger.h"
 #include "core/guest_apic.h"
 #include "core/guest_mem.h"
 #include "gdb/gdb_session.h"
@@ -41,23 +42,33 @@ static void hold(bool held)
 		vcpu_kick(gdb.p->vcpus[i]);
 }
 
+static void hold_all_but(int index, bool held)
+{
+	for (unsigned int i = 0; i < gdb.p->nr_vcpus; i++)
+		gdb.p->vcpus[i]->debug_held = held && (int)i != index;
+}
+
 void gdb_stop(uint8_t signal)
 {
 	hold(true);
+	hold_all_but(-1, false);
 	gdb.signal = signal;
+	gdb.at_breakpoint = false;
 	gdb.running = false;
 }
 
 void gdb_resume(void)
 {
 	gdb.running = true;
+	hold_all_but(-1, false);
 	hold(false);
 }
 
 /* Thread ids are VP indexes + 1 (gdb keeps 0 and -1 for "any" and "all"). */
 void gdb_stop_reply(void)
 {
-	fmt_snprintf(gdb.reply, sizeof(gdb.reply), "T%02xthread:%x;", gdb.signal, gdb.vcpu + 1);
+	fmt_snprintf(gdb.reply, sizeof(gdb.reply), "T%02x%sthread:%x;", gdb.signal,
+		     gdb.at_breakpoint ? "swbreak:;" : "", gdb.vcpu + 1);
 	gdb_send(gdb.reply);
 }
 
@@ -98,6 +109,120 @@ static struct vcpu *selected(void)
 	return gdb.p->vcpus[gdb.vcpu];
 }
 
+/* ---- breakpoints and steps ---- */
+
+static struct gdb_breakpoint *breakpoint_at(uint64_t addr)
+{
+	for (unsigned int i = 0; i < GDB_BREAKPOINTS; i++)
+		if (gdb.breakpoints[i].used && gdb.breakpoints[i].addr == addr)
+			return &gdb.breakpoints[i];
+	return NULL;
+}
+
+bool gdb_breakpoint_insert(uint64_t addr)
+{
+	struct gdb_breakpoint *b = breakpoint_at(addr);
+	uint8_t int3 = 0xcc;
+
+	for (unsigned int i = 0; !b && i < GDB_BREAKPOINTS; i++)
+		if (!gdb.breakpoints[i].used)
+			b = &gdb.breakpoints[i];
+	if (!b || (!b->used && gdb_mem(addr, &b->saved, 1, false) != 1))
+		return false;
+	if (gdb_mem(addr, &int3, 1, true) != 1)
+		return false;
+	*b = (struct gdb_breakpoint){ .addr = addr, .saved = b->saved, .used = true };
+	return true;
+}
+
+bool gdb_breakpoint_remove(uint64_t addr)
+{
+	struct gdb_breakpoint *b = breakpoint_at(addr);
+
+	if (!b)
+		return true;
+	b->used = false;
+	return gdb_mem(addr, &b->saved, 1, true) == 1;
+}
+
+static void step_call(struct vcpu *v, void *arg)
+{
+	*(bool *)arg = backend->vcpu_set_debug(v, true, true);
+}
+
+bool gdb_step(unsigned int index)
+{
+	bool ok = false;
+
+	if (!vcpu_call(gdb.p->vcpus[index], step_call, &ok, CALL_TIMEOUT_US) || !ok)
+		return false;
+	gdb.stepping = (int)index;
+	gdb.running = true;
+	hold_all_but((int)index, true);
+	hold(false);
+	return true;
+}
+
+/* On the trapping vCPU's CPU: every vCPU stops (all-stop), the poll reports it. */
+static void stop_on_trap(struct vcpu *v, bool breakpoint)
+{
+	gdb.at_breakpoint = breakpoint;
+	hold(true);
+	hold_all_but(-1, false);
+	__atomic_store_n(&gdb.trapped, v->index + 1, __ATOMIC_RELEASE);
+}
+
+/* A step ends in its exit (VMX) or the #DB of TF (SVM); an INT3 of ours is a breakpoint. */
+static bool debugger_trap(struct vcpu *v, const struct exit_event *e)
+{
+	bool step_end = gdb.stepping == (int)v->index &&
+			(e->reason == EXIT_SINGLE_STEP || e->exception.vector == VECTOR_DB);
+
+	if (v->partition != gdb.p || !gdb.connected)
+		return false;
+	if (e->reason == EXIT_SINGLE_STEP && !step_end) {
+		backend->vcpu_set_debug(v, true, false); /* a step Ctrl-C overtook */
+		return true;
+	}
+	if (step_end) {
+		backend->vcpu_set_debug(v, true, false);
+		gdb.stepping = -1;
+		stop_on_trap(v, false);
+		return true;
+	}
+	if (e->reason != EXIT_EXCEPTION || e->exception.vector != VECTOR_BP ||
+	    !breakpoint_at(backend->vcpu_rip(v)))
+		return false;
+	stop_on_trap(v, true);
+	return true;
+}
+
+const struct debugger gdb_debugger = { .trap = debugger_trap };
+
+static void arm_call(struct vcpu *v, void *arg)
+{
+	backend->vcpu_set_debug(v, *(bool *)arg, false);
+}
+
+/* #BP exits on every vCPU that answers (one not started yet is not armed). */
+static void arm(bool on)
+{
+	for (unsigned int i = 0; i < gdb.p->nr_vcpus; i++)
+		vcpu_call(gdb.p->vcpus[i], arm_call, &on, CALL_TIMEOUT_US);
+}
+
+void gdb_detach(void)
+{
+	for (unsigned int i = 0; i < GDB_BREAKPOINTS; i++)
+		if (gdb.breakpoints[i].used)
+			gdb_breakpoint_remove(gdb.breakpoints[i].addr);
+	arm(false);
+	gdb.connected = false;
+	gdb.stepping = -1;
+	gdb_resume();
+	gdb.running = false;
+}
+
 bool gdb_frame_get(struct gdb_frame *f)
 {
 	return vcpu_call(selected(), frame_read_call, f, CALL_TIMEOUT_US);
@@ -117,14 +242,29 @@ size_t gdb_mem(uint64_t gva, void *buf, size_t len, bool write)
 
 /* ---- the poll ---- */
 
+/* Ctrl-C: every vCPU stops; a step under way is called off. */
+static void interrupt(void)
+{
+	bool on = true;
+
+	gdb_stop(GDB_SIGINT);
+	if (gdb.stepping >= 0)
+		vcpu_call(gdb.p->vcpus[gdb.stepping], arm_call, &on, CALL_TIMEOUT_US);
+	gdb.stepping = -1;
+	gdb_stop_reply();
+}
+
 /* The first packet of a connection stops the guest: `target remote` expects it stopped. */
 static void take_packet(void)
 {
 	uart_putc(gdb.port, '+');
 	if (!gdb.connected) {
-		gdb.connected = true;
 		gdb.vcpu = 0;
+		gdb.stepping = -1;
+		gdb.at_breakpoint = false;
 		gdb_stop(GDB_SIGTRAP);
+		arm(true);
+		gdb.connected = true;
 		log_info("gdb: connected; guest %s stopped", gdb.p->name);
 	}
 	gdb_packet(gdb.rx.data, gdb.rx.len);
@@ -140,14 +280,25 @@ static void take_byte(uint8_t c)
 		uart_putc(gdb.port, '-');
 		break;
 	case RSP_INTERRUPT:
-		if (gdb.running) {
-			gdb_stop(GDB_SIGINT);
-			gdb_stop_reply();
-		}
+		if (gdb.running)
+			interrupt();
 		break;
 	case RSP_NONE:
 		break;
 	}
+}
+
+/* A vCPU's trap stopped the guest: the stop reply `c` or `s` waits for, naming it. */
+static void report_trap(void)
+{
+	unsigned int trapped = __atomic_exchange_n(&gdb.trapped, 0, __ATOMIC_ACQUIRE);
+
+	if (!trapped || !gdb.running)
+		return;
+	gdb.vcpu = trapped - 1;
+	gdb.signal = GDB_SIGTRAP;
+	gdb.running = false;
+	gdb_stop_reply();
 }
 
 void gdb_stub_poll_if_due(void)
@@ -157,6 +308,7 @@ void gdb_stub_poll_if_due(void)
 	if (!gdb.p || this_cpu()->index != POLLER_CPU || rdtsc() < gdb.next_poll)
 		return;
 	gdb.next_poll = tsc_deadline_us(GDB_POLL_US);
+	report_trap();
 	for (unsigned int n = 0; n < BYTES_PER_POLL && (c = uart_getc(gdb.port)) >= 0; n++)
 		take_byte((uint8_t)c);
 }

@@ -16,6 +16,9 @@
 /* After the guests are made; a console line says what it listens for, or why it cannot. */
 void gdb_stub_start(const char *guest, uint16_t port);
 
+/* Its traps (core/debugger.h): breakpoints and single steps. */
+extern const struct debugger gdb_debugger;
+
 /* On the first CPU, from the host poll: the bytes that came, at most every GDB_POLL_US. */
 void gdb_stub_poll_if_due(void);
 /* The TSC by which it must poll again, 0: not started. */

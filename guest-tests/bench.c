@@ -57,7 +57,7 @@
 
 /* The hypervisor's exit counters (cpumodel/msr_policy.c, core/exit.h) */
 #define MSR_EXIT_COUNTERS 0x4d480000
-#define NR_EXIT_REASONS   25 /* EXIT_REASON_COUNT */
+#define NR_EXIT_REASONS   26 /* EXIT_REASON_COUNT */
 #define EXIT_RDMSR        1
 #define EXIT_EOI_INDUCED  17
 #define EXIT_APIC_EOI     19
@@ -73,7 +73,7 @@ static const char *const reason_names[] = {
 	"cpuid", "rdmsr", "wrmsr", "io", "hlt", "hypercall", "npf", "exception", "intr", "nmi",
 	"init", "shutdown", "invalid-state", "unsupported-insn", "cr-access",
 	"interrupt-window", "apic-write", "eoi-induced", "apic-access", "eoi", "ipi", "unknown",
-	"xsetbv", "nmi-window", "task-switch",
+	"xsetbv", "nmi-window", "task-switch", "single-step",
 };
 _Static_assert(sizeof(reason_names) / sizeof(reason_names[0]) == NR_EXIT_REASONS,
 	       "a name for each of core/exit.h's reasons");

@@ -101,7 +101,9 @@ enum x86_vector {
 	VECTOR_MC = 18,
 };
 
+#define RFLAGS_TF BIT(8)
 #define RFLAGS_RF BIT(16)
+#define DR6_BS    BIT(14) /* single step (SDM 18.2.3) */
 
 /*
  * Whether the exception is a fault, whose delivery pushes RFLAGS with RF set

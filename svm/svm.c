@@ -302,6 +302,31 @@ static void svm_vcpu_read_segments(struct vcpu *v, struct vcpu_segment_regs *r)
 	};
 }
 
+/*
+ * #BP through the exception intercepts (#DB, #AC and #MC stay on); the step
+ * is RFLAGS.TF, whose #DB the #DB intercept catches (SVM has no monitor
+ * trap flag), the guest's own TF and DR6.BS put back when it ends.
+ */
+static bool svm_vcpu_set_debug(struct vcpu *v, bool breakpoints, bool step)
+{
+	struct svm_vcpu *s = v->arch;
+	struct vmcb *vmcb = s->vmcb;
+
+	vmcb->control.intercept_exceptions = breakpoints
+		? vmcb->control.intercept_exceptions | BIT(VECTOR_BP)
+		: vmcb->control.intercept_exceptions & ~(uint32_t)BIT(VECTOR_BP);
+	if (step && !s->stepping)
+		s->guest_tf = vmcb->save.rflags & RFLAGS_TF;
+	if (!step && s->stepping) {
+		vmcb->save.rflags = (vmcb->save.rflags & ~RFLAGS_TF) | (s->guest_tf ? RFLAGS_TF : 0);
+		vmcb->save.dr6 &= ~DR6_BS;
+	}
+	if (step)
+		vmcb->save.rflags |= RFLAGS_TF;
+	s->stepping = step;
+	return true;
+}
+
 static void svm_vcpu_write_frame(struct vcpu *v, uint64_t rip, uint64_t rsp, uint64_t rflags)
 {
 	struct vmcb_save *s = &vmcb_of(v)->save;
@@ -475,6 +500,7 @@ const struct backend svm_backend = {
 	.vcpu_read_control = svm_vcpu_read_control,
 	.vcpu_read_segments = svm_vcpu_read_segments,
 	.vcpu_write_frame = svm_vcpu_write_frame,
+	.vcpu_set_debug = svm_vcpu_set_debug,
 	.vcpu_write_efer = svm_vcpu_write_efer,
 	.vcpu_write_pat = svm_vcpu_write_pat,
 	.vcpu_write_tsc_offset = svm_vcpu_write_tsc_offset,

@@ -12,6 +12,8 @@ struct svm_vcpu {
 	paddr_t vmcb_pa;
 	bool avic_logical_dirty; /* an LDR or DFR write: rebuild the logical table */
 	struct svm_nmi nmi;
+	bool stepping;           /* the debugger's step: RFLAGS.TF set by it */
+	bool guest_tf;           /* the guest's own TF meanwhile */
 };
 
 /* svm_exit.c: decodes the #VMEXIT the VMCB holds into e, and returns its reason. */

@@ -167,6 +167,7 @@ enum vmcs_field {
 #define PROC_CR8_LOAD_EXITING    BIT(19)
 #define PROC_CR8_STORE_EXITING   BIT(20)
 #define PROC_USE_TPR_SHADOW      BIT(21)
+#define PROC_MONITOR_TRAP_FLAG   BIT(27)
 #define PROC_USE_MSR_BITMAPS     BIT(28)
 #define PROC_MONITOR_EXITING     BIT(29)
 #define PROC_ACTIVATE_SECONDARY  BIT(31)
@@ -253,6 +254,7 @@ enum vmx_exit_reason {
 	VMX_EXIT_INVALID_GUEST   = 33,
 	VMX_EXIT_MSR_LOADING     = 34,
 	VMX_EXIT_MWAIT           = 36,
+	VMX_EXIT_MTF             = 37,
 	VMX_EXIT_MONITOR         = 39,
 	VMX_EXIT_MACHINE_CHECK   = 41,
 	VMX_EXIT_APIC_ACCESS     = 44,

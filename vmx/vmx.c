@@ -345,6 +345,25 @@ static void vmx_vcpu_write_frame(struct vcpu *v, uint64_t rip, uint64_t rsp, uin
 	vmcs_write(VMCS_GUEST_RFLAGS, rflags);
 }
 
+/*
+ * #BP exits through the exception bitmap (#DB, #AC and #MC stay in it);
+ * the step is the monitor trap flag (SDM 26.5.2), where the CPU has it.
+ */
+static bool vmx_vcpu_set_debug(struct vcpu *v, bool breakpoints, bool step)
+{
+	uint64_t bitmap = vmcs_read(VMCS_EXCEPTION_BITMAP), ctl = vmcs_read(VMCS_PROC_CONTROLS);
+	bool can_step = (rdmsr(MSR_IA32_VMX_PROCBASED) >> 32) & PROC_MONITOR_TRAP_FLAG;
+
+	(void)v;
+	vmcs_write(VMCS_EXCEPTION_BITMAP, breakpoints ? bitmap | BIT(VECTOR_BP)
+						      : bitmap & ~(uint64_t)BIT(VECTOR_BP));
+	if (step && !can_step)
+		return false;
+	vmcs_write(VMCS_PROC_CONTROLS, step ? ctl | PROC_MONITOR_TRAP_FLAG
+					    : ctl & ~(uint64_t)PROC_MONITOR_TRAP_FLAG);
+	return true;
+}
+
 static void vmx_vcpu_write_efer(struct vcpu *v, uint64_t efer)
 {
 	(void)v;
@@ -395,6 +414,7 @@ const struct backend vmx_backend = {
 	.vcpu_read_control = vmx_vcpu_read_control,
 	.vcpu_read_segments = vmx_vcpu_read_segments,
 	.vcpu_write_frame = vmx_vcpu_write_frame,
+	.vcpu_set_debug = vmx_vcpu_set_debug,
 	.vcpu_write_efer = vmx_vcpu_write_efer,
 	.vcpu_write_pat = vmx_vcpu_write_pat,
 	.vcpu_write_tsc_offset = vmx_vcpu_write_tsc_offset,

@@ -152,6 +152,8 @@ static enum exit_reason decode(uint32_t reason, uint64_t qual, struct exit_event
 		return decode_external_interrupt(e);
 	case VMX_EXIT_TRIPLE_FAULT:
 		return EXIT_SHUTDOWN;
+	case VMX_EXIT_MTF:
+		return EXIT_SINGLE_STEP;
 	case VMX_EXIT_INIT:
 	case VMX_EXIT_SIPI:
 		return EXIT_INIT;
