@@ -1,6 +1,7 @@
 /* Guest crash reports: enough on the console to debug the guest from. */
 #include "core/crash.h"
 #include "core/backend.h"
+#include "core/debugger.h"
 #include "console/log.h"
 #include "core/partition.h"
 #include "host/percpu.h"
@@ -69,5 +70,7 @@ void crash_guest(struct vcpu *v, const struct exit_event *e, const char *why)
 	print_last_exits(v);
 	if (e->reason == EXIT_INVALID_STATE)
 		backend->vcpu_dump_state(v);
+	if (debugger && debugger->crashed(v))
+		return;
 	partition_end(v->partition, GUEST_CRASH_EXIT_CODE, "crashed");
 }

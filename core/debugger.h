@@ -17,6 +17,11 @@ struct debugger {
 	 * false: the guest's own, delivered to it.
 	 */
 	bool (*trap)(struct vcpu *v, const struct exit_event *e);
+	/*
+	 * On v's CPU: its guest crashed (the report is printed). True: the
+	 * debugger holds it for inspection and ends it later; false: it ends now.
+	 */
+	bool (*crashed)(struct vcpu *v);
 };
 
 extern const struct debugger *debugger;

@@ -11,6 +11,7 @@
 
 #define GDB_SIGINT  2
 #define GDB_SIGTRAP 5
+#define GDB_SIGSEGV 11
 #define GDB_MEM_MAX ((RSP_PACKET_MAX - 8) / 2) /* bytes per `m` reply */
 #define GDB_BREAKPOINTS 64
 
@@ -32,6 +33,8 @@ struct gdb_session {
 	/* A vCPU's trap stopped the guest (set on that vCPU's CPU): its index + 1, 0: none */
 	volatile unsigned int trapped;
 	bool at_breakpoint;  /* the last stop was an INT3 of ours: `swbreak` */
+	uint8_t trap_signal; /* with trapped: SIGTRAP, or SIGSEGV for a crash */
+	bool crashed;        /* held after a crash: detach ends it */
 	struct gdb_breakpoint breakpoints[GDB_BREAKPOINTS];
 	uint64_t next_poll;
 	struct rsp_rx rx;

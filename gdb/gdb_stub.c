@@ -164,9 +164,10 @@ bool gdb_step(unsigned int index)
 }
 
 /* On the trapping vCPU's CPU: every vCPU stops (all-stop), the poll reports it. */
-static void stop_on_trap(struct vcpu *v, bool breakpoint)
+static void stop_on_trap(struct vcpu *v, bool breakpoint, uint8_t signal)
 {
 	gdb.at_breakpoint = breakpoint;
+	gdb.trap_signal = signal;
 	hold(true);
 	hold_all_but(-1, false);
 	__atomic_store_n(&gdb.trapped, v->index + 1, __ATOMIC_RELEASE);
@@ -187,17 +188,27 @@ static bool debugger_trap(struct vcpu *v, const struct exit_event *e)
 	if (step_end) {
 		backend->vcpu_set_debug(v, true, false);
 		gdb.stepping = -1;
-		stop_on_trap(v, false);
+		stop_on_trap(v, false, GDB_SIGTRAP);
 		return true;
 	}
 	if (e->reason != EXIT_EXCEPTION || e->exception.vector != VECTOR_BP ||
 	    !breakpoint_at(backend->vcpu_rip(v)))
 		return false;
-	stop_on_trap(v, true);
+	stop_on_trap(v, true, GDB_SIGTRAP);
 	return true;
 }
 
-const struct debugger gdb_debugger = { .trap = debugger_trap };
+/* A crash while attached stops the guest where it crashed (SIGSEGV); detach ends it. */
+static bool debugger_crashed(struct vcpu *v)
+{
+	if (v->partition != gdb.p || !gdb.connected)
+		return false;
+	gdb.crashed = true;
+	stop_on_trap(v, false, GDB_SIGSEGV);
+	return true;
+}
+
+const struct debugger gdb_debugger = { .trap = debugger_trap, .crashed = debugger_crashed };
 
 static void arm_call(struct vcpu *v, void *arg)
 {
@@ -219,6 +230,11 @@ void gdb_detach(void)
 	arm(false);
 	gdb.connected = false;
 	gdb.stepping = -1;
+	if (gdb.crashed) {
+		gdb.crashed = false;
+		partition_end(gdb.p, GUEST_CRASH_EXIT_CODE, "crashed, then the debugger detached");
+		return;
+	}
 	gdb_resume();
 	gdb.running = false;
 }
@@ -288,15 +304,26 @@ static void take_byte(uint8_t c)
 	}
 }
 
-/* A vCPU's trap stopped the guest: the stop reply `c` or `s` waits for, naming it. */
+/*
+ * A vCPU's trap stopped the guest: the stop reply `c` or `s` waits for,
+ * naming it; or the guest ended meanwhile (W: its exit code), which ends
+ * the session.
+ */
 static void report_trap(void)
 {
 	unsigned int trapped = __atomic_exchange_n(&gdb.trapped, 0, __ATOMIC_ACQUIRE);
 
+	if (gdb.running && gdb.p->state == PARTITION_ENDED) {
+		fmt_snprintf(gdb.reply, sizeof(gdb.reply), "W%02x", gdb.p->exit_code & 0xff);
+		gdb_send(gdb.reply);
+		gdb.running = false;
+		gdb.connected = false;
+		return;
+	}
 	if (!trapped || !gdb.running)
 		return;
 	gdb.vcpu = trapped - 1;
-	gdb.signal = GDB_SIGTRAP;
+	gdb.signal = gdb.trap_signal;
 	gdb.running = false;
 	gdb_stop_reply();
 }

@@ -185,3 +185,33 @@ def test_make_gdb_stops_at_hv_main():
         run.wait(timeout=30)
     out = done.stdout + done.stderr
     assert re.search(r'^#0 +hv_main \(mbi=\d+\) at boot/main\.c:\d+', out, re.M), out
+
+
+CRASH_COMMANDS = ['target remote {sock}', 'set var gdb_release = 7', 'continue',
+                  'info symbol $pc', 'detach']
+
+
+@pytest.mark.parametrize('platform', ['qemu-svm', 'bochs-skylake'])
+def test_gdb_stops_at_a_crash(platform):
+    """A guest that crashes (a triple fault) while gdb is attached stops in gdb with SIGSEGV
+    where it crashed; detach then ends it as the crash would have."""
+    sock = str(Path(tempfile.mkdtemp(prefix='hv-gdb-')) / 'gdb')
+    run = start(platform, sock)
+    try:
+        wait_for(run, r'gdbtarget: counting until gdb_release is 42')
+        command = ['gdb', '-batch', '-nx', ELF]
+        for line in CRASH_COMMANDS:
+            command += ['-ex', line.format(sock=sock)]
+        out = subprocess.run(command, capture_output=True, text=True, timeout=120)
+        out = out.stdout + out.stderr
+        wait_for(run, r'hv: all guests ended')
+    finally:
+        run.wait(timeout=60)
+        run.reader.join(timeout=30)
+        (LOG_DIR / f'test_gdb_stops_at_a_crash[{platform}].log').write_text(''.join(run.output))
+    console = ''.join(run.output)
+    assert 'received signal SIGSEGV' in out, out
+    assert re.search(r'^crash_now \+ \d+ in section \.text$', out, re.M), out
+    assert 'hv: guest gdbtarget crashed on vcpu 0' in console, console
+    assert 'hv: guest gdbtarget exited with code 255 (crashed, then the debugger detached)' \
+        in console, console
