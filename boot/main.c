@@ -32,7 +32,6 @@
 #include "cpumodel/msr_policy.h"
 #include "cpumodel/xcr.h"
 #include "devices/devices.h"
-#include "core/debugger.h"
 #include "gdb/gdb_stub.h"
 
 extern char _image_start[], _image_end[];

@@ -1,7 +1,7 @@
 /* Guest crash reports: enough on the console to debug the guest from. */
 #include "core/crash.h"
 #include "core/backend.h"
-#include "core/debugger.h"
+#include "core/vcpu_run.h"
 #include "console/log.h"
 #include "core/partition.h"
 #include "host/percpu.h"

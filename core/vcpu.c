@@ -3,7 +3,6 @@
 #include "lib/x86.h"
 #include "core/backend.h"
 #include "core/crash.h"
-#include "core/debugger.h"
 #include "core/enlightenment.h"
 #include "core/guest_apic.h"
 #include "host/lapic.h"

@@ -6,6 +6,7 @@
  */
 #include "gdb/gdb_session.h"
 #include "console/log.h"
+#include "shell/shell.h"
 #include "lib/fmt.h"
 #include "lib/string.h"
 
@@ -188,6 +189,39 @@ static void read_features(const char *arg)
 	reply(gdb.reply);
 }
 
+/* ---- monitor: a debug-shell command, its output back as an `O` packet ---- */
+
+#define MONITOR_OUT_MAX 1500
+static char monitor_out[MONITOR_OUT_MAX];
+static size_t monitor_len;
+
+static void monitor_collect(const char *s, size_t len)
+{
+	len = MIN(len, MONITOR_OUT_MAX - monitor_len);
+	memcpy(monitor_out + monitor_len, s, len);
+	monitor_len += len;
+}
+
+static void monitor(const char *hex)
+{
+	static char line[SHELL_LINE_MAX + 1];
+	size_t digits = strlen(hex);
+
+	if (digits / 2 > SHELL_LINE_MAX || !rsp_hex_decode(hex, digits, line)) {
+		reply(E_BAD_ARG);
+		return;
+	}
+	line[digits / 2] = '\0';
+	monitor_len = 0;
+	shell_run_captured(line, monitor_collect);
+	if (monitor_len) {
+		gdb.reply[0] = 'O';
+		rsp_hex_encode(gdb.reply + 1, monitor_out, monitor_len);
+		reply(gdb.reply);
+	}
+	reply("OK");
+}
+
 static void query(const char *data)
 {
 	if (starts(data, "qSupported"))
@@ -203,6 +237,8 @@ static void query(const char *data)
 		reply(gdb.reply);
 	} else if (starts(data, "qAttached"))
 		reply("1");
+	else if (starts(data, "qRcmd,"))
+		monitor(data + strlen("qRcmd,"));
 	else
 		reply("");
 }
@@ -270,9 +306,11 @@ static void breakpoint(const char *data)
 
 static void detach(void)
 {
+	bool crashed = gdb.crashed;
+
 	reply("OK");
+	log_info("gdb: detached; guest %s %s", gdb.p->name, crashed ? "ends" : "runs on");
 	gdb_detach();
-	log_info("gdb: detached; guest %s runs on", gdb.p->name);
 }
 
 static void thread_alive(const char *id)

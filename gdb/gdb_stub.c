@@ -8,7 +8,7 @@
 #include "console/log.h"
 #include "console/uart.h"
 #include "core/backend.h"
-#include "core/debugger.h"
+#include "core/vcpu_run.h"
 #include "core/guest_apic.h"
 #include "core/guest_mem.h"
 #include "gdb/gdb_session.h"

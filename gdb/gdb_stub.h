@@ -16,7 +16,7 @@
 /* After the guests are made; a console line says what it listens for, or why it cannot. */
 void gdb_stub_start(const char *guest, uint16_t port);
 
-/* Its traps (core/debugger.h): breakpoints and single steps. */
+/* Its traps and crash stops (struct debugger, core/vcpu_run.h). */
 extern const struct debugger gdb_debugger;
 
 /* On the first CPU, from the host poll: the bytes that came, at most every GDB_POLL_US. */

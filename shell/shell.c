@@ -12,6 +12,8 @@
 static char line[SHELL_LINE_MAX + 1];
 static unsigned int len;
 
+static void (*capture)(const char *s, size_t len);
+
 void shell_printf(const char *fmt, ...)
 {
 	char buf[256];
@@ -21,7 +23,10 @@ void shell_printf(const char *fmt, ...)
 	va_start(ap, fmt);
 	n = fmt_vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	console_write(buf, MIN((size_t)n, sizeof(buf) - 1));
+	if (capture)
+		capture(buf, MIN((size_t)n, sizeof(buf) - 1));
+	else
+		console_write(buf, MIN((size_t)n, sizeof(buf) - 1));
 }
 
 void shell_prompt(void)
@@ -54,6 +59,13 @@ static void execute(char *s)
 		shell_printf("usage: %s %s\n", c->name, c->args);
 	else
 		c->run(argc, argv);
+}
+
+void shell_run_captured(char *s, void (*sink)(const char *s, size_t len))
+{
+	capture = sink;
+	execute(s);
+	capture = NULL;
 }
 
 static void end_line(void)

@@ -16,6 +16,11 @@ void shell_prompt(void);
 void shell_allow_panic(bool allow);
 /* A character typed while the shell owns console input. */
 void shell_input(char c);
+/*
+ * Runs one command line as if typed (the gdb stub's `monitor`); what the
+ * command prints with shell_printf goes to sink instead of the console.
+ */
+void shell_run_captured(char *line, void (*sink)(const char *s, size_t len));
 
 /* For the commands: output without the "hv: " prefix, and argument parsing. */
 void shell_printf(const char *fmt, ...) __printf(1, 2);

@@ -3,8 +3,11 @@ the hypervisor's gdb=GUEST) while a second guest on another CPU runs on, on QEMU
 Bochs skylake (VMX). First the protocol by hand: line noise, then `?`, `c` and Ctrl-C (a
 stop reply with SIGINT), `D`. Then Debian's gdb in batch mode against the guest's ELF
 (guest-tests/gdbtarget.c): the stop at `target remote`, threads, a backtrace through the
-guest's functions, a variable and registers read (RIP in the loop, CR3, EFER), a variable
-written that the guest acts on, and `detach`: the guest then passes and exits 0."""
+guest's functions, a variable and registers read (CR3, EFER, CS), single steps (the PC
+moves, TF stays hidden), a `monitor` command answered by the debug shell, a breakpoint hit
+twice with one call between (under Bochs: QEMU's TCG does not raise SVM's #BP intercept
+for INT3), a variable written that the guest acts on, and `detach`: the guest then passes
+and exits 0. Last, a guest that crashes while gdb is attached stops in gdb."""
 
 import random
 import re
@@ -99,7 +102,8 @@ def by_hand(path):
 
 GDB_COMMANDS = ['set pagination off', 'target remote {sock}', 'info threads', 'bt',
                 'p gdb_counter', 'p/x $cr3', 'p/x $efer', 'p/x $cs', 'info symbol $pc',
-                'p/x $pc', 'stepi', 'p/x $pc', 'stepi 4', 'p/x $pc', 'p/x $eflags & 0x100']
+                'p/x $pc', 'stepi', 'p/x $pc', 'stepi 4', 'p/x $pc', 'p/x $eflags & 0x100',
+                'monitor vcpus']
 BREAKPOINT_COMMANDS = ['break count_once', 'continue', 'p gdb_counter', 'continue',
                        'p gdb_counter', 'delete']
 END_COMMANDS = ['set var gdb_release = 42', 'p gdb_release', 'detach']
@@ -146,6 +150,7 @@ def test_gdb_session(platform):
         assert out.count('Breakpoint 1, count_once') == 2, out
         assert int(values['10']) == int(values['9']) + 1, out        # one call between hits
     assert values[str(len(values))] == '42', out
+    assert re.search(r'^gdbtarget:0 on cpu 0: ', out, re.M), out    # monitor: the shell's
     assert 'detached' in out, out
     for line in ('hv: gdb: connected; guest gdbtarget stopped',
                  'hv: gdb: detached; guest gdbtarget runs on', 'PASS released-by-the-debugger',
