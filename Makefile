@@ -58,7 +58,7 @@ UNIT_SRCS_test_shell_parse  := shell/shell_parse.c lib/number.c
 UNIT_SRCS_test_xcr0         := cpumodel/xcr0.c
 UNIT_SRCS_test_memtype      := cpumodel/memtype.c
 UNIT_SRCS_test_cr_rules     := cpumodel/cr_rules.c lib/cr_write.c
-UNIT_SRCS_test_rsp          := gdb/rsp.c
+UNIT_SRCS_test_rsp          := gdb/rsp.c lib/number.c
 UNIT_SRCS_test_cpu_model    := cpumodel/cpu_model.c cpumodel/cpu_model_table.c cpumodel/cpu_model_hidden.c lib/fmt.c
 
 include guest-tests/guest.mk
@@ -176,7 +176,7 @@ FUZZ_SRCS_fuzz_hypercall_input := synic/hypercall_abi.c
 FUZZ_SRCS_fuzz_vmbus          := synic/vmbus.c
 FUZZ_SRCS_fuzz_guest_config   := loader/guest_config.c boot/cmdline.c lib/fmt.c lib/number.c
 FUZZ_SRCS_fuzz_shell_parse    := shell/shell_parse.c lib/number.c
-FUZZ_SRCS_fuzz_rsp             := gdb/rsp.c
+FUZZ_SRCS_fuzz_rsp             := gdb/rsp.c lib/number.c
 FUZZ_ARGS_fuzz_mmio_decode    := -max_len=32
 
 # The target's sources and the headers beside them (expanded with the target's stem $*).

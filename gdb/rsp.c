@@ -1,5 +1,6 @@
 /* The GDB remote serial protocol's framing and hex encoding (gdb/rsp.h). */
 #include "gdb/rsp.h"
+#include "lib/number.h"
 
 #define ESCAPE     '}'
 #define ESCAPE_XOR 0x20
@@ -55,7 +56,7 @@ static void data_byte(struct rsp_rx *rx, uint8_t c)
 
 static enum rsp_event checksum_done(struct rsp_rx *rx, uint8_t c)
 {
-	int lo = rsp_hex_digit((char)c);
+	int lo = hex_digit((char)c);
 	bool good = lo >= 0 && (uint8_t)(rx->got << 4 | lo) == rx->sum && !rx->overflow;
 
 	rx->state = RSP_IDLE;
@@ -75,7 +76,7 @@ enum rsp_event rsp_rx_byte(struct rsp_rx *rx, uint8_t c)
 		data_byte(rx, c);
 		return RSP_NONE;
 	case RSP_SUM1:
-		hi = rsp_hex_digit((char)c);
+		hi = hex_digit((char)c);
 		rx->got = (uint8_t)(hi < 0 ? 0 : hi);
 		rx->overflow |= hi < 0; /* not a digit: the packet is refused */
 		rx->state = RSP_SUM2;
@@ -117,17 +118,6 @@ size_t rsp_frame(char *out, size_t size, const char *payload, size_t len)
 	return n;
 }
 
-int rsp_hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 void rsp_hex_encode(char *out, const void *bytes, size_t len)
 {
 	const uint8_t *b = bytes;
@@ -146,7 +136,7 @@ bool rsp_hex_decode(const char *hex, size_t digit_count, void *bytes)
 	if (digit_count % 2)
 		return false;
 	for (size_t i = 0; i < digit_count; i += 2) {
-		int hi = rsp_hex_digit(hex[i]), lo = rsp_hex_digit(hex[i + 1]);
+		int hi = hex_digit(hex[i]), lo = hex_digit(hex[i + 1]);
 
 		if (hi < 0 || lo < 0)
 			return false;
@@ -161,7 +151,7 @@ bool rsp_parse_hex(const char **p, uint64_t *val)
 	int d;
 
 	*val = 0;
-	while ((d = rsp_hex_digit((*p)[n])) >= 0) {
+	while ((d = hex_digit((*p)[n])) >= 0) {
 		if (++n > 16)
 			return false;
 		*val = *val << 4 | (uint64_t)d;

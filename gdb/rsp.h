@@ -34,8 +34,7 @@ enum rsp_event rsp_rx_byte(struct rsp_rx *rx, uint8_t c);
 /* `$payload#cs` into out (escaping $, #, } and *); its length, 0 if it does not fit. */
 size_t rsp_frame(char *out, size_t size, const char *payload, size_t len);
 
-/* Hex helpers: the digit's value or -1; len bytes as 2 * len digits; digits back into bytes. */
-int rsp_hex_digit(char c);
+/* Hex helpers: len bytes as 2 * len digits; digits back into bytes. */
 void rsp_hex_encode(char *out, const void *bytes, size_t len);
 bool rsp_hex_decode(const char *hex, size_t digits, void *bytes);
 /*
