@@ -17,6 +17,7 @@ const struct shell_cmd shell_cmds[] = {
 	{ "lapic", "VCPU", "the virtual local APIC", 1, 1, cmd_lapic },
 	{ "synic", "VCPU", "SynIC: SINTs, pages, waiting messages, synthetic timers", 1, 1, cmd_synic },
 	{ "ioapic", "GUEST", "the I/O APIC's pins in use and COM1's interrupt state", 1, 1, cmd_ioapic },
+	{ "mem", "GUEST GPA [LEN]", "guest-physical memory in hex (LEN up to 256, 64)", 2, 3, cmd_mem },
 	{ "post", "VCPU SINT TYPE HEXPAYLOAD", "put a message into a SINT's slot", 4, 4, cmd_post },
 	{ "signal", "VCPU SINT FLAG", "set an event flag", 3, 3, cmd_signal },
 	{ "inject", "VCPU VECTOR", "raise a fixed interrupt", 2, 2, cmd_inject },

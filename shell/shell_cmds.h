@@ -12,6 +12,7 @@ void cmd_vmstate(int argc, char **argv);
 void cmd_lapic(int argc, char **argv);
 void cmd_synic(int argc, char **argv);
 void cmd_ioapic(int argc, char **argv);
+void cmd_mem(int argc, char **argv);
 void cmd_post(int argc, char **argv);
 void cmd_signal(int argc, char **argv);
 void cmd_inject(int argc, char **argv);

@@ -2,6 +2,7 @@
 #include "core/backend.h"
 #include "core/crash.h"
 #include "core/guest_apic.h"
+#include "core/guest_mem.h"
 #include "host/percpu.h"
 #include "shell/shell.h"
 #include "shell/shell_cmds.h"
@@ -161,4 +162,28 @@ void cmd_vmstate(int argc, char **argv)
 	v = shell_vcpu(argv[1]);
 	if (v)
 		on_vcpu(v, show_vmstate);
+}
+
+#define MEM_MAX     256
+#define MEM_DEFAULT 64
+#define MEM_ROW     16
+
+/* mem GUEST GPA [LEN]: guest-physical memory, 16 bytes a line (also gdb's `monitor mem`). */
+void cmd_mem(int argc, char **argv)
+{
+	struct partition *p = shell_guest(argv[1]);
+	uint8_t buf[MEM_MAX];
+	uint64_t gpa, len = MEM_DEFAULT;
+
+	if (!p || !shell_number(argv[2], UINT64_MAX, &gpa) ||
+	    (argc > 3 && !shell_number(argv[3], MEM_MAX, &len)))
+		return;
+	if (!gpa_read(p, gpa, buf, len)) {
+		shell_printf("0x%lx+%lu is not all in guest %s's RAM (0-0x%lx)\n", gpa, len, p->name,
+			     p->mem_size - 1);
+		return;
+	}
+	for (uint64_t i = 0; i < len; i++)
+		shell_printf("%s%02x%s", i % MEM_ROW ? " " : "", buf[i],
+			     i % MEM_ROW == MEM_ROW - 1 || i + 1 == len ? "\n" : "");
 }

@@ -4,7 +4,8 @@ Bochs skylake (VMX). First the protocol by hand: line noise, then `?`, `c` and C
 stop reply with SIGINT), `D`. Then Debian's gdb in batch mode against the guest's ELF
 (guest-tests/gdbtarget.c): the stop at `target remote`, threads, a backtrace through the
 guest's functions, a variable and registers read (CR3, EFER, CS), single steps (the PC
-moves, TF stays hidden), a `monitor` command answered by the debug shell, a breakpoint hit
+moves, TF stays hidden), `monitor` commands answered by the debug shell (guest-physical
+memory by `monitor mem`, the same bytes as gdb's read through the page tables), a breakpoint hit
 twice with one call between (under Bochs: QEMU's TCG does not raise SVM's #BP intercept
 for INT3), a variable written that the guest acts on, and `detach`: the guest then passes
 and exits 0. Last, a guest that crashes while gdb is attached stops in gdb."""
@@ -103,7 +104,7 @@ def by_hand(path):
 GDB_COMMANDS = ['set pagination off', 'target remote {sock}', 'info threads', 'bt',
                 'p gdb_counter', 'p/x $cr3', 'p/x $efer', 'p/x $cs', 'info symbol $pc',
                 'p/x $pc', 'stepi', 'p/x $pc', 'stepi 4', 'p/x $pc', 'p/x $eflags & 0x100',
-                'monitor vcpus']
+                'monitor vcpus', 'monitor mem gdbtarget 0x100000 8', 'x/8xb 0x100000']
 BREAKPOINT_COMMANDS = ['break count_once', 'continue', 'p gdb_counter', 'continue',
                        'p gdb_counter', 'delete']
 END_COMMANDS = ['set var gdb_release = 42', 'p gdb_release', 'detach']
@@ -151,6 +152,10 @@ def test_gdb_session(platform):
         assert int(values['10']) == int(values['9']) + 1, out        # one call between hits
     assert values[str(len(values))] == '42', out
     assert re.search(r'^gdbtarget:0 on cpu 0: ', out, re.M), out    # monitor: the shell's
+    physical = re.search(r'^((?:[0-9a-f]{2} ){7}[0-9a-f]{2})$', out, re.M)  # monitor mem
+    virtual = re.search(r'^0x100000 <[^>]*>:((?:\s+0x[0-9a-f]{2}){8})$', out, re.M)
+    assert physical and virtual, out
+    assert physical.group(1).split() == [b[2:] for b in virtual.group(1).split()], out
     assert 'detached' in out, out
     for line in ('hv: gdb: connected; guest gdbtarget stopped',
                  'hv: gdb: detached; guest gdbtarget runs on', 'PASS released-by-the-debugger',
