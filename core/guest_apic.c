@@ -15,6 +15,7 @@
 #include "core/vcpu_events.h"
 #include "lib/x86.h"
 #include "core/sched.h"
+#include "core/vcpu_run.h"
 
 #define XAPIC_PAGE 0xfffUL
 #define MIN_GUEST_RUN_US 10
@@ -242,6 +243,8 @@ static void take_events(struct vcpu *v)
 	}
 	if ((ev & VCPU_PENDING_SIPI) && v->state == VCPU_WAIT_FOR_SIPI) {
 		backend->vcpu_start_at_sipi(v, vcpu_events_sipi_vector(ev));
+		if (debugger)
+			debugger->vcpu_started(v);
 		v->state = VCPU_RUNNING;
 	}
 	if (nmi) {

@@ -31,6 +31,8 @@ struct debugger {
 	 * debugger holds it for inspection and ends it later; false: it ends now.
 	 */
 	bool (*crashed)(struct vcpu *v);
+	/* On v's CPU: v starts at a SIPI (the traps armed for its guest are armed for it too). */
+	void (*vcpu_started)(struct vcpu *v);
 };
 
 extern const struct debugger *debugger;

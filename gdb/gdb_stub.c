@@ -208,18 +208,28 @@ static bool debugger_crashed(struct vcpu *v)
 	return true;
 }
 
-const struct debugger gdb_debugger = { .trap = debugger_trap, .crashed = debugger_crashed };
+/* An AP that starts while gdb is attached gets the #BP exits the others have. */
+static void debugger_vcpu_started(struct vcpu *v)
+{
+	if (v->partition == gdb.p && gdb.connected)
+		backend->vcpu_set_debug(v, true, false);
+}
+
+const struct debugger gdb_debugger = {
+	.trap = debugger_trap, .crashed = debugger_crashed, .vcpu_started = debugger_vcpu_started,
+};
 
 static void arm_call(struct vcpu *v, void *arg)
 {
 	backend->vcpu_set_debug(v, *(bool *)arg, false);
 }
 
-/* #BP exits on every vCPU that answers (one not started yet is not armed). */
+/* #BP exits on every vCPU that runs; one still waiting for its SIPI is armed as it starts. */
 static void arm(bool on)
 {
 	for (unsigned int i = 0; i < gdb.p->nr_vcpus; i++)
-		vcpu_call(gdb.p->vcpus[i], arm_call, &on, CALL_TIMEOUT_US);
+		if (gdb.p->vcpus[i]->state != VCPU_WAIT_FOR_SIPI)
+			vcpu_call(gdb.p->vcpus[i], arm_call, &on, CALL_TIMEOUT_US);
 }
 
 void gdb_detach(void)
@@ -279,8 +289,8 @@ static void take_packet(void)
 		gdb.stepping = -1;
 		gdb.at_breakpoint = false;
 		gdb_stop(GDB_SIGTRAP);
+		gdb.connected = true; /* first: an AP that starts now is armed as it starts */
 		arm(true);
-		gdb.connected = true;
 		log_info("gdb: connected; guest %s stopped", gdb.p->name);
 	}
 	gdb_packet(gdb.rx.data, gdb.rx.len);
