@@ -53,6 +53,9 @@ struct backend {
 	 * none; false if the CPU cannot step.
 	 */
 	bool (*vcpu_set_debug)(struct vcpu *v, bool breakpoints, bool step);
+	/* On v's CPU: DR0-DR3 (its CPU's) and the guest's DR7 (VMCS, VMCB), read or set whole. */
+	void (*vcpu_read_debug_regs)(struct vcpu *v, struct vcpu_debug_regs *d);
+	void (*vcpu_write_debug_regs)(struct vcpu *v, const struct vcpu_debug_regs *d);
 	/* Takes a value core/ has already checked against the architecture. */
 	void (*vcpu_write_efer)(struct vcpu *v, uint64_t efer);
 	/* On v's CPU: the guest's IA32_PAT (VMCS guest PAT, VMCB G_PAT), already checked. */

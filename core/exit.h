@@ -65,6 +65,7 @@ struct exit_exception {
 	uint8_t vector;
 	bool has_error_code;
 	uint32_t error_code;
+	uint64_t dr6; /* #DB: its conditions as DR6 bits (B0-B3, BS); VMX leaves DR6 itself alone */
 };
 
 struct exit_event {

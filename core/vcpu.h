@@ -45,6 +45,12 @@ struct vcpu_segment_regs {
 	uint64_t fs_base, gs_base;
 };
 
+/* The debug registers a debugger owns while attached: DR0-DR3 and DR7. */
+struct vcpu_debug_regs {
+	uint64_t addr[4];
+	uint64_t dr7;
+};
+
 /* Events another CPU posts to a vCPU; its own CPU takes them before entry. */
 enum vcpu_pending_event {
 	VCPU_PENDING_INIT = BIT(0),

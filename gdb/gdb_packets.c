@@ -225,7 +225,7 @@ static void monitor(const char *hex)
 static void query(const char *data)
 {
 	if (starts(data, "qSupported"))
-		reply("PacketSize=1000;qXfer:features:read+;vContSupported+;swbreak+");
+		reply("PacketSize=1000;qXfer:features:read+;vContSupported+;swbreak+;hwbreak+");
 	else if (starts(data, "qXfer:features:read:"))
 		read_features(data + strlen("qXfer:features:read:"));
 	else if (!strcmp(data, "qfThreadInfo"))
@@ -285,22 +285,29 @@ static void vcont(const char *data)
 		reply("");
 }
 
-/* Z0,ADDR,KIND and z0,...: software breakpoints; other kinds are not offered yet. */
+/*
+ * Z0,ADDR,KIND and z0: software breakpoints; Z1, Z2, Z4 (KIND: the length):
+ * hardware breakpoints and write or access watchpoints in DR0-DR3.
+ */
 static void breakpoint(const char *data)
 {
 	const char *arg = data + 2;
 	uint64_t addr, kind;
 	bool ok;
 
-	if (data[1] != '0') {
-		reply("");
+	if (data[1] != '0' && data[1] != '1' && data[1] != '2' && data[1] != '4') {
+		reply(""); /* 3, a read-only watch: x86 watches reads only with writes */
 		return;
 	}
 	if (*arg++ != ',' || !addr_len(&arg, &addr, &kind) || *arg) {
 		reply(E_BAD_ARG);
 		return;
 	}
-	ok = data[0] == 'Z' ? gdb_breakpoint_insert(addr) : gdb_breakpoint_remove(addr);
+	if (data[1] != '0')
+		ok = data[0] == 'Z' ? gdb_watch_insert(data[1], addr, kind)
+				    : gdb_watch_remove(data[1], addr, kind);
+	else
+		ok = data[0] == 'Z' ? gdb_breakpoint_insert(addr) : gdb_breakpoint_remove(addr);
 	reply(ok ? "OK" : E_FAULT);
 }
 

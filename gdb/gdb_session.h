@@ -14,11 +14,20 @@
 #define GDB_SIGSEGV 11
 #define GDB_MEM_MAX ((RSP_PACKET_MAX - 8) / 2) /* bytes per `m` reply */
 #define GDB_BREAKPOINTS 64
+#define GDB_WATCH_SLOTS 4 /* DR0-DR3 */
 
 /* A software breakpoint: an INT3 written over the byte kept (by guest-virtual address). */
 struct gdb_breakpoint {
 	uint64_t addr;
 	uint8_t saved;
+	bool used;
+};
+
+/* A hardware breakpoint or watchpoint in one of DR0-DR3 (the Z packet's type: 1, 2 or 4). */
+struct gdb_watch {
+	uint64_t addr;
+	uint8_t len;
+	char type;
 	bool used;
 };
 
@@ -36,6 +45,10 @@ struct gdb_session {
 	uint8_t trap_signal; /* with trapped: SIGTRAP, or SIGSEGV for a crash */
 	bool crashed;        /* held after a crash: detach ends it */
 	struct gdb_breakpoint breakpoints[GDB_BREAKPOINTS];
+	struct gdb_watch watches[GDB_WATCH_SLOTS];
+	int watch_hit;       /* with trapped: the slot whose #DB stopped it, -1: none */
+	/* The guest's own DR0-DR3 and DR7 while the debugger owns them, per vCPU */
+	struct vcpu_debug_regs guest_dr[GUEST_MAX_CPUS];
 	uint64_t next_poll;
 	struct rsp_rx rx;
 	char reply[RSP_PACKET_MAX + 1];
@@ -53,6 +66,13 @@ bool gdb_step(unsigned int index);
 /* Z0 and z0: an INT3 at addr, or the byte back; false when its memory cannot be reached. */
 bool gdb_breakpoint_insert(uint64_t addr);
 bool gdb_breakpoint_remove(uint64_t addr);
+/*
+ * Z1, Z2 and Z4 (and z): a hardware breakpoint, a write or an access watch
+ * of LEN 1, 2, 4 or 8 aligned bytes, in a free one of DR0-DR3 of every
+ * vCPU; false when none is free or the range is not one x86 can watch.
+ */
+bool gdb_watch_insert(char type, uint64_t addr, uint64_t len);
+bool gdb_watch_remove(char type, uint64_t addr, uint64_t len);
 /* D: the breakpoints taken out, the traps disarmed, the guest let run. */
 void gdb_detach(void);
 /* On the selected vCPU's CPU; false when it does not answer (not started yet). */

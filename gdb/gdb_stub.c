@@ -54,6 +54,7 @@ void gdb_stop(uint8_t signal)
 	hold_all_but(-1, false);
 	gdb.signal = signal;
 	gdb.at_breakpoint = false;
+	gdb.watch_hit = -1;
 	gdb.running = false;
 }
 
@@ -67,8 +68,17 @@ void gdb_resume(void)
 /* Thread ids are VP indexes + 1 (gdb keeps 0 and -1 for "any" and "all"). */
 void gdb_stop_reply(void)
 {
-	fmt_snprintf(gdb.reply, sizeof(gdb.reply), "T%02x%sthread:%x;", gdb.signal,
-		     gdb.at_breakpoint ? "swbreak:;" : "", gdb.vcpu + 1);
+	char why[40] = "";
+	const struct gdb_watch *w = gdb.watch_hit >= 0 ? &gdb.watches[gdb.watch_hit] : NULL;
+
+	if (gdb.at_breakpoint)
+		fmt_snprintf(why, sizeof(why), "swbreak:;");
+	else if (w && w->type == '1')
+		fmt_snprintf(why, sizeof(why), "hwbreak:;");
+	else if (w)
+		fmt_snprintf(why, sizeof(why), "%s:%lx;", w->type == '2' ? "watch" : "awatch", w->addr);
+	fmt_snprintf(gdb.reply, sizeof(gdb.reply), "T%02x%sthread:%x;", gdb.signal, why,
+		     gdb.vcpu + 1);
 	gdb_send(gdb.reply);
 }
 
@@ -145,6 +155,93 @@ bool gdb_breakpoint_remove(uint64_t addr)
 	return gdb_mem(addr, &b->saved, 1, true) == 1;
 }
 
+/* ---- hardware breakpoints and watchpoints: DR0-DR3 and DR7 (SDM 18.2.4) ---- */
+
+#define DR7_FIXED1    BIT(10)
+#define DR7_L(n)      BIT(2 * (n))
+#define DR7_RW(n, rw) ((uint64_t)(rw) << (16 + 4 * (n)))
+#define DR7_LEN(n, l) ((uint64_t)(l) << (18 + 4 * (n)))
+
+/* R/W: 00 execution, 01 writes, 11 reads and writes; LEN: 00 1 byte, 01 2, 11 4, 10 8. */
+static uint64_t dr7_bits(unsigned int n, const struct gdb_watch *w)
+{
+	static const uint8_t len_code[9] = { [1] = 0, [2] = 1, [4] = 3, [8] = 2 };
+	uint8_t rw = w->type == '1' ? 0 : w->type == '2' ? 1 : 3;
+
+	return DR7_L(n) | DR7_RW(n, rw) | DR7_LEN(n, w->type == '1' ? 0 : len_code[w->len]);
+}
+
+static void debug_regs_call(struct vcpu *v, void *arg)
+{
+	backend->vcpu_write_debug_regs(v, arg);
+}
+
+/* The same DR0-DR3 and DR7 on every vCPU that runs. */
+static void apply_watches(void)
+{
+	struct vcpu_debug_regs d = { .dr7 = DR7_FIXED1 };
+
+	for (unsigned int n = 0; n < GDB_WATCH_SLOTS; n++)
+		if (gdb.watches[n].used) {
+			d.addr[n] = gdb.watches[n].addr;
+			d.dr7 |= dr7_bits(n, &gdb.watches[n]);
+		}
+	for (unsigned int i = 0; i < gdb.p->nr_vcpus; i++)
+		if (gdb.p->vcpus[i]->state != VCPU_WAIT_FOR_SIPI)
+			vcpu_call(gdb.p->vcpus[i], debug_regs_call, &d, CALL_TIMEOUT_US);
+}
+
+static int watch_slot(char type, uint64_t addr, uint64_t len)
+{
+	for (unsigned int n = 0; n < GDB_WATCH_SLOTS; n++)
+		if (gdb.watches[n].used && gdb.watches[n].type == type &&
+		    gdb.watches[n].addr == addr && gdb.watches[n].len == len)
+			return (int)n;
+	return -1;
+}
+
+bool gdb_watch_insert(char type, uint64_t addr, uint64_t len)
+{
+	bool sized = len == 1 || len == 2 || len == 4 || len == 8;
+
+	if (!sized || (addr & (len - 1)) || (type == '1' && len != 1))
+		return false;
+	for (unsigned int n = 0; n < GDB_WATCH_SLOTS; n++)
+		if (!gdb.watches[n].used) {
+			gdb.watches[n] = (struct gdb_watch){ addr, (uint8_t)len, type, true };
+			apply_watches();
+			return true;
+		}
+	return false;
+}
+
+bool gdb_watch_remove(char type, uint64_t addr, uint64_t len)
+{
+	int n = watch_slot(type, addr, len);
+
+	if (n >= 0) {
+		gdb.watches[n].used = false;
+		apply_watches();
+	}
+	return true;
+}
+
+static void save_call(struct vcpu *v, void *arg)
+{
+	(void)arg;
+	backend->vcpu_read_debug_regs(v, &gdb.guest_dr[v->index]);
+}
+
+/* The guest's own debug registers, kept at attach and given back at detach. */
+static void own_debug_regs(bool own)
+{
+	for (unsigned int i = 0; i < gdb.p->nr_vcpus; i++)
+		if (gdb.p->vcpus[i]->state != VCPU_WAIT_FOR_SIPI)
+			vcpu_call(gdb.p->vcpus[i], own ? save_call : debug_regs_call,
+				  &gdb.guest_dr[i], CALL_TIMEOUT_US);
+	memset(gdb.watches, 0, sizeof(gdb.watches));
+}
+
 static void step_call(struct vcpu *v, void *arg)
 {
 	*(bool *)arg = backend->vcpu_set_debug(v, true, true);
@@ -164,13 +261,46 @@ bool gdb_step(unsigned int index)
 }
 
 /* On the trapping vCPU's CPU: every vCPU stops (all-stop), the poll reports it. */
-static void stop_on_trap(struct vcpu *v, bool breakpoint, uint8_t signal)
+static void stop_on_trap(struct vcpu *v, bool breakpoint, int watch, uint8_t signal)
 {
 	gdb.at_breakpoint = breakpoint;
+	gdb.watch_hit = watch;
 	gdb.trap_signal = signal;
 	hold(true);
 	hold_all_but(-1, false);
 	__atomic_store_n(&gdb.trapped, v->index + 1, __ATOMIC_RELEASE);
+}
+
+/*
+ * Which of our DR0-DR3 raised a #DB: its B bit. Bochs's SVM leaves the
+ * VMCB's DR6 without them on an intercepted #DB (real AMD CPUs set them;
+ * KVM reads them there): with no B bit and no single-step or task-switch
+ * bit, the first watch in use is taken, the debugger owning DR0-DR3 while
+ * attached.
+ */
+static uint64_t watch_hits(uint64_t dr6)
+{
+	uint64_t used = 0;
+
+	for (unsigned int n = 0; n < GDB_WATCH_SLOTS; n++)
+		used |= gdb.watches[n].used ? BIT(n) : 0;
+	if (!(dr6 & DR6_B0_B3) && !(dr6 & (DR6_BS | DR6_BT)))
+		return used & -used;
+	return dr6 & used;
+}
+
+/* A #DB that one of our DR0-DR3 raised; the guest's own otherwise. */
+static bool watch_trap(struct vcpu *v, uint64_t dr6)
+{
+	uint64_t hits = watch_hits(dr6);
+
+	for (unsigned int n = 0; n < GDB_WATCH_SLOTS; n++)
+		if (hits & BIT(n)) {
+			backend->vcpu_set_debug(v, true, false);
+			stop_on_trap(v, false, (int)n, GDB_SIGTRAP);
+			return true;
+		}
+	return false;
 }
 
 /* A step ends in its exit (VMX) or the #DB of TF (SVM); an INT3 of ours is a breakpoint. */
@@ -188,13 +318,15 @@ static bool debugger_trap(struct vcpu *v, const struct exit_event *e)
 	if (step_end) {
 		backend->vcpu_set_debug(v, true, false);
 		gdb.stepping = -1;
-		stop_on_trap(v, false, GDB_SIGTRAP);
+		stop_on_trap(v, false, -1, GDB_SIGTRAP);
 		return true;
 	}
+	if (e->reason == EXIT_EXCEPTION && e->exception.vector == VECTOR_DB)
+		return watch_trap(v, e->exception.dr6);
 	if (e->reason != EXIT_EXCEPTION || e->exception.vector != VECTOR_BP ||
 	    !breakpoint_at(backend->vcpu_rip(v)))
 		return false;
-	stop_on_trap(v, true, GDB_SIGTRAP);
+	stop_on_trap(v, true, -1, GDB_SIGTRAP);
 	return true;
 }
 
@@ -204,7 +336,7 @@ static bool debugger_crashed(struct vcpu *v)
 	if (v->partition != gdb.p || !gdb.connected)
 		return false;
 	gdb.crashed = true;
-	stop_on_trap(v, false, GDB_SIGSEGV);
+	stop_on_trap(v, false, -1, GDB_SIGSEGV);
 	return true;
 }
 
@@ -237,6 +369,7 @@ void gdb_detach(void)
 	for (unsigned int i = 0; i < GDB_BREAKPOINTS; i++)
 		if (gdb.breakpoints[i].used)
 			gdb_breakpoint_remove(gdb.breakpoints[i].addr);
+	own_debug_regs(false);
 	arm(false);
 	gdb.connected = false;
 	gdb.stepping = -1;
@@ -291,6 +424,7 @@ static void take_packet(void)
 		gdb_stop(GDB_SIGTRAP);
 		gdb.connected = true; /* first: an AP that starts now is armed as it starts */
 		arm(true);
+		own_debug_regs(true);
 		log_info("gdb: connected; guest %s stopped", gdb.p->name);
 	}
 	gdb_packet(gdb.rx.data, gdb.rx.len);

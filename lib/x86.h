@@ -104,6 +104,8 @@ enum x86_vector {
 #define RFLAGS_TF BIT(8)
 #define RFLAGS_RF BIT(16)
 #define DR6_BS    BIT(14) /* single step (SDM 18.2.3) */
+#define DR6_B0_B3 0xfULL   /* which of DR0-DR3 matched */
+#define DR6_BT    BIT(15) /* task switch to a TSS with T set */
 
 /*
  * Whether the exception is a fault, whose delivery pushes RFLAGS with RF set
@@ -189,6 +191,40 @@ DEFINE_CR_ACCESSORS(2)
 DEFINE_CR_ACCESSORS(3)
 DEFINE_CR_ACCESSORS(4)
 #undef DEFINE_CR_ACCESSORS
+
+/* DR0-DR3: a vCPU's breakpoint addresses live in its CPU's registers (nothing else uses them). */
+#define DEFINE_DR_ACCESSORS(n)                                              \
+	static inline uint64_t read_dr##n(void)                             \
+	{                                                                   \
+		uint64_t v;                                                 \
+		asm volatile("mov %%db" #n ", %0" : "=r"(v));               \
+		return v;                                                   \
+	}                                                                   \
+	static inline void write_dr##n(uint64_t v)                          \
+	{                                                                   \
+		asm volatile("mov %0, %%db" #n ::"r"(v));                   \
+	}
+DEFINE_DR_ACCESSORS(0)
+DEFINE_DR_ACCESSORS(1)
+DEFINE_DR_ACCESSORS(2)
+DEFINE_DR_ACCESSORS(3)
+#undef DEFINE_DR_ACCESSORS
+
+static inline void read_debug_addrs(uint64_t a[4])
+{
+	a[0] = read_dr0();
+	a[1] = read_dr1();
+	a[2] = read_dr2();
+	a[3] = read_dr3();
+}
+
+static inline void write_debug_addrs(const uint64_t a[4])
+{
+	write_dr0(a[0]);
+	write_dr1(a[1]);
+	write_dr2(a[2]);
+	write_dr3(a[3]);
+}
 
 static inline void cpu_relax(void) { asm volatile("pause" ::: "memory"); }
 static inline void irq_disable(void) { asm volatile("cli" ::: "memory"); }

@@ -317,14 +317,26 @@ static bool svm_vcpu_set_debug(struct vcpu *v, bool breakpoints, bool step)
 		: vmcb->control.intercept_exceptions & ~(uint32_t)BIT(VECTOR_BP);
 	if (step && !s->stepping)
 		s->guest_tf = vmcb->save.rflags & RFLAGS_TF;
-	if (!step && s->stepping) {
+	if (!step && s->stepping)
 		vmcb->save.rflags = (vmcb->save.rflags & ~RFLAGS_TF) | (s->guest_tf ? RFLAGS_TF : 0);
-		vmcb->save.dr6 &= ~DR6_BS;
-	}
+	if (!step)
+		vmcb->save.dr6 &= ~(DR6_BS | DR6_B0_B3); /* what the debugger's #DB left there */
 	if (step)
 		vmcb->save.rflags |= RFLAGS_TF;
 	s->stepping = step;
 	return true;
+}
+
+static void svm_vcpu_read_debug_regs(struct vcpu *v, struct vcpu_debug_regs *d)
+{
+	read_debug_addrs(d->addr);
+	d->dr7 = vmcb_of(v)->save.dr7;
+}
+
+static void svm_vcpu_write_debug_regs(struct vcpu *v, const struct vcpu_debug_regs *d)
+{
+	write_debug_addrs(d->addr);
+	vmcb_of(v)->save.dr7 = d->dr7;
 }
 
 static void svm_vcpu_write_frame(struct vcpu *v, uint64_t rip, uint64_t rsp, uint64_t rflags)
@@ -501,6 +513,8 @@ const struct backend svm_backend = {
 	.vcpu_read_segments = svm_vcpu_read_segments,
 	.vcpu_write_frame = svm_vcpu_write_frame,
 	.vcpu_set_debug = svm_vcpu_set_debug,
+	.vcpu_read_debug_regs = svm_vcpu_read_debug_regs,
+	.vcpu_write_debug_regs = svm_vcpu_write_debug_regs,
 	.vcpu_write_efer = svm_vcpu_write_efer,
 	.vcpu_write_pat = svm_vcpu_write_pat,
 	.vcpu_write_tsc_offset = svm_vcpu_write_tsc_offset,

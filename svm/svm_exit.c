@@ -9,6 +9,7 @@
 #include "lib/types.h"
 #include "svm/avic_table.h"
 #include "svm/svm.h"
+#include "lib/x86.h"
 #include "svm/vmcb.h"
 
 /* VMEXIT_INVALID is -1; QEMU's TCG stores it as a 32-bit -1, so compare 32 bits. */
@@ -54,14 +55,17 @@ static enum exit_reason decode_npf(const struct vmcb_control *c, struct exit_eve
 	return EXIT_NESTED_PAGE_FAULT;
 }
 
-static enum exit_reason decode_exception(const struct vmcb_control *c, struct exit_event *e)
+/* A #DB's conditions: the VMCB's DR6, which the intercepted #DB has set (APM 15.12). */
+static enum exit_reason decode_exception(const struct vmcb *vmcb, struct exit_event *e)
 {
+	const struct vmcb_control *c = &vmcb->control;
 	uint8_t vector = c->exit_code - SVM_EXIT_EXCEPTION_BASE;
 
 	e->exception = (struct exit_exception){
 		.vector = vector,
 		.has_error_code = vector == 17,
 		.error_code = (uint32_t)c->exit_info1,
+		.dr6 = vector == VECTOR_DB ? vmcb->save.dr6 : 0,
 	};
 	return EXIT_EXCEPTION;
 }
@@ -134,6 +138,6 @@ enum exit_reason svm_decode_exit(const struct vmcb *vmcb, struct exit_event *e)
 	if ((uint32_t)c->exit_code == SVM_EXIT_INVALID)
 		return EXIT_INVALID_STATE;
 	if (c->exit_code >= SVM_EXIT_EXCEPTION_BASE && c->exit_code < SVM_EXIT_EXCEPTION_BASE + 32)
-		return decode_exception(c, e);
+		return decode_exception(vmcb, e);
 	return EXIT_UNKNOWN;
 }

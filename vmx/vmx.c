@@ -364,6 +364,20 @@ static bool vmx_vcpu_set_debug(struct vcpu *v, bool breakpoints, bool step)
 	return true;
 }
 
+static void vmx_vcpu_read_debug_regs(struct vcpu *v, struct vcpu_debug_regs *d)
+{
+	(void)v;
+	read_debug_addrs(d->addr);
+	d->dr7 = vmcs_read(VMCS_GUEST_DR7);
+}
+
+static void vmx_vcpu_write_debug_regs(struct vcpu *v, const struct vcpu_debug_regs *d)
+{
+	(void)v;
+	write_debug_addrs(d->addr);
+	vmcs_write(VMCS_GUEST_DR7, d->dr7);
+}
+
 static void vmx_vcpu_write_efer(struct vcpu *v, uint64_t efer)
 {
 	(void)v;
@@ -415,6 +429,8 @@ const struct backend vmx_backend = {
 	.vcpu_read_segments = vmx_vcpu_read_segments,
 	.vcpu_write_frame = vmx_vcpu_write_frame,
 	.vcpu_set_debug = vmx_vcpu_set_debug,
+	.vcpu_read_debug_regs = vmx_vcpu_read_debug_regs,
+	.vcpu_write_debug_regs = vmx_vcpu_write_debug_regs,
 	.vcpu_write_efer = vmx_vcpu_write_efer,
 	.vcpu_write_pat = vmx_vcpu_write_pat,
 	.vcpu_write_tsc_offset = vmx_vcpu_write_tsc_offset,

@@ -5,6 +5,7 @@
 #include "lib/types.h"
 #include "vmx/vmcs.h"
 #include "vmx/vmx.h"
+#include "lib/x86.h"
 
 static const char *const exit_names[] = {
 	[0] = "exception or NMI", [1] = "external interrupt", [2] = "triple fault",
@@ -100,7 +101,8 @@ static enum exit_reason decode_ept_violation(uint64_t qual, struct exit_event *e
 	return EXIT_NESTED_PAGE_FAULT;
 }
 
-static enum exit_reason decode_exception(struct exit_event *e)
+/* A #DB's conditions are in the exit qualification, DR6's layout (SDM 27.2.1, table 27-1). */
+static enum exit_reason decode_exception(uint64_t qual, struct exit_event *e)
 {
 	uint32_t info = vmcs_read(VMCS_EXIT_INTR_INFO);
 
@@ -110,6 +112,7 @@ static enum exit_reason decode_exception(struct exit_event *e)
 		.vector = info & INTR_INFO_VECTOR_MASK,
 		.has_error_code = info & INTR_INFO_ERROR_VALID,
 		.error_code = (info & INTR_INFO_ERROR_VALID) ? vmcs_read(VMCS_EXIT_INTR_ERROR) : 0,
+		.dr6 = (info & INTR_INFO_VECTOR_MASK) == VECTOR_DB ? qual : 0,
 	};
 	return EXIT_EXCEPTION;
 }
@@ -147,7 +150,7 @@ static enum exit_reason decode(uint32_t reason, uint64_t qual, struct exit_event
 		return EXIT_INVALID_STATE; /* 33, 34, 41 (SDM 26.8) */
 	switch (VMX_EXIT_REASON_BASIC(reason)) {
 	case VMX_EXIT_EXCEPTION_NMI:
-		return decode_exception(e);
+		return decode_exception(qual, e);
 	case VMX_EXIT_EXT_INTR:
 		return decode_external_interrupt(e);
 	case VMX_EXIT_TRIPLE_FAULT:

@@ -5,9 +5,10 @@ stop reply with SIGINT), `D`. Then Debian's gdb in batch mode against the guest'
 (guest-tests/gdbtarget.c): the stop at `target remote`, threads, a backtrace through the
 guest's functions, a variable and registers read (CR3, EFER, CS), single steps (the PC
 moves, TF stays hidden), `monitor` commands answered by the debug shell (guest-physical
-memory by `monitor mem`, the same bytes as gdb's read through the page tables), a breakpoint hit
-twice with one call between (under Bochs: QEMU's TCG does not raise SVM's #BP intercept
-for INT3), a variable written that the guest acts on, and `detach`: the guest then passes
+memory by `monitor mem`, the same bytes as gdb's read through the page tables), under
+Bochs a breakpoint hit twice with one call between, a hardware watchpoint hit by two
+consecutive writes and a hardware breakpoint (see BREAKPOINTS), a variable written that
+the guest acts on, and `detach`: the guest then passes
 and exits 0. Last, a guest that crashes while gdb is attached stops in gdb."""
 
 import random
@@ -26,7 +27,8 @@ from conftest import GUESTS, HV, LOG_DIR, PLATFORMS as ALL, RUN
 PLATFORMS = {'qemu-svm': ALL['qemu-svm'], 'bochs-skylake': ALL['bochs-skylake'],
              'bochs-ryzen': ALL['bochs-ryzen']}
 # QEMU 7.2's TCG checks an SVM guest's INT3 against the INTn intercept, not the #BP
-# exception intercept (real AMD CPUs raise #BP): breakpoints are checked under Bochs.
+# exception intercept (real AMD CPUs raise #BP), and does not arm the DR7 a VMRUN loads:
+# software and hardware breakpoints and watchpoints are checked under Bochs.
 BREAKPOINTS = {'bochs-skylake', 'bochs-ryzen'}
 ELF = f'{GUESTS}/gdbtarget.elf'
 TIMEOUT = 240
@@ -106,7 +108,8 @@ GDB_COMMANDS = ['set pagination off', 'target remote {sock}', 'info threads', 'b
                 'p/x $pc', 'stepi', 'p/x $pc', 'stepi 4', 'p/x $pc', 'p/x $eflags & 0x100',
                 'monitor vcpus', 'monitor mem gdbtarget 0x100000 8', 'x/8xb 0x100000']
 BREAKPOINT_COMMANDS = ['break count_once', 'continue', 'p gdb_counter', 'continue',
-                       'p gdb_counter', 'delete']
+                       'p gdb_counter', 'delete', 'watch gdb_counter', 'continue', 'continue',
+                       'delete', 'hbreak count_once', 'continue', 'delete']
 END_COMMANDS = ['set var gdb_release = 42', 'p gdb_release', 'detach']
 
 
@@ -142,14 +145,18 @@ def test_gdb_session(platform):
     assert int(values['1']) > 0, out                                # gdb_counter
     assert re.fullmatch(r'0x[0-9a-f]+000', values['2']), out         # CR3: a page
     assert re.fullmatch(r'0x5[0-9a-f]{2}', values['3']), out         # EFER: LME, LMA
-    assert re.search(r'^(spin_until_released|count_once) \+ \d+ in section \.text$', out,
-                     re.M), out
+    assert re.search(r'^(spin_until_released|count_once)( \+ \d+)? in section \.text$',
+                     out, re.M), out
     pcs = [values['5'], values['6'], values['7']]                    # before, 1 and 5 steps
     assert len(set(pcs)) == 3, out
     assert values['8'] == '0x0', out                                 # TF hidden from gdb
     if platform in BREAKPOINTS:
         assert out.count('Breakpoint 1, count_once') == 2, out
         assert int(values['10']) == int(values['9']) + 1, out        # one call between hits
+        hits = re.findall(r'^Old value = (\d+)\nNew value = (\d+)$', out, re.M)
+        assert len(hits) == 2 and all(int(b) == int(a) + 1 for a, b in hits), out
+        assert int(hits[1][0]) == int(hits[0][1]), out               # the next write
+        assert re.search(r'^Breakpoint 3, count_once', out, re.M), out  # hbreak: DR0
     assert values[str(len(values))] == '42', out
     assert re.search(r'^gdbtarget:0 on cpu 0: ', out, re.M), out    # monitor: the shell's
     physical = re.search(r'^((?:[0-9a-f]{2} ){7}[0-9a-f]{2})$', out, re.M)  # monitor mem
