@@ -311,10 +311,13 @@ static void expire_timer(struct vlapic *a)
  */
 static void offer_eoi_assist(struct vcpu *v)
 {
-	const uint64_t *seen = enlightenment->eoi_vectors(v);
 	int vector = vlapic_highest_isr(&v->apic);
+	const uint64_t *seen;
 
-	if (vector >= 0 && !(seen[vector / 64] & BIT(vector % 64)) &&
+	if (vector < 0)
+		return; /* the common case at entry: nothing in service */
+	seen = enlightenment->eoi_vectors(v);
+	if (!(seen[vector / 64] & BIT(vector % 64)) &&
 	    vlapic_lone_edge_in_service(&v->apic, (uint8_t)vector))
 		v->eoi_assisted = enlightenment->eoi_assist_offer(v);
 }

@@ -27,12 +27,17 @@ static struct vcpu vcpu_pool[MAX_CPUS];
 static unsigned int nr_vcpus_used;
 static unsigned int next_free_cpu;
 
-static const char *name_taken(const char *name)
+struct partition *partition_find(const char *name)
 {
 	for (unsigned int i = 0; i < nr_partitions; i++)
 		if (!strncmp(partitions[i]->name, name, GUEST_NAME_MAX + 1))
-			return "another guest already has this name";
+			return partitions[i];
 	return NULL;
+}
+
+static const char *name_taken(const char *name)
+{
+	return partition_find(name) ? "another guest already has this name" : NULL;
 }
 
 const char *partition_alloc_memory(struct partition *p)

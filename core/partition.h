@@ -68,6 +68,8 @@ void partition_discard(struct partition *p);
 
 /* Ends the partition: its vCPUs stop, the console says why (NULL: a normal exit). */
 void partition_end(struct partition *p, uint32_t code, const char *why);
+/* The guest named name, or NULL. */
+struct partition *partition_find(const char *name);
 
 /* Ends the partition when none of its vCPUs can run any more. */
 void partition_vcpu_parked(struct partition *p);

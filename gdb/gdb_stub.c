@@ -489,17 +489,9 @@ uint64_t gdb_stub_deadline(void)
 	return gdb.p && this_cpu()->index == POLLER_CPU ? gdb.next_poll : 0;
 }
 
-static struct partition *find_guest(const char *name)
-{
-	for (unsigned int i = 0; i < nr_partitions; i++)
-		if (!strncmp(partitions[i]->name, name, sizeof(partitions[i]->name)))
-			return partitions[i];
-	return NULL;
-}
-
 void gdb_stub_start(const char *guest, uint16_t port)
 {
-	struct partition *p = find_guest(guest);
+	struct partition *p = partition_find(guest);
 
 	if (!p) {
 		log_warn("gdb=%s: no such guest, no gdb stub", guest);

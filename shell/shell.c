@@ -98,11 +98,11 @@ void shell_input(char c)
 
 struct partition *shell_guest(const char *arg)
 {
-	for (unsigned int i = 0; i < nr_partitions; i++)
-		if (!strncmp(partitions[i]->name, arg, sizeof(partitions[i]->name)))
-			return partitions[i];
-	shell_printf("no guest '%.32s' (guests lists them)\n", arg);
-	return NULL;
+	struct partition *p = partition_find(arg);
+
+	if (!p)
+		shell_printf("no guest '%.32s' (guests lists them)\n", arg);
+	return p;
 }
 
 struct vcpu *shell_vcpu(const char *arg)
