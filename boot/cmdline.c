@@ -32,21 +32,6 @@ static bool parse_u32(const char *s, uint32_t *out)
 	return true;
 }
 
-static const char *parse_console_port(const char *s, uint16_t *port)
-{
-	static const uint16_t com_ports[] = { 0x3f8, 0x2f8, 0x3e8, 0x2e8 };
-	uint32_t v;
-
-	if (s[0] == 'c' && s[1] == 'o' && s[2] == 'm' && s[3] >= '1' && s[3] <= '4' && !s[4]) {
-		*port = com_ports[s[3] - '1'];
-		return NULL;
-	}
-	if (s[0] != '0' || (s[1] != 'x' && s[1] != 'X') || !parse_u32(s, &v) || v == 0 || v > 0xfff8)
-		return "expected com1..com4 or an I/O port such as 0x2f8";
-	*port = (uint16_t)v;
-	return NULL;
-}
-
 static const char *parse_console(const char *value, struct hv_config *cfg)
 {
 	char port_str[CMDLINE_VALUE_MAX];
@@ -57,7 +42,7 @@ static const char *parse_console(const char *value, struct hv_config *cfg)
 	for (i = 0; value[i] && value[i] != ','; i++)
 		port_str[i] = value[i];
 	port_str[i] = '\0';
-	const char *why = parse_console_port(port_str, &port);
+	const char *why = parse_serial_port(port_str, &port);
 	if (why)
 		return why;
 	if (value[i] == ',' &&
@@ -141,7 +126,7 @@ static const char *parse_gdb(const char *value, struct hv_config *cfg)
 	if (!name_len || name_len > GUEST_NAME_MAX)
 		return "expected a guest name, then optionally ,com2 or ,0xPORT";
 	if (value[name_len] == ',') {
-		const char *why = parse_console_port(value + name_len + 1, &port);
+		const char *why = parse_serial_port(value + name_len + 1, &port);
 
 		if (why)
 			return why;

@@ -56,17 +56,14 @@ static uint64_t poll_deadline(void)
 
 static const struct host_poll host_polls = { .poll_if_due = poll_if_due, .deadline = poll_deadline };
 
-/* gdb=GUEST[,PORT]: not on the console's UART, whose input the shell owns. */
+/* gdb=GUEST[,PORT] */
 static void start_gdb_stub(void)
 {
-	if (!config.gdb_guest[0])
-		return;
-	if (config.gdb_port == config.console_port) {
-		log_warn("gdb=%s: port 0x%x is the console's; no gdb stub", config.gdb_guest,
-			 config.gdb_port);
-		return;
-	}
-	gdb_stub_start(config.gdb_guest, config.gdb_port);
+	const char *why = config.gdb_guest[0] ? gdb_stub_start(config.gdb_guest, config.gdb_port)
+					      : NULL;
+
+	if (why)
+		log_warn("gdb=%s: %s; no gdb stub", config.gdb_guest, why);
 }
 
 /*
@@ -86,6 +83,7 @@ static void connect_layers(void)
 	device_model = &guest_device_model;
 	enlightenment = &hv_enlightenment;
 	debugger = &gdb_debugger;
+	shell_add_cmd(&gdb_shell_cmd);
 	host_poll = &host_polls;
 }
 

@@ -127,6 +127,11 @@ void console_write_forced(const char *s, size_t len)
 		spin_unlock(&ring_lock);
 }
 
+uint16_t console_uart(void)
+{
+	return console_port;
+}
+
 int console_getc(void)
 {
 	return uart_getc(console_port);

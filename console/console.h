@@ -13,6 +13,8 @@ void console_flush(void);
 /* Sends a bounded part of what is queued (the console poll). */
 void console_flush_some(void);
 
+/* The console's UART (no other user may take its port). */
+uint16_t console_uart(void);
 /* A character received on the console's port, or -1. */
 int console_getc(void);
 

@@ -48,14 +48,18 @@ struct backend {
 	void (*vcpu_read_segments)(struct vcpu *v, struct vcpu_segment_regs *s);
 	void (*vcpu_write_frame)(struct vcpu *v, uint64_t rip, uint64_t rsp, uint64_t rflags);
 	/*
-	 * On v's CPU, for a debugger: #BP exits on or off, and a single step
-	 * (an EXIT_SINGLE_STEP, or a #DB exit, after the next instruction) or
-	 * none; false if the CPU cannot step.
+	 * On v's CPU, for a debugger: #BP exits and MOV DR exits
+	 * (EXIT_DR_ACCESS: the debugger owns the debug registers) on or off,
+	 * and a single step (an EXIT_SINGLE_STEP, or a #DB exit, after the
+	 * next instruction) or none; false if the CPU cannot step.
 	 */
 	bool (*vcpu_set_debug)(struct vcpu *v, bool breakpoints, bool step);
 	/* On v's CPU: DR0-DR3 (its CPU's) and the guest's DR7 (VMCS, VMCB), read or set whole. */
 	void (*vcpu_read_debug_regs)(struct vcpu *v, struct vcpu_debug_regs *d);
 	void (*vcpu_write_debug_regs)(struct vcpu *v, const struct vcpu_debug_regs *d);
+	/* On v's CPU: the guest's DR6 (VMX: its CPU's, SVM: the VMCB's). */
+	uint64_t (*vcpu_read_dr6)(struct vcpu *v);
+	void (*vcpu_write_dr6)(struct vcpu *v, uint64_t dr6);
 	/* Takes a value core/ has already checked against the architecture. */
 	void (*vcpu_write_efer)(struct vcpu *v, uint64_t efer);
 	/* On v's CPU: the guest's IA32_PAT (VMCS guest PAT, VMCB G_PAT), already checked. */

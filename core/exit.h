@@ -40,6 +40,7 @@ enum exit_reason {
 	EXIT_NMI_WINDOW = 23,      /* the guest can take the NMI that is waiting */
 	EXIT_TASK_SWITCH = 24,     /* CALL, JMP, IRET or a task gate to a TSS (VMX) */
 	EXIT_SINGLE_STEP = 25,     /* the debugger's single step ended (VMX monitor trap flag) */
+	EXIT_DR_ACCESS = 26,       /* a MOV to or from a debug register while a debugger owns them */
 	EXIT_REASON_COUNT,
 };
 
@@ -68,12 +69,20 @@ struct exit_exception {
 	uint64_t dr6; /* #DB: its conditions as DR6 bits (B0-B3, BS); VMX leaves DR6 itself alone */
 };
 
+/* A MOV DR (0F 21 reads, 0F 23 writes; SDM vol. 2, MOV to/from Debug Registers) */
+struct exit_dr {
+	uint8_t dr;   /* as the instruction names it: 0-7 (4 and 5 alias 6 and 7 without CR4.DE) */
+	uint8_t gpr;  /* the other operand: 0 RAX, 1 RCX, 2 RDX, 3 RBX, 4 RSP, ... 15 R15 */
+	bool write;   /* MOV to DR */
+};
+
 struct exit_event {
 	enum exit_reason reason;
 	union {
 		struct exit_io io;
 		struct exit_npf npf;
 		struct exit_exception exception;
+		struct exit_dr dr;
 		uint32_t apic_offset; /* EXIT_APIC_WRITE */
 		uint8_t eoi_vector;   /* EXIT_EOI_INDUCED */
 		int host_vector;      /* EXIT_EXTERNAL_INTERRUPT: acknowledged at exit, or -1 */

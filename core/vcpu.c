@@ -108,6 +108,22 @@ static void handle_cr_access(struct vcpu *v, const struct exit_event *e)
 		crash_guest(v, e, "a control-register access the hypervisor cannot emulate");
 }
 
+uint64_t *vcpu_gpr(struct vcpu *v, unsigned int n)
+{
+	struct guest_regs *r = &v->regs;
+	uint64_t *regs[16] = { &r->rax, &r->rcx, &r->rdx, &r->rbx, NULL, &r->rbp, &r->rsi,
+			       &r->rdi, &r->r8, &r->r9, &r->r10, &r->r11, &r->r12, &r->r13,
+			       &r->r14, &r->r15 };
+
+	return regs[n & 15];
+}
+
+static void handle_dr_access(struct vcpu *v, const struct exit_event *e)
+{
+	if (!debugger || !debugger->dr_access(v, e))
+		crash_guest(v, e, "a debug-register access no debugger asked to see");
+}
+
 static void handle_shutdown(struct vcpu *v, const struct exit_event *e)
 {
 	crash_guest(v, e, "triple fault");
@@ -152,6 +168,7 @@ static exit_handler_t exit_handlers[EXIT_REASON_COUNT] = {
 	[EXIT_INVALID_STATE] = handle_invalid_state,
 	[EXIT_UNSUPPORTED_INSN] = handle_ud,
 	[EXIT_CR_ACCESS] = handle_cr_access,
+	[EXIT_DR_ACCESS] = handle_dr_access,
 	[EXIT_INTERRUPT_WINDOW] = handle_ignored, /* the next entry injects */
 	[EXIT_APIC_WRITE] = handle_apic_write,
 	[EXIT_EOI_INDUCED] = handle_eoi_induced,

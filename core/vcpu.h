@@ -132,6 +132,13 @@ struct vcpu {
 };
 
 /*
+ * A general register by its number in an instruction (0 RAX, 1 RCX, 2 RDX,
+ * 3 RBX, 4 RSP, 5 RBP, 6 RSI, 7 RDI, 8-15 R8-R15); NULL for RSP, which
+ * lives in the VMCS or VMCB.
+ */
+uint64_t *vcpu_gpr(struct vcpu *v, unsigned int n);
+
+/*
  * The guest's time-stamp counter (core/guest_tsc.c): the host's TSC plus the
  * vCPU's offset, which the backend applies to RDTSC, RDTSCP and RDMSR in the
  * guest (SDM vol. 3, 26.6.5 "TSC offsetting"; APM vol. 2, 15.30.3).

@@ -33,6 +33,12 @@ struct debugger {
 	bool (*crashed)(struct vcpu *v);
 	/* On v's CPU: v starts at a SIPI (the traps armed for its guest are armed for it too). */
 	void (*vcpu_started)(struct vcpu *v);
+	/*
+	 * On v's CPU: an EXIT_DR_ACCESS (MOV DR exits are armed while the
+	 * debugger owns the debug registers), emulated against the guest's
+	 * own values it keeps; false: not one it armed.
+	 */
+	bool (*dr_access)(struct vcpu *v, const struct exit_event *e);
 };
 
 extern const struct debugger *debugger;

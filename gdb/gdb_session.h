@@ -81,6 +81,9 @@ bool gdb_frame_put(const struct gdb_frame *f);
 /* Guest-virtual memory through the selected vCPU: the bytes done, up to the first page not mapped. */
 size_t gdb_mem(uint64_t gva, void *buf, size_t len, bool write);
 
+/* The debugger's dr_access hook (gdb_dr.c): a MOV DR against the guest's kept values. */
+bool gdb_dr_access(struct vcpu *v, const struct exit_event *e);
+
 /* The handler of one packet (gdb_packets.c): it sends the reply, if any. */
 void gdb_packet(const char *data, size_t len);
 

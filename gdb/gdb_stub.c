@@ -5,6 +5,7 @@
  * supported"; a malformed argument gets an error reply, never a fault.
  */
 #include "gdb/gdb_stub.h"
+#include "console/console.h"
 #include "console/log.h"
 #include "console/uart.h"
 #include "core/backend.h"
@@ -176,8 +177,8 @@ static void debug_regs_call(struct vcpu *v, void *arg)
 	backend->vcpu_write_debug_regs(v, arg);
 }
 
-/* The same DR0-DR3 and DR7 on every vCPU that runs. */
-static void apply_watches(void)
+/* DR0-DR3 and DR7 of the watches in use. */
+static struct vcpu_debug_regs watch_regs(void)
 {
 	struct vcpu_debug_regs d = { .dr7 = DR7_FIXED1 };
 
@@ -186,6 +187,14 @@ static void apply_watches(void)
 			d.addr[n] = gdb.watches[n].addr;
 			d.dr7 |= dr7_bits(n, &gdb.watches[n]);
 		}
+	return d;
+}
+
+/* The same DR0-DR3 and DR7 on every vCPU that runs. */
+static void apply_watches(void)
+{
+	struct vcpu_debug_regs d = watch_regs();
+
 	for (unsigned int i = 0; i < gdb.p->nr_vcpus; i++)
 		if (gdb.p->vcpus[i]->state != VCPU_WAIT_FOR_SIPI)
 			vcpu_call(gdb.p->vcpus[i], debug_regs_call, &d, CALL_TIMEOUT_US);
@@ -340,15 +349,21 @@ static bool debugger_crashed(struct vcpu *v)
 	return true;
 }
 
-/* An AP that starts while gdb is attached gets the #BP exits the others have. */
+/* An AP that starts while gdb is attached: its own debug registers kept, the others' traps set. */
 static void debugger_vcpu_started(struct vcpu *v)
 {
-	if (v->partition == gdb.p && gdb.connected)
-		backend->vcpu_set_debug(v, true, false);
+	struct vcpu_debug_regs d = watch_regs();
+
+	if (v->partition != gdb.p || !gdb.connected)
+		return;
+	backend->vcpu_set_debug(v, true, false);
+	backend->vcpu_read_debug_regs(v, &gdb.guest_dr[v->index]);
+	backend->vcpu_write_debug_regs(v, &d);
 }
 
 const struct debugger gdb_debugger = {
 	.trap = debugger_trap, .crashed = debugger_crashed, .vcpu_started = debugger_vcpu_started,
+	.dr_access = gdb_dr_access,
 };
 
 static void arm_call(struct vcpu *v, void *arg)
@@ -489,21 +504,46 @@ uint64_t gdb_stub_deadline(void)
 	return gdb.p && this_cpu()->index == POLLER_CPU ? gdb.next_poll : 0;
 }
 
-void gdb_stub_start(const char *guest, uint16_t port)
+/* Why the stub cannot serve guest on port, or NULL. */
+static const char *refusal(const struct partition *p, uint16_t port)
+{
+	if (!p)
+		return "no such guest";
+	if (gdb.connected)
+		return "gdb is attached: detach it first";
+	if (port == console_uart())
+		return "that port is the console's";
+	if (!uart_init(port, 115200))
+		return "no UART answers at that port";
+	return NULL;
+}
+
+const char *gdb_stub_start(const char *guest, uint16_t port)
 {
 	struct partition *p = partition_find(guest);
+	const char *why = refusal(p, port);
 
-	if (!p) {
-		log_warn("gdb=%s: no such guest, no gdb stub", guest);
-		return;
-	}
-	if (!uart_init(port, 115200)) {
-		log_warn("gdb=%s: no UART at port 0x%x, no gdb stub", guest, port);
-		return;
-	}
+	if (why)
+		return why;
 	rsp_rx_reset(&gdb.rx);
 	gdb.port = port;
 	gdb.next_poll = rdtsc();
 	gdb.p = p;
 	log_info("gdb: stub for guest %s on the UART at 0x%x (gdb: target remote ...)", guest, port);
+	return NULL;
+}
+
+const char *gdb_stub_stop(void)
+{
+	if (gdb.connected)
+		return "gdb is attached: detach it first";
+	gdb.p = NULL;
+	return NULL;
+}
+
+const struct partition *gdb_stub_guest(uint16_t *port, bool *attached)
+{
+	*port = gdb.port;
+	*attached = gdb.connected;
+	return gdb.p;
 }

@@ -9,12 +9,24 @@
 #ifndef HV_GDB_GDB_STUB_H
 #define HV_GDB_GDB_STUB_H
 
-#include "lib/types.h"
+#include "core/partition.h"
+#include "shell/shell.h"
 
 #define GDB_DEFAULT_PORT 0x2f8 /* COM2 */
 
-/* After the guests are made; a console line says what it listens for, or why it cannot. */
-void gdb_stub_start(const char *guest, uint16_t port);
+/*
+ * After the guests are made (gdb=GUEST[,PORT], or the shell's `gdb`): the
+ * stub serves guest on port from now on, a console line says so; or why it
+ * cannot (no such guest, gdb attached to another, the console's port, no UART).
+ */
+const char *gdb_stub_start(const char *guest, uint16_t port);
+/* The stub off (NULL), unless gdb is attached (why not). */
+const char *gdb_stub_stop(void);
+/* The guest the stub serves (NULL: none), its port, and whether gdb is attached. */
+const struct partition *gdb_stub_guest(uint16_t *port, bool *attached);
+
+/* The debug shell's `gdb [GUEST [PORT] | off]`, added to it by boot/. */
+extern const struct shell_cmd gdb_shell_cmd;
 
 /* Its traps and crash stops (struct debugger, core/vcpu_run.h). */
 extern const struct debugger gdb_debugger;

@@ -52,3 +52,23 @@ bool parse_uint(const char *s, size_t len, uint64_t *out)
 		return parse_hex(s + 2, len - 2, out);
 	return parse_decimal(s, len, out);
 }
+
+const char *parse_serial_port(const char *s, uint16_t *port)
+{
+	static const uint16_t com_ports[] = { 0x3f8, 0x2f8, 0x3e8, 0x2e8 };
+	size_t len = 0;
+	uint64_t v;
+
+	while (s[len])
+		len++;
+
+	if (len == 4 && s[0] == 'c' && s[1] == 'o' && s[2] == 'm' && s[3] >= '1' && s[3] <= '4') {
+		*port = com_ports[s[3] - '1'];
+		return NULL;
+	}
+	if (s[0] != '0' || (s[1] != 'x' && s[1] != 'X') || !parse_uint(s, len, &v) || v == 0 ||
+	    v > 0xfff8)
+		return "expected com1..com4 or an I/O port such as 0x2f8";
+	*port = (uint16_t)v;
+	return NULL;
+}

@@ -106,6 +106,8 @@ enum x86_vector {
 #define DR6_BS    BIT(14) /* single step (SDM 18.2.3) */
 #define DR6_B0_B3 0xfULL   /* which of DR0-DR3 matched */
 #define DR6_BT    BIT(15) /* task switch to a TSS with T set */
+#define DR6_BD    BIT(13) /* a MOV DR while DR7.GD was set */
+#define DR7_GD    BIT(13) /* general detect: the next MOV DR raises #DB */
 
 /*
  * Whether the exception is a fault, whose delivery pushes RFLAGS with RF set
@@ -208,6 +210,7 @@ DEFINE_DR_ACCESSORS(0)
 DEFINE_DR_ACCESSORS(1)
 DEFINE_DR_ACCESSORS(2)
 DEFINE_DR_ACCESSORS(3)
+DEFINE_DR_ACCESSORS(6) /* VMX: the guest's DR6 lives in the CPU too (SVM's in the VMCB) */
 #undef DEFINE_DR_ACCESSORS
 
 static inline void read_debug_addrs(uint64_t a[4])

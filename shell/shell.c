@@ -34,14 +34,6 @@ void shell_prompt(void)
 	console_write("hv> ", 4);
 }
 
-static const struct shell_cmd *find(const char *name)
-{
-	for (unsigned int i = 0; i < nr_shell_cmds; i++)
-		if (!strcmp(shell_cmds[i].name, name))
-			return &shell_cmds[i];
-	return NULL;
-}
-
 static void execute(char *s)
 {
 	char *argv[SHELL_ARGS_MAX];
@@ -50,7 +42,7 @@ static void execute(char *s)
 
 	if (argc == 0)
 		return;
-	c = argc < 0 ? NULL : find(argv[0]);
+	c = argc < 0 ? NULL : shell_find_cmd(argv[0]);
 	if (argc < 0)
 		shell_printf("too many words (at most %u)\n", SHELL_ARGS_MAX);
 	else if (!c)

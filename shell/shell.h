@@ -38,7 +38,12 @@ struct shell_cmd {
 	void (*run)(int argc, char **argv); /* argv[0] is the command */
 };
 
-extern const struct shell_cmd shell_cmds[];
-extern const unsigned int nr_shell_cmds;
+/*
+ * A command of a layer above the shell (the gdb stub's `gdb`), added by
+ * boot/ before the console is polled; false when the table is full.
+ */
+bool shell_add_cmd(const struct shell_cmd *cmd);
+/* The command named name, or NULL. */
+const struct shell_cmd *shell_find_cmd(const char *name);
 
 #endif

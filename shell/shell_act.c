@@ -1,5 +1,6 @@
 /* The debug shell's commands that act: SynIC and APIC by hand, guests, the log, the machine. */
 #include "core/guest_apic.h"
+#include "core/guest_mem.h"
 #include "host/integrity.h"
 #include "console/log.h"
 #include "host/panic.h"
@@ -52,6 +53,31 @@ void cmd_post(int argc, char **argv)
 	else
 		shell_printf("%s\n", r.delivered ? "delivered"
 				     : "not delivered: the slot is busy or the SynIC or its page is off");
+}
+
+#define POKE_MAX 64
+
+void cmd_poke(int argc, char **argv)
+{
+	struct partition *p = shell_guest(argv[1]);
+	uint8_t buf[POKE_MAX];
+	uint64_t gpa;
+	int len;
+
+	(void)argc;
+	if (!p || !shell_number(argv[2], UINT64_MAX, &gpa))
+		return;
+	len = shell_parse_hex_bytes(argv[3], buf, sizeof(buf));
+	if (len <= 0) {
+		shell_printf("usage: poke GUEST GPA HEXBYTES (1 to %u bytes)\n", POKE_MAX);
+		return;
+	}
+	if (!gpa_write(p, gpa, buf, (size_t)len)) {
+		shell_printf("0x%lx+%d is not all in guest %s's RAM (0-0x%lx)\n", gpa, len, p->name,
+			     p->mem_size - 1);
+		return;
+	}
+	shell_printf("%d bytes written at 0x%lx\n", len, gpa);
 }
 
 void cmd_signal(int argc, char **argv)

@@ -1,10 +1,13 @@
 /* The debug shell's command table and help. */
 #include "shell/shell.h"
 #include "shell/shell_cmds.h"
+#include "lib/string.h"
 
 static void cmd_help(int argc, char **argv);
 
-const struct shell_cmd shell_cmds[] = {
+#define ADDED_MAX 4
+
+static const struct shell_cmd shell_cmds[] = {
 	{ "help", "", "this list", 0, 0, cmd_help },
 	{ "cpus", "", "physical CPUs and what each runs", 0, 0, cmd_cpus },
 	{ "guests", "", "guests: state, vCPUs, memory", 0, 0, cmd_guests },
@@ -18,6 +21,7 @@ const struct shell_cmd shell_cmds[] = {
 	{ "synic", "VCPU", "SynIC: SINTs, pages, waiting messages, synthetic timers", 1, 1, cmd_synic },
 	{ "ioapic", "GUEST", "the I/O APIC's pins in use and COM1's interrupt state", 1, 1, cmd_ioapic },
 	{ "mem", "GUEST GPA [LEN]", "guest-physical memory in hex (LEN up to 256, 64)", 2, 3, cmd_mem },
+	{ "poke", "GUEST GPA HEXBYTES", "write bytes to guest-physical memory (up to 64)", 3, 3, cmd_poke },
 	{ "post", "VCPU SINT TYPE HEXPAYLOAD", "put a message into a SINT's slot", 4, 4, cmd_post },
 	{ "signal", "VCPU SINT FLAG", "set an event flag", 3, 3, cmd_signal },
 	{ "inject", "VCPU VECTOR", "raise a fixed interrupt", 2, 2, cmd_inject },
@@ -29,14 +33,44 @@ const struct shell_cmd shell_cmds[] = {
 	{ "integrity", "[corrupt]", "text, stacks and guard frames checked now", 0, 1, cmd_integrity },
 	{ "panic", "", "panic the hypervisor (only with test-panic=on)", 0, 0, cmd_panic },
 };
-const unsigned int nr_shell_cmds = ARRAY_SIZE(shell_cmds);
+
+static const struct shell_cmd *added[ADDED_MAX];
+static unsigned int nr_added;
+
+bool shell_add_cmd(const struct shell_cmd *cmd)
+{
+	if (nr_added == ADDED_MAX)
+		return false;
+	added[nr_added++] = cmd;
+	return true;
+}
+
+/* The table's commands, then the added ones. */
+static const struct shell_cmd *cmd_at(unsigned int i)
+{
+	if (i < ARRAY_SIZE(shell_cmds))
+		return &shell_cmds[i];
+	i -= ARRAY_SIZE(shell_cmds);
+	return i < nr_added ? added[i] : NULL;
+}
+
+const struct shell_cmd *shell_find_cmd(const char *name)
+{
+	const struct shell_cmd *c;
+
+	for (unsigned int i = 0; (c = cmd_at(i)); i++)
+		if (!strcmp(c->name, name))
+			return c;
+	return NULL;
+}
 
 static void cmd_help(int argc, char **argv)
 {
+	const struct shell_cmd *c;
+
 	(void)argc;
 	(void)argv;
 	shell_printf("VCPU is GUEST or GUEST:N; numbers are decimal or 0x-hex\n");
-	for (unsigned int i = 0; i < nr_shell_cmds; i++)
-		shell_printf("  %-8s %-26s %s\n", shell_cmds[i].name, shell_cmds[i].args,
-			     shell_cmds[i].help);
+	for (unsigned int i = 0; (c = cmd_at(i)); i++)
+		shell_printf("  %-8s %-26s %s\n", c->name, c->args, c->help);
 }

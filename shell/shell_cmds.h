@@ -13,6 +13,7 @@ void cmd_lapic(int argc, char **argv);
 void cmd_synic(int argc, char **argv);
 void cmd_ioapic(int argc, char **argv);
 void cmd_mem(int argc, char **argv);
+void cmd_poke(int argc, char **argv);
 void cmd_post(int argc, char **argv);
 void cmd_signal(int argc, char **argv);
 void cmd_inject(int argc, char **argv);

@@ -32,6 +32,8 @@ static unsigned int opcode_length(enum exit_reason reason)
 		return 3;       /* 0f 01 d9 (VMMCALL) or 0f 01 c1 (VMCALL) */
 	case EXIT_XSETBV:
 		return 3;       /* 0f 01 d1 */
+	case EXIT_DR_ACCESS:
+		return 3;       /* 0f 21 /r or 0f 23 /r: the ModRM is always a register */
 	default:
 		return 2;       /* 0f a2 (CPUID), 0f 32 (RDMSR), 0f 30 (WRMSR) */
 	}
@@ -194,16 +196,37 @@ static void decode_lmsw_operand(struct decoder *d, const struct vcpu_control_reg
 		out->seg = (unsigned int)d->seg;
 }
 
+/* The decoder at the guest's RIP, past its prefixes. */
+static void decoder_at_rip(struct vcpu *v, struct vcpu_control_regs *c, struct decoder *d)
+{
+	backend->vcpu_read_control(v, c);
+	*d = (struct decoder){ .seg = -1, .long64 = c->cs_long && (c->efer & EFER_LMA) };
+	d->size = fetch(v, c, d->b);
+	read_prefixes(d);
+}
+
+bool insn_decode_mov_dr(struct vcpu *v, uint8_t *gpr)
+{
+	struct vcpu_control_regs c;
+	struct decoder d;
+	uint8_t opcode, modrm;
+
+	decoder_at_rip(v, &c, &d);
+	if ((uint8_t)take(&d, 1) != 0x0f)
+		return false;
+	opcode = (uint8_t)take(&d, 1);
+	modrm = (uint8_t)take(&d, 1); /* its mod is ignored: always a register */
+	*gpr = (modrm & 7) | REX_B(&d) << 3;
+	return !d.bad && (opcode == 0x21 || opcode == 0x23);
+}
+
 bool insn_decode_cr_write(struct vcpu *v, const uint64_t gprs[16], struct cr_insn *out)
 {
 	struct vcpu_control_regs c;
-	struct decoder d = { .seg = -1 };
+	struct decoder d;
 	uint8_t opcode, modrm;
 
-	backend->vcpu_read_control(v, &c);
-	d.long64 = c.cs_long && (c.efer & EFER_LMA);
-	d.size = fetch(v, &c, d.b);
-	read_prefixes(&d);
+	decoder_at_rip(v, &c, &d);
 	*out = (struct cr_insn){ .seg = SEG_DS };
 	if ((uint8_t)take(&d, 1) != 0x0f)
 		return false;

@@ -37,4 +37,7 @@ struct cr_insn {
  */
 bool insn_decode_cr_write(struct vcpu *v, const uint64_t gprs[16], struct cr_insn *out);
 
+/* MOV to or from DRn (0F 21 /r, 0F 23 /r) at the guest's RIP: its GPR; false if it is none. */
+bool insn_decode_mov_dr(struct vcpu *v, uint8_t *gpr);
+
 #endif

@@ -235,6 +235,9 @@ static void svm_vcpu_run(struct vcpu *v, struct exit_event *e)
 							  : svm_decode_exit(s->vmcb, e);
 	if (e->reason == EXIT_APIC_WRITE && (e->apic_offset == 0xd0 || e->apic_offset == 0xe0))
 		s->avic_logical_dirty = true;
+	if (e->reason == EXIT_DR_ACCESS && !cpu_has(&this_cpu()->features, FEAT_DECODE_ASSISTS) &&
+	    !insn_decode_mov_dr(v, &e->dr.gpr))
+		e->reason = EXIT_UNKNOWN; /* its bytes unreadable: crash report */
 }
 
 /*
@@ -303,7 +306,8 @@ static void svm_vcpu_read_segments(struct vcpu *v, struct vcpu_segment_regs *r)
 }
 
 /*
- * #BP through the exception intercepts (#DB, #AC and #MC stay on); the step
+ * #BP through the exception intercepts (#DB, #AC and #MC stay on), and the
+ * debug registers' reads and writes (the debugger owns them); the step
  * is RFLAGS.TF, whose #DB the #DB intercept catches (SVM has no monitor
  * trap flag), the guest's own TF and DR6.BS put back when it ends.
  */
@@ -312,6 +316,8 @@ static bool svm_vcpu_set_debug(struct vcpu *v, bool breakpoints, bool step)
 	struct svm_vcpu *s = v->arch;
 	struct vmcb *vmcb = s->vmcb;
 
+	/* MOV DR0-DR5 and DR7 (DR4 and DR5 may alias DR6 and DR7); DR6 stays the guest's */
+	vmcb->control.intercept_dr = breakpoints ? INTERCEPT_DR_RW(0xbf) : 0;
 	vmcb->control.intercept_exceptions = breakpoints
 		? vmcb->control.intercept_exceptions | BIT(VECTOR_BP)
 		: vmcb->control.intercept_exceptions & ~(uint32_t)BIT(VECTOR_BP);
@@ -337,6 +343,16 @@ static void svm_vcpu_write_debug_regs(struct vcpu *v, const struct vcpu_debug_re
 {
 	write_debug_addrs(d->addr);
 	vmcb_of(v)->save.dr7 = d->dr7;
+}
+
+static uint64_t svm_vcpu_read_dr6(struct vcpu *v)
+{
+	return vmcb_of(v)->save.dr6;
+}
+
+static void svm_vcpu_write_dr6(struct vcpu *v, uint64_t dr6)
+{
+	vmcb_of(v)->save.dr6 = dr6;
 }
 
 static void svm_vcpu_write_frame(struct vcpu *v, uint64_t rip, uint64_t rsp, uint64_t rflags)
@@ -515,6 +531,8 @@ const struct backend svm_backend = {
 	.vcpu_set_debug = svm_vcpu_set_debug,
 	.vcpu_read_debug_regs = svm_vcpu_read_debug_regs,
 	.vcpu_write_debug_regs = svm_vcpu_write_debug_regs,
+	.vcpu_read_dr6 = svm_vcpu_read_dr6,
+	.vcpu_write_dr6 = svm_vcpu_write_dr6,
 	.vcpu_write_efer = svm_vcpu_write_efer,
 	.vcpu_write_pat = svm_vcpu_write_pat,
 	.vcpu_write_tsc_offset = svm_vcpu_write_tsc_offset,

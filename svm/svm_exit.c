@@ -107,6 +107,11 @@ enum exit_reason svm_decode_exit(const struct vmcb *vmcb, struct exit_event *e)
 	case SVM_EXIT_CR0_WRITE: /* MOV to CR0, LMSW, CLTS (APM 15.9) */
 	case SVM_EXIT_CR4_WRITE:
 		return EXIT_CR_ACCESS;
+	case SVM_EXIT_DR0_READ ... SVM_EXIT_DR0_WRITE + 15:
+		/* EXITINFO1[3:0]: the GPR, with decode assists (APM 15.33); svm.c decodes it otherwise */
+		e->dr = (struct exit_dr){ c->exit_code & 7, c->exit_info1 & 15,
+					  c->exit_code >= SVM_EXIT_DR0_WRITE };
+		return EXIT_DR_ACCESS;
 	case SVM_EXIT_VMMCALL:
 		return EXIT_HYPERCALL;
 	case SVM_EXIT_NPF:

@@ -7,6 +7,9 @@
 /* CR intercepts (APM B-1, offset 0x00): reads of CRn in bit n, writes in bit 16 + n */
 #define INTERCEPT_CR_WRITE(n) BIT(16 + (n))
 
+/* DR intercepts (offset 0x04): reads of DRn in bit n, writes in bit 16 + n */
+#define INTERCEPT_DR_RW(mask) ((uint32_t)(mask) | (uint32_t)(mask) << 16)
+
 /* Intercept vector 3 (APM B-1, offset 0x0c) */
 #define INTERCEPT_INTR      BIT(0)
 #define INTERCEPT_VINTR     BIT(4)
@@ -58,6 +61,8 @@
 enum svm_exit_code {
 	SVM_EXIT_CR0_WRITE = 0x10,
 	SVM_EXIT_CR4_WRITE = 0x14,
+	SVM_EXIT_DR0_READ = 0x20,  /* 0x20 + n: MOV from DRn */
+	SVM_EXIT_DR0_WRITE = 0x30, /* 0x30 + n: MOV to DRn */
 	SVM_EXIT_EXCEPTION_BASE = 0x40,
 	SVM_EXIT_INTR = 0x60,
 	SVM_EXIT_NMI = 0x61,

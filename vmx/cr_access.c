@@ -28,17 +28,6 @@ enum cr_access_type { MOV_TO_CR, MOV_FROM_CR, CLTS, LMSW };
 #define INVVPID_SINGLE_CONTEXT  1
 #define INVVPID_ALL_CONTEXT     2
 
-/* The register a CR-access qualification names (table 27-3: RAX, RCX, RDX, RBX, RSP, ...). */
-static uint64_t *cr_access_gpr(struct vcpu *v, unsigned int n)
-{
-	struct guest_regs *r = &v->regs;
-	uint64_t *regs[16] = { &r->rax, &r->rcx, &r->rdx, &r->rbx, NULL, &r->rbp, &r->rsi,
-			       &r->rdi, &r->r8, &r->r9, &r->r10, &r->r11, &r->r12, &r->r13,
-			       &r->r14, &r->r15 };
-
-	return regs[n & 15];
-}
-
 /* SDM 25.3: the guest reads the shadow's bits where the mask is set, its own elsewhere. */
 uint64_t vmx_guest_visible_cr4(const struct vmx_vcpu *x)
 {
@@ -197,7 +186,7 @@ bool vmx_vcpu_cr_access(struct vcpu *v, const struct exit_event *e)
 {
 	uint64_t qual = e->hw_info1;
 	unsigned int cr = qual & 15, type = (qual >> 4) & 3, gpr = (qual >> 8) & 15;
-	uint64_t *reg = cr_access_gpr(v, gpr);
+	uint64_t *reg = vcpu_gpr(v, gpr);
 	struct cr_state s = guest_cr_state(v->arch);
 	uint64_t msw = (qual >> QUAL_LMSW_SOURCE_SHIFT) & 0xffff;
 

@@ -167,6 +167,7 @@ enum vmcs_field {
 #define PROC_CR8_LOAD_EXITING    BIT(19)
 #define PROC_CR8_STORE_EXITING   BIT(20)
 #define PROC_USE_TPR_SHADOW      BIT(21)
+#define PROC_MOV_DR_EXITING      BIT(23)
 #define PROC_MONITOR_TRAP_FLAG   BIT(27)
 #define PROC_USE_MSR_BITMAPS     BIT(28)
 #define PROC_MONITOR_EXITING     BIT(29)
@@ -248,6 +249,7 @@ enum vmx_exit_reason {
 	VMX_EXIT_VMCLEAR         = 19,
 	VMX_EXIT_VMXON           = 27,
 	VMX_EXIT_CR_ACCESS       = 28,
+	VMX_EXIT_DR_ACCESS       = 29,
 	VMX_EXIT_IO              = 30,
 	VMX_EXIT_RDMSR           = 31,
 	VMX_EXIT_WRMSR           = 32,

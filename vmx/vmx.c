@@ -345,22 +345,28 @@ static void vmx_vcpu_write_frame(struct vcpu *v, uint64_t rip, uint64_t rsp, uin
 	vmcs_write(VMCS_GUEST_RFLAGS, rflags);
 }
 
+static uint64_t with_bit(uint64_t word, uint64_t bit, bool on)
+{
+	return on ? word | bit : word & ~bit;
+}
+
 /*
- * #BP exits through the exception bitmap (#DB, #AC and #MC stay in it);
- * the step is the monitor trap flag (SDM 26.5.2), where the CPU has it.
+ * #BP exits through the exception bitmap (#DB, #AC and #MC stay in it) and
+ * "MOV-DR exiting" (SDM 25.1.3: every MOV DR exits, after the CPL, CR4.DE
+ * and DR7.GD checks, 25.1.1); the step is the monitor trap flag (26.5.2),
+ * where the CPU has it.
  */
 static bool vmx_vcpu_set_debug(struct vcpu *v, bool breakpoints, bool step)
 {
-	uint64_t bitmap = vmcs_read(VMCS_EXCEPTION_BITMAP), ctl = vmcs_read(VMCS_PROC_CONTROLS);
-	bool can_step = (rdmsr(MSR_IA32_VMX_PROCBASED) >> 32) & PROC_MONITOR_TRAP_FLAG;
+	uint64_t allowed = rdmsr(MSR_IA32_VMX_PROCBASED) >> 32, ctl = vmcs_read(VMCS_PROC_CONTROLS);
 
 	(void)v;
-	vmcs_write(VMCS_EXCEPTION_BITMAP, breakpoints ? bitmap | BIT(VECTOR_BP)
-						      : bitmap & ~(uint64_t)BIT(VECTOR_BP));
-	if (step && !can_step)
+	vmcs_write(VMCS_EXCEPTION_BITMAP,
+		   with_bit(vmcs_read(VMCS_EXCEPTION_BITMAP), BIT(VECTOR_BP), breakpoints));
+	ctl = with_bit(ctl, PROC_MOV_DR_EXITING, breakpoints && (allowed & PROC_MOV_DR_EXITING));
+	if (step && !(allowed & PROC_MONITOR_TRAP_FLAG))
 		return false;
-	vmcs_write(VMCS_PROC_CONTROLS, step ? ctl | PROC_MONITOR_TRAP_FLAG
-					    : ctl & ~(uint64_t)PROC_MONITOR_TRAP_FLAG);
+	vmcs_write(VMCS_PROC_CONTROLS, with_bit(ctl, PROC_MONITOR_TRAP_FLAG, step));
 	return true;
 }
 
@@ -376,6 +382,18 @@ static void vmx_vcpu_write_debug_regs(struct vcpu *v, const struct vcpu_debug_re
 	(void)v;
 	write_debug_addrs(d->addr);
 	vmcs_write(VMCS_GUEST_DR7, d->dr7);
+}
+
+static uint64_t vmx_vcpu_read_dr6(struct vcpu *v)
+{
+	(void)v;
+	return read_dr6();
+}
+
+static void vmx_vcpu_write_dr6(struct vcpu *v, uint64_t dr6)
+{
+	(void)v;
+	write_dr6(dr6);
 }
 
 static void vmx_vcpu_write_efer(struct vcpu *v, uint64_t efer)
@@ -431,6 +449,8 @@ const struct backend vmx_backend = {
 	.vcpu_set_debug = vmx_vcpu_set_debug,
 	.vcpu_read_debug_regs = vmx_vcpu_read_debug_regs,
 	.vcpu_write_debug_regs = vmx_vcpu_write_debug_regs,
+	.vcpu_read_dr6 = vmx_vcpu_read_dr6,
+	.vcpu_write_dr6 = vmx_vcpu_write_dr6,
 	.vcpu_write_efer = vmx_vcpu_write_efer,
 	.vcpu_write_pat = vmx_vcpu_write_pat,
 	.vcpu_write_tsc_offset = vmx_vcpu_write_tsc_offset,

@@ -178,6 +178,9 @@ static enum exit_reason decode(uint32_t reason, uint64_t qual, struct exit_event
 		return EXIT_XSETBV;
 	case VMX_EXIT_CR_ACCESS:
 		return EXIT_CR_ACCESS;
+	case VMX_EXIT_DR_ACCESS: /* qualification: DR in 2:0, from DR in 4, GPR in 11:8 (table 28-4) */
+		e->dr = (struct exit_dr){ qual & 7, (qual >> 8) & 15, !(qual & BIT(4)) };
+		return EXIT_DR_ACCESS;
 	case VMX_EXIT_TASK_SWITCH:
 		return EXIT_TASK_SWITCH;
 	case VMX_EXIT_INTR_WINDOW:

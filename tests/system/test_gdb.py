@@ -22,7 +22,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import GUESTS, HV, LOG_DIR, PLATFORMS as ALL, RUN
+import interactive
+from conftest import GUESTS, HV, PLATFORMS as ALL, RUN
 
 PLATFORMS = {'qemu-svm': ALL['qemu-svm'], 'bochs-skylake': ALL['bochs-skylake'],
              'bochs-ryzen': ALL['bochs-ryzen']}
@@ -34,14 +35,17 @@ ELF = f'{GUESTS}/gdbtarget.elf'
 TIMEOUT = 240
 
 
-def start(platform, sock):
+def platform_args(platform):
     options = PLATFORMS[platform]
-    args = ['--arch', options['arch'], *(['--cpu-model', options['cpu_model']]
-                                        if 'cpu_model' in options else []),
+    return ['--arch', options['arch'], *(['--cpu-model', options['cpu_model']]
+                                         if 'cpu_model' in options else []),
             *(['--emulator', options['emulator']] if 'emulator' in options else [])]
-    run = subprocess.Popen([str(RUN), *args, '--smp', '2', '--timeout', str(TIMEOUT),
-                            '--hv', str(HV), '--hv-args', 'gdb=gdbtarget', '--gdb-socket', sock,
-                            ELF, f'{ELF} name=other -- alone'],
+
+
+def start(platform, sock):
+    run = subprocess.Popen([str(RUN), *platform_args(platform), '--smp', '2', '--timeout',
+                            str(TIMEOUT), '--hv', str(HV), '--hv-args', 'gdb=gdbtarget',
+                            '--gdb-socket', sock, ELF, f'{ELF} name=other -- alone'],
                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                            stderr=subprocess.STDOUT, text=True, errors='replace')
     run.output = []
@@ -84,8 +88,37 @@ class Rsp:
         return self.packet()
 
 
-def by_hand(path):
-    """Noise first (it must not hurt), then a session of its own: stop, run, Ctrl-C, detach."""
+def symbol(name):
+    nm = subprocess.run(['nm', ELF], capture_output=True, text=True, check=True).stdout
+    return int(re.search(rf'^([0-9a-f]+) \S {name}$', nm, re.M).group(1), 16)
+
+
+def debug_regs_owned(rsp, run, watch_fires):
+    """With a write watch of ours in DR0, the guest checks its own debug registers
+    (gdbtarget.c, DR_CHECK): its MOV DR must see its values, never ours; then its next
+    count is our watch's hit (where the emulator arms it), or Ctrl-C stops it. Stopped
+    within count_once, the guest hits the watch once before it sees DR_CHECK."""
+    counter = symbol('gdb_counter')
+    assert rsp.ask(b'Z2,%x,8' % counter) == b'OK'
+    assert rsp.ask(b'M%x,4:03000000' % symbol('gdb_release')) == b'OK'
+    rsp.send(b'c')
+    if watch_fires:
+        stop = rsp.packet()
+        if 'debug registers checked' not in ''.join(run.output):
+            assert stop.startswith(b'T05watch:%x;' % counter), stop
+            rsp.send(b'c')
+            stop = rsp.packet()
+    wait_for(run, r'gdbtarget: debug registers checked')
+    if not watch_fires:
+        rsp.sock.sendall(b'\x03')
+        stop = rsp.packet()
+    assert stop.startswith(b'T05watch:%x;' % counter if watch_fires else b'T02'), stop
+    assert rsp.ask(b'z2,%x,8' % counter) == b'OK'
+
+
+def by_hand(path, run, watch_fires):
+    """Noise first (it must not hurt), then a session of its own: stop, run, Ctrl-C, the
+    guest's own debug registers, detach."""
     rsp = Rsp(path)
     noise = random.Random(23)
     rsp.sock.sendall(bytes(noise.randrange(256) for _ in range(4000)).replace(b'\x03', b'.'))
@@ -99,6 +132,7 @@ def by_hand(path):
     time.sleep(1)
     rsp.sock.sendall(b'\x03')
     assert rsp.packet().startswith(b'T02thread:1;')      # SIGINT
+    debug_regs_owned(rsp, run, watch_fires)
     assert rsp.ask(b'D') == b'OK'
     rsp.sock.close()
 
@@ -110,14 +144,16 @@ GDB_COMMANDS = ['set pagination off', 'target remote {sock}', 'info threads', 'b
 BREAKPOINT_COMMANDS = ['break count_once', 'continue', 'p gdb_counter', 'continue',
                        'p gdb_counter', 'delete', 'watch gdb_counter', 'continue', 'continue',
                        'delete', 'hbreak count_once', 'continue', 'delete']
-END_COMMANDS = ['set var gdb_release = 42', 'p gdb_release', 'detach']
+# gdb_release written by guest-physical address (the guest's are its virtual ones)
+END_COMMANDS = ['monitor gdb', 'monitor gdb other', 'monitor poke gdbtarget {release:#x} 2a000000',
+                'p gdb_release', 'detach']
 
 
 def with_gdb(path, breakpoints):
     command = ['gdb', '-batch', '-nx', ELF]
     lines = GDB_COMMANDS + (BREAKPOINT_COMMANDS if breakpoints else []) + END_COMMANDS
     for line in lines:
-        command += ['-ex', line.format(sock=path)]
+        command += ['-ex', line.format(sock=path, release=symbol('gdb_release'))]
     done = subprocess.run(command, capture_output=True, text=True, timeout=120)
     return done.stdout + done.stderr
 
@@ -128,14 +164,11 @@ def test_gdb_session(platform):
     run = start(platform, sock)
     try:
         wait_for(run, r'gdbtarget: counting until gdb_release is 42')
-        by_hand(sock)
+        by_hand(sock, run, platform in BREAKPOINTS)
         out = with_gdb(sock, platform in BREAKPOINTS)
         wait_for(run, r'^hv: all guests ended, exit code 0$')
     finally:
-        run.wait(timeout=60)
-        run.reader.join(timeout=30)
-        LOG_DIR.mkdir(parents=True, exist_ok=True)
-        (LOG_DIR / f'test_gdb_session[{platform}].log').write_text(''.join(run.output))
+        interactive.finish(run, f'test_gdb_session[{platform}]', timeout=60)
     console = ''.join(run.output)
     assert 'hv: EXCEPTION' not in console and 'hv: PANIC' not in console, console
     assert re.search(r'^\* 1 +Thread 1 ', out, re.M), out
@@ -164,8 +197,15 @@ def test_gdb_session(platform):
     assert physical and virtual, out
     assert physical.group(1).split() == [b[2:] for b in virtual.group(1).split()], out
     assert 'detached' in out, out
+    assert re.search(r'^gdb stub: guest gdbtarget on the UART at 0x2f8, gdb attached$', out,
+                     re.M), out
+    assert re.search(r'^gdb other: gdb is attached: detach it first$', out, re.M), out
+    assert re.search(r'^4 bytes written at 0x[0-9a-f]+$', out, re.M), out
+    assert 'FAIL ' not in console, console
     for line in ('hv: gdb: connected; guest gdbtarget stopped',
                  'hv: gdb: detached; guest gdbtarget runs on', 'PASS released-by-the-debugger',
+                 'PASS dr-reads-its-own-before-written', 'PASS dr-reads-back-what-it-wrote',
+                 'PASS dr7-high-bits-gp', 'PASS dr7-gd-db',
                  'PASS ran-beside-the-debugged-guest', 'hv: guest other exited with code 0',
                  'hv: guest gdbtarget exited with code 0'):
         assert line in console, console
@@ -210,23 +250,27 @@ CRASH_COMMANDS = ['target remote {sock}', 'set var gdb_release = 7', 'continue',
 
 @pytest.mark.parametrize('platform', ['qemu-svm', 'bochs-skylake'])
 def test_gdb_stops_at_a_crash(platform):
-    """A guest that crashes (a triple fault) while gdb is attached stops in gdb with SIGSEGV
-    where it crashed; detach then ends it as the crash would have."""
+    """The stub started from the debug shell (`gdb GUEST`, no gdb= option); a guest that
+    crashes (a triple fault) while gdb is attached stops in gdb with SIGSEGV where it
+    crashed; detach then ends it as the crash would have."""
     sock = str(Path(tempfile.mkdtemp(prefix='hv-gdb-')) / 'gdb')
-    run = start(platform, sock)
+    run, con = interactive.start([*platform_args(platform), '--smp', '2', '--gdb-socket', sock],
+                                 [ELF, f'{ELF} name=other -- alone'], timeout=120,
+                                 run_timeout=TIMEOUT)
     try:
-        wait_for(run, r'gdbtarget: counting until gdb_release is 42')
+        con.expect(r'gdbtarget: counting until gdb_release is 42')
+        con.command('gdb', r'^no gdb stub \(gdb GUEST \[PORT\] starts one\)$')
+        con.command('gdb gdbtarget', r'^gdb stub: guest gdbtarget on the UART at 0x2f8, '
+                                     r'waiting for gdb$')
         command = ['gdb', '-batch', '-nx', ELF]
         for line in CRASH_COMMANDS:
             command += ['-ex', line.format(sock=sock)]
         out = subprocess.run(command, capture_output=True, text=True, timeout=120)
         out = out.stdout + out.stderr
-        wait_for(run, r'hv: all guests ended')
+        con.expect(r'hv: all guests ended')
     finally:
-        run.wait(timeout=60)
-        run.reader.join(timeout=30)
-        (LOG_DIR / f'test_gdb_stops_at_a_crash[{platform}].log').write_text(''.join(run.output))
-    console = ''.join(run.output)
+        interactive.finish(run, f'test_gdb_stops_at_a_crash[{platform}]', timeout=60)
+    console = con.text
     assert 'received signal SIGSEGV' in out, out
     assert re.search(r'^crash_now \+ \d+ in section \.text$', out, re.M), out
     assert 'hv: guest gdbtarget crashed on vcpu 0' in console, console
