@@ -63,7 +63,7 @@ UNIT_SRCS_test_cpu_model    := cpumodel/cpu_model.c cpumodel/cpu_model_table.c c
 
 include guest-tests/guest.mk
 
-.PHONY: all deps unit systest test run run-synic-demo bench linux gdb clean check-layers compile_commands.json
+.PHONY: all deps unit systest test run run-synic-demo bench linux linux-symbols gdb clean check-layers compile_commands.json
 all: $(BUILD)/hv.elf guests
 
 $(BUILD)/hv.elf: $(HV_OBJS) linker.ld
@@ -111,6 +111,10 @@ test: deps
 # The Linux guest: Debian's kernel and a busybox initramfs (downloaded once into build/linux/).
 linux:
 	$(Q)tools/linux-kernel
+
+# The Linux guest's vmlinux and System.map for gdb (Debian's -dbg package, ~280 MB, once).
+linux-symbols:
+	$(Q)tools/linux-symbols
 
 # What each operation costs, in exits and instructions, per backend and interrupt policy.
 bench: all

@@ -36,13 +36,19 @@ static void reply(const char *s)
 /* ---- threads ---- */
 
 /* A thread id: hex, -1 (all) or 0 (any); the vCPU it names, or -1 for none. */
+/* An AP still waiting for its start-up IPI is not a thread yet (it has no state to show). */
+static bool started(unsigned int index)
+{
+	return gdb.p->vcpus[index]->state != VCPU_WAIT_FOR_SIPI;
+}
+
 static int thread_vcpu(const char *id)
 {
 	uint64_t n;
 
 	if (!strcmp(id, "-1") || !strcmp(id, "0"))
 		return (int)gdb.vcpu;
-	if (!rsp_parse_hex(&id, &n) || *id || n == 0 || n > gdb.p->nr_vcpus)
+	if (!rsp_parse_hex(&id, &n) || *id || n == 0 || n > gdb.p->nr_vcpus || !started(n - 1))
 		return -1;
 	return (int)n - 1;
 }
@@ -52,7 +58,9 @@ static void thread_list(void)
 	size_t n = fmt_snprintf(gdb.reply, sizeof(gdb.reply), "m");
 
 	for (unsigned int i = 0; i < gdb.p->nr_vcpus; i++)
-		n += fmt_snprintf(gdb.reply + n, sizeof(gdb.reply) - n, "%s%x", i ? "," : "", i + 1);
+		if (started(i))
+			n += fmt_snprintf(gdb.reply + n, sizeof(gdb.reply) - n, "%s%x",
+					  n > 1 ? "," : "", i + 1);
 	reply(gdb.reply);
 }
 

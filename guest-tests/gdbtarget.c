@@ -7,7 +7,9 @@
  * with CRASH instead, it triple-faults (crash_now()): a crash the debugger
  * must stop at. Released with DR_CHECK, it checks that its own debug
  * registers are its own while the debugger owns the CPU's (the test has a
- * watch in DR0 meanwhile), says so, and waits again.
+ * watch in DR0 meanwhile), says so, and waits again; with a second vCPU
+ * it starts it then, and that AP checks that its debug registers are its
+ * own from its start.
  */
 #include "guest-tests/lib/guest.h"
 
@@ -59,6 +61,26 @@ DEFINE_DR(7)
 static void write_dr7_call(void *arg) { write_dr7(*(uint64_t *)arg); }
 static void read_dr0_call(void *arg) { *(uint64_t *)arg = read_dr0(); }
 
+static volatile bool ap_checked;
+
+/* On the AP started while the debugger is attached: its own reset values, not the debugger's. */
+static void check_ap_debug_regs(unsigned int cpu)
+{
+	(void)cpu;
+	check("ap-dr-its-own-from-its-start", read_dr0() == 0 && read_dr7() == DR7_FIXED1,
+	      "DR0 0x%lx, DR7 0x%lx", read_dr0(), read_dr7());
+	ap_checked = true;
+}
+
+static void start_ap_while_debugged(void)
+{
+	uint64_t end = tsc_after_us(1000000);
+
+	check("ap-started-while-debugged", smp_start_ap(1, check_ap_debug_regs) == 0, "no AP");
+	while (!ap_checked && rdtsc() < end)
+		asm volatile("pause");
+}
+
 /* A breakpoint of its own that never fires: G0 on the execution of gdb_release's address. */
 static void check_debug_regs(void)
 {
@@ -80,6 +102,8 @@ static void check_debug_regs(void)
 	      "vector %d, DR6 0x%lx, DR7 0x%lx", vector, read_dr6(), read_dr7());
 	write_dr7(DR7_FIXED1);
 	write_dr0(0);
+	if (fw_cfg_present() && fw_cfg_cpu_count() > 1)
+		start_ap_while_debugged();
 	guest_printf("gdbtarget: debug registers checked\n");
 }
 

@@ -43,9 +43,10 @@ def platform_args(platform):
 
 
 def start(platform, sock):
-    run = subprocess.Popen([str(RUN), *platform_args(platform), '--smp', '2', '--timeout',
+    """gdbtarget with 2 vCPUs (the AP started while gdb is attached), other beside it."""
+    run = subprocess.Popen([str(RUN), *platform_args(platform), '--smp', '3', '--timeout',
                             str(TIMEOUT), '--hv', str(HV), '--hv-args', 'gdb=gdbtarget',
-                            '--gdb-socket', sock, ELF, f'{ELF} name=other -- alone'],
+                            '--gdb-socket', sock, f'{ELF} cpus=2', f'{ELF} name=other -- alone'],
                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                            stderr=subprocess.STDOUT, text=True, errors='replace')
     run.output = []
@@ -114,6 +115,7 @@ def debug_regs_owned(rsp, run, watch_fires):
         stop = rsp.packet()
     assert stop.startswith(b'T05watch:%x;' % counter if watch_fires else b'T02'), stop
     assert rsp.ask(b'z2,%x,8' % counter) == b'OK'
+    assert rsp.ask(b'qfThreadInfo') == b'm1,2'           # the AP it started meanwhile
 
 
 def by_hand(path, run, watch_fires):
@@ -189,7 +191,7 @@ def test_gdb_session(platform):
         hits = re.findall(r'^Old value = (\d+)\nNew value = (\d+)$', out, re.M)
         assert len(hits) == 2 and all(int(b) == int(a) + 1 for a, b in hits), out
         assert int(hits[1][0]) == int(hits[0][1]), out               # the next write
-        assert re.search(r'^Breakpoint 3, count_once', out, re.M), out  # hbreak: DR0
+        assert re.search(r'^(Thread 1 hit )?Breakpoint 3, count_once', out, re.M), out  # DR0
     assert values[str(len(values))] == '42', out
     assert re.search(r'^gdbtarget:0 on cpu 0: ', out, re.M), out    # monitor: the shell's
     physical = re.search(r'^((?:[0-9a-f]{2} ){7}[0-9a-f]{2})$', out, re.M)  # monitor mem
@@ -205,7 +207,8 @@ def test_gdb_session(platform):
     for line in ('hv: gdb: connected; guest gdbtarget stopped',
                  'hv: gdb: detached; guest gdbtarget runs on', 'PASS released-by-the-debugger',
                  'PASS dr-reads-its-own-before-written', 'PASS dr-reads-back-what-it-wrote',
-                 'PASS dr7-high-bits-gp', 'PASS dr7-gd-db',
+                 'PASS dr7-high-bits-gp', 'PASS dr7-gd-db', 'PASS ap-started-while-debugged',
+                 'PASS ap-dr-its-own-from-its-start',
                  'PASS ran-beside-the-debugged-guest', 'hv: guest other exited with code 0',
                  'hv: guest gdbtarget exited with code 0'):
         assert line in console, console

@@ -9,11 +9,16 @@ With 1 vCPU the shell comes first (vmbus=later): the test loads hv_vmbus itself 
 VMBus interrupts appear, then crashes the kernel on purpose, whose panic path unloads VMBus
 (UNLOAD, UNLOAD_RESPONSE) and reports the crash with its log's tail through the Hyper-V
 crash MSRs, which ends the guest. With 2 vCPUs /init loads hv_vmbus and the guest
-powers off through ACPI S5. Both run on QEMU SVM, Bochs ryzen (SVM with NRIP save), Bochs
-skylake (VMX, APICv with posted interrupts) and Bochs sapphire_rapids."""
+powers off through ACPI S5; before that, gdb attaches to the running kernel through the
+hypervisor's gdb stub (gdb=linux) and, where the emulator raises #BP (not QEMU's SVM, see
+test_gdb.py), stops at uname's system call, its address from the guest's /proc/kallsyms.
+Both run on QEMU SVM, Bochs ryzen (SVM with NRIP save), Bochs skylake (VMX, APICv with
+posted interrupts) and Bochs sapphire_rapids."""
 
 import re
+import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -33,17 +38,24 @@ PLATFORMS = ('qemu-svm', 'bochs-ryzen', 'bochs-skylake', 'bochs-sapphire-rapids'
 # Where the hypervisor recommends the APIC MSRs (for the VP assist page's lazy EOI), the IPI
 # and the TLB-flush hypercalls; with APICv native IPIs cost less, and Linux uses them.
 SOFTWARE_APIC = ('qemu-svm', 'bochs-ryzen')
+# Where a software breakpoint reaches the gdb stub (QEMU 7.2's SVM: see test_gdb.py).
+BREAKPOINTS = ('bochs-ryzen', 'bochs-skylake', 'bochs-sapphire-rapids')
 VMBUS_VERSION = r'\] hv_vmbus: Vmbus version:5\.3$'
 
 
-def boot_linux(platform, cpus, extra=''):
+def boot_linux(platform, cpus, extra='', gdb=False):
+    """Linux on platform; with gdb, the hypervisor's gdb stub for it on con.gdb_socket."""
     modules = [f'{KERNEL} name=linux mem=256M cpus={cpus} -- {CMDLINE} {extra}',
                f'{INITRD} for=linux']
-    run, con = interactive.start([*platform_args(platform), '--smp', str(cpus)], modules,
-                                 hv_args='console-input=linux', timeout=BOOT_SECONDS,
-                                 run_timeout=BOOT_SECONDS + 300)
+    sock = str(Path(tempfile.mkdtemp(prefix='hv-gdb-')) / 'gdb') if gdb else None
+    run, con = interactive.start([*platform_args(platform), '--smp', str(cpus),
+                                  *(['--gdb-socket', sock] if gdb else [])], modules,
+                                 hv_args='console-input=linux' + (' gdb=linux' if gdb else ''),
+                                 timeout=BOOT_SECONDS, run_timeout=BOOT_SECONDS + 300)
     con.cpus = cpus
     con.software_apic = platform in SOFTWARE_APIC
+    con.gdb_socket = sock
+    con.breakpoints = platform in BREAKPOINTS
     return run, con
 
 
@@ -138,9 +150,45 @@ def vmbus_loaded_by_hand(con):
     assert 'VMBus UNLOAD did not complete' not in con.text
 
 
+def kernel_symbol(con, name):
+    """A kernel symbol's address, from the guest's own /proc/kallsyms (Debian's System.map
+    is a placeholder; the symbols are in the -dbg package, README)."""
+    pattern = rf'^([0-9a-f]{{16}}) T {name}$'
+    return int(re.search(pattern, shell(con, f'grep -w {name} /proc/kallsyms', pattern),
+                         re.M).group(1), 16)
+
+
+def debug_with_gdb(con):
+    """gdb (no symbols) attached to the running kernel: both vCPUs are threads, their PCs
+    in the kernel; where #BP reaches the stub, a breakpoint at uname's system call stops
+    the kernel when the shell runs uname, then detach lets it finish."""
+    uname = kernel_symbol(con, '__x64_sys_newuname')
+    commands = ['target remote ' + con.gdb_socket, 'info threads', 'p/x $pc', 'thread 2',
+                'p/x $pc', 'p/x $cr3', 'x/i $pc']
+    if con.breakpoints:
+        commands += [f'break *{uname:#x}', 'continue', 'p/x $pc', 'delete']
+    gdb = subprocess.Popen(['gdb', '-batch', '-nx', *(x for c in commands + ['detach']
+                                                      for x in ('-ex', c))],
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    con.expect(r'hv: gdb: connected; guest linux stopped$')
+    if con.breakpoints:
+        con.type('uname -r\r')  # kept by the guest's UART while it is stopped
+    out = gdb.communicate(timeout=BOOT_SECONDS)[0]
+    con.expect(r'hv: gdb: detached; guest linux runs on$')
+    values = re.findall(r'^\$\d+ = (0x[0-9a-f]+)$', out, re.M)
+    assert re.search(r'^\* 1 +Thread 1 .*\n +2 +Thread 2 ', out, re.M), out
+    assert all(int(pc, 16) >= 0xffffffff80000000 for pc in values[:2]), out
+    if con.breakpoints:
+        assert f'Breakpoint 1, {uname:#018x} in ?? ()' in out, out
+        assert int(values[3], 16) == uname, out
+        con.expect(r'^6\.\S+-cloud-amd64$')
+        con.expect(PROMPT)
+
+
 def vmbus_at_boot_then_power_off(con):
     expect_boot(con, vmbus_at_boot=True)
     expect_clock_devices(con)
+    debug_with_gdb(con)
     stimer, vmbus = interrupt_counts(con, 'HVS'), interrupt_counts(con, 'HYP')
     later_stimer = interrupt_counts(con, 'HVS')
     assert all(b > a for a, b in zip(stimer, later_stimer)), f'{stimer} -> {later_stimer}'
@@ -167,7 +215,7 @@ def test_linux_one_vcpu(platform):
 
 @pytest.mark.parametrize('platform', PLATFORMS)
 def test_linux_two_vcpus(platform):
-    run, con = boot_linux(platform, 2)
+    run, con = boot_linux(platform, 2, gdb=True)
     run_test(run, con, f'test_linux[{platform}-2]', vmbus_at_boot_then_power_off, 0)
 
 
