@@ -359,15 +359,14 @@ static uint64_t with_bit(uint64_t word, uint64_t bit, bool on)
 static bool vmx_vcpu_set_debug(struct vcpu *v, bool breakpoints, bool step)
 {
 	uint64_t allowed = rdmsr(MSR_IA32_VMX_PROCBASED) >> 32, ctl = vmcs_read(VMCS_PROC_CONTROLS);
+	bool can_step = allowed & PROC_MONITOR_TRAP_FLAG;
 
 	(void)v;
 	vmcs_write(VMCS_EXCEPTION_BITMAP,
 		   with_bit(vmcs_read(VMCS_EXCEPTION_BITMAP), BIT(VECTOR_BP), breakpoints));
 	ctl = with_bit(ctl, PROC_MOV_DR_EXITING, breakpoints && (allowed & PROC_MOV_DR_EXITING));
-	if (step && !(allowed & PROC_MONITOR_TRAP_FLAG))
-		return false;
-	vmcs_write(VMCS_PROC_CONTROLS, with_bit(ctl, PROC_MONITOR_TRAP_FLAG, step));
-	return true;
+	vmcs_write(VMCS_PROC_CONTROLS, with_bit(ctl, PROC_MONITOR_TRAP_FLAG, step && can_step));
+	return !step || can_step;
 }
 
 static void vmx_vcpu_read_debug_regs(struct vcpu *v, struct vcpu_debug_regs *d)
