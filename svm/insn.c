@@ -196,26 +196,25 @@ static void decode_lmsw_operand(struct decoder *d, const struct vcpu_control_reg
 		out->seg = (unsigned int)d->seg;
 }
 
-/* The decoder at the guest's RIP, past its prefixes. */
-static void decoder_at_rip(struct vcpu *v, struct vcpu_control_regs *c, struct decoder *d)
+/* The decoder at the guest's RIP, past its prefixes and 0F: the second opcode byte, or -1. */
+static int two_byte_opcode(struct vcpu *v, struct vcpu_control_regs *c, struct decoder *d)
 {
 	backend->vcpu_read_control(v, c);
 	*d = (struct decoder){ .seg = -1, .long64 = c->cs_long && (c->efer & EFER_LMA) };
 	d->size = fetch(v, c, d->b);
 	read_prefixes(d);
+	if ((uint8_t)take(d, 1) != 0x0f)
+		return -1;
+	return (uint8_t)take(d, 1);
 }
 
 bool insn_decode_mov_dr(struct vcpu *v, uint8_t *gpr)
 {
 	struct vcpu_control_regs c;
 	struct decoder d;
-	uint8_t opcode, modrm;
+	int opcode = two_byte_opcode(v, &c, &d);
+	uint8_t modrm = (uint8_t)take(&d, 1); /* its mod is ignored: always a register */
 
-	decoder_at_rip(v, &c, &d);
-	if ((uint8_t)take(&d, 1) != 0x0f)
-		return false;
-	opcode = (uint8_t)take(&d, 1);
-	modrm = (uint8_t)take(&d, 1); /* its mod is ignored: always a register */
 	*gpr = (modrm & 7) | REX_B(&d) << 3;
 	return !d.bad && (opcode == 0x21 || opcode == 0x23);
 }
@@ -224,13 +223,10 @@ bool insn_decode_cr_write(struct vcpu *v, const uint64_t gprs[16], struct cr_ins
 {
 	struct vcpu_control_regs c;
 	struct decoder d;
-	uint8_t opcode, modrm;
+	int opcode = two_byte_opcode(v, &c, &d);
+	uint8_t modrm;
 
-	decoder_at_rip(v, &c, &d);
 	*out = (struct cr_insn){ .seg = SEG_DS };
-	if ((uint8_t)take(&d, 1) != 0x0f)
-		return false;
-	opcode = (uint8_t)take(&d, 1);
 	if (opcode == 0x06) {
 		out->kind = CR_INSN_CLTS;
 	} else if (opcode == 0x22) { /* the ModRM's mod is ignored: always a register */
