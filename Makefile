@@ -42,6 +42,7 @@ UNIT_SRCS_test_vmx_controls := vmx/controls.c
 UNIT_SRCS_test_ept_entry    := vmx/ept_entry.c
 UNIT_SRCS_test_posted_intr  := vmx/posted_intr.c
 UNIT_SRCS_test_avic_table   := svm/avic_table.c
+UNIT_SRCS_test_avic_model   := tests/avic/avic_model.c svm/avic_table.c svm/svm_exit.c apic/vlapic.c apic/vlapic_irq.c apic/vlapic_ipi.c apic/vlapic_timer.c
 UNIT_SRCS_test_svm_nmi      := svm/svm_nmi.c
 UNIT_SRCS_test_vlapic       := apic/vlapic.c apic/vlapic_irq.c apic/vlapic_ipi.c apic/vlapic_timer.c
 UNIT_SRCS_test_mmio_decode  := devices/mmio_decode.c

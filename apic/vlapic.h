@@ -259,6 +259,12 @@ bool vlapic_sw_enabled(const struct vlapic *a);
 void vlapic_update_ppr(struct vlapic *a);
 void vlapic_set_error(struct vlapic *a, uint32_t esr_bit);
 void vlapic_send_ipi(struct vlapic *a, uint32_t icr_lo, uint32_t dest);
+/*
+ * The targets of the xAPIC ICR a holds (a fixed IPI whose vector a CPU's
+ * APIC virtualization has already put into their IRRs) kicked, their IRRs
+ * left alone.
+ */
+void vlapic_wake_ipi_targets(struct vlapic *a);
 
 void vlapic_timer_reset(struct vlapic *a);
 void vlapic_timer_write_lvt(struct vlapic *a, uint32_t val);

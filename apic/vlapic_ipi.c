@@ -150,6 +150,16 @@ void vlapic_send_ipi(struct vlapic *a, uint32_t icr_lo, uint32_t dest)
 	}
 }
 
+void vlapic_wake_ipi_targets(struct vlapic *a)
+{
+	struct vlapic_group *g = a->group;
+	uint32_t icr_lo = vlapic_get_reg(a, APIC_ICR_LO), dest = vlapic_get_reg(a, APIC_ICR_HI) >> 24;
+
+	for (unsigned int i = 0; i < g->count; i++)
+		if (vlapic_ipi_targets(a, g->members[i], icr_lo, dest))
+			g->hooks->kick(g->members[i]);
+}
+
 /*
  * A bus message names its target in 8 bits, read in the target's own mode
  * (SDM 11.11.1; interrupt remapping, which would widen it, is not modelled).

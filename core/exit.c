@@ -29,6 +29,7 @@ static const char *const exit_reason_names[EXIT_REASON_COUNT] = {
 	[EXIT_TASK_SWITCH] = "task-switch",
 	[EXIT_SINGLE_STEP] = "single-step",
 	[EXIT_DR_ACCESS] = "dr-access",
+	[EXIT_APIC_IPI_WAKE] = "ipi-wake",
 };
 
 const char *exit_reason_name(enum exit_reason r)

@@ -41,6 +41,8 @@ enum exit_reason {
 	EXIT_TASK_SWITCH = 24,     /* CALL, JMP, IRET or a task gate to a TSS (VMX) */
 	EXIT_SINGLE_STEP = 25,     /* the debugger's single step ended (VMX monitor trap flag) */
 	EXIT_DR_ACCESS = 26,       /* a MOV to or from a debug register while a debugger owns them */
+	/* AVIC: an ICR write whose vector the CPU put into every target's IRR, some not running */
+	EXIT_APIC_IPI_WAKE = 27,
 	EXIT_REASON_COUNT,
 };
 

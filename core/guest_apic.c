@@ -514,6 +514,11 @@ void guest_apic_write_trap(struct vcpu *v, const struct exit_event *e)
 	vlapic_apic_write_trap(&v->apic, e->apic_offset);
 }
 
+void guest_apic_wake_ipi_targets(struct vcpu *v)
+{
+	vlapic_wake_ipi_targets(&v->apic);
+}
+
 bool guest_apic_is_mmio(const struct vcpu *v, uint64_t gpa)
 {
 	return vlapic_xapic_enabled(&v->apic) &&

@@ -67,4 +67,7 @@ void guest_apic_eoi_induced(struct vcpu *v, const struct exit_event *e);
 /* APICv's trap after a guest write to an APIC register. */
 void guest_apic_write_trap(struct vcpu *v, const struct exit_event *e);
 
+/* AVIC's ICR write that reached every target's IRR: its targets woken, none given it again. */
+void guest_apic_wake_ipi_targets(struct vcpu *v);
+
 #endif

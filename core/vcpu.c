@@ -41,6 +41,12 @@ static void handle_apic_write(struct vcpu *v, const struct exit_event *e)
 	guest_apic_write_trap(v, e);
 }
 
+static void handle_ipi_wake(struct vcpu *v, const struct exit_event *e)
+{
+	(void)e;
+	guest_apic_wake_ipi_targets(v);
+}
+
 static void handle_eoi_induced(struct vcpu *v, const struct exit_event *e)
 {
 	guest_apic_eoi_induced(v, e);
@@ -171,6 +177,7 @@ static exit_handler_t exit_handlers[EXIT_REASON_COUNT] = {
 	[EXIT_DR_ACCESS] = handle_dr_access,
 	[EXIT_INTERRUPT_WINDOW] = handle_ignored, /* the next entry injects */
 	[EXIT_APIC_WRITE] = handle_apic_write,
+	[EXIT_APIC_IPI_WAKE] = handle_ipi_wake,
 	[EXIT_EOI_INDUCED] = handle_eoi_induced,
 	[EXIT_UNKNOWN] = handle_unknown,
 	[EXIT_XSETBV] = handle_unknown,
@@ -204,8 +211,9 @@ static enum exit_reason stats_bucket(const struct vcpu *v, const struct exit_eve
 
 	if (e->reason == EXIT_NESTED_PAGE_FAULT && guest_apic_is_mmio(v, e->npf.gpa))
 		return apic_bucket(e->npf.gpa & 0xff0, e->npf.write);
-	if (e->reason == EXIT_APIC_WRITE &&
-	    apic_bucket(e->apic_offset & 0xff0, true) == EXIT_APIC_IPI)
+	if ((e->reason == EXIT_APIC_WRITE &&
+	     apic_bucket(e->apic_offset & 0xff0, true) == EXIT_APIC_IPI) ||
+	    e->reason == EXIT_APIC_IPI_WAKE)
 		return EXIT_APIC_IPI;
 	if (e->reason == EXIT_WRMSR) {
 		uint32_t offset = msr >= 0x800 && msr <= 0x8ff ? (msr & 0xff) << 4

@@ -10,6 +10,7 @@
 #include "mm/frames.h"
 #include "core/nested_map.h"
 #include "host/percpu.h"
+#include "lib/string.h"
 #include "lib/x86.h"
 #include "svm/avic_table.h"
 #include "svm/npt.h"
@@ -62,43 +63,51 @@ void avic_vcpu_init(struct vcpu *v, struct vmcb *vmcb)
 	c->int_control |= AVIC_ENABLE;
 }
 
+bool avic_erratum(void)
+{
+	static int erratum = -1;
+
+	if (erratum < 0) {
+		struct cpuid_regs r = cpuid(0, 0);
+		char vendor[12];
+
+		memcpy(vendor, &r.ebx, 4);
+		memcpy(vendor + 4, &r.edx, 4);
+		memcpy(vendor + 8, &r.ecx, 4);
+		erratum = avic_erratum_1235(vendor, cpuid(1, 0).eax);
+	}
+	return erratum;
+}
+
 void avic_set_running(struct vcpu *v, bool running)
 {
 	struct avic_tables *t = v->partition->arch;
 
-	if (running)
-		__atomic_fetch_or(&t->physical[v->index], AVIC_PHYS_IS_RUNNING, __ATOMIC_SEQ_CST);
-	else
-		__atomic_fetch_and(&t->physical[v->index], ~AVIC_PHYS_IS_RUNNING,
-				   __ATOMIC_SEQ_CST);
+	if (!avic_erratum())
+		avic_entry_set_running(&t->physical[v->index], running);
 }
 
-/* The IRR bit is set before IsRunning is read; the target clears IsRunning before it looks. */
 bool avic_doorbell(struct vcpu *v)
 {
 	struct avic_tables *t = v->partition->arch;
-	uint64_t entry = __atomic_load_n(&t->physical[v->index], __ATOMIC_SEQ_CST);
+	int host_apic_id = avic_doorbell_target(&t->physical[v->index]);
 
-	if (!(entry & AVIC_PHYS_IS_RUNNING))
+	if (host_apic_id < 0)
 		return false;
-	wrmsr(MSR_AVIC_DOORBELL, entry & AVIC_PHYS_HOST_ID_MASK);
+	wrmsr(MSR_AVIC_DOORBELL, (uint64_t)host_apic_id);
 	return true;
 }
 
 void avic_update_logical_table(struct partition *p)
 {
 	struct avic_tables *t = p->arch;
+	uint32_t ldr[GUEST_MAX_CPUS], dfr[GUEST_MAX_CPUS];
 
-	for (unsigned int i = 0; i < AVIC_LOGICAL_ENTRIES; i++)
-		__atomic_store_n(&t->logical[i], 0, __ATOMIC_RELAXED);
 	for (unsigned int i = 0; i < p->nr_vcpus; i++) {
-		struct vlapic *a = &p->vcpus[i]->apic;
-		bool flat = vlapic_mmio_read(a, 0xe0) == 0xffffffff; /* DFR */
-		int index = avic_logical_index(vlapic_mmio_read(a, 0xd0), flat);
-		if (index >= 0)
-			__atomic_store_n(&t->logical[index], avic_logical_entry((uint8_t)i),
-					 __ATOMIC_RELEASE);
+		ldr[i] = vlapic_mmio_read(&p->vcpus[i]->apic, 0xd0);
+		dfr[i] = vlapic_mmio_read(&p->vcpus[i]->apic, 0xe0);
 	}
+	avic_logical_table_fill(t->logical, p->nr_vcpus, ldr, dfr);
 }
 
 void avic_mode_changed(struct vcpu *v, struct vmcb *vmcb)

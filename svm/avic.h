@@ -13,6 +13,9 @@ bool avic_partition_init(struct partition *p);
 /* Points the VMCB at v's backing page (its APIC register page) and the tables. */
 void avic_vcpu_init(struct vcpu *v, struct vmcb *vmcb);
 
+/* AMD erratum 1235 on this CPU (avic_table.h): IsRunning is never set. */
+bool avic_erratum(void);
+
 /* IsRunning around VMRUN: senders ring the doorbell only while it is set. */
 void avic_set_running(struct vcpu *v, bool running);
 bool avic_doorbell(struct vcpu *v);

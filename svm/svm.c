@@ -455,8 +455,12 @@ static void svm_vcpu_write_tsc_offset(struct vcpu *v, uint64_t offset)
 
 static const char *svm_apic_mode(void)
 {
-	return avic_supported() ? "AVIC (xAPIC mode; x2APIC falls back to software delivery)"
-				: "software delivery (the CPU lacks AVIC)";
+	if (!avic_supported())
+		return "software delivery (the CPU lacks AVIC)";
+	return avic_erratum() ? "AVIC (xAPIC mode; x2APIC falls back to software delivery); AMD "
+				"erratum 1235: IsRunning never set, every IPI woken through the "
+				"incomplete-IPI exit"
+			      : "AVIC (xAPIC mode; x2APIC falls back to software delivery)";
 }
 
 /* AVIC evaluates the backing page's IRR at VMRUN: nothing to hand over. */

@@ -75,6 +75,19 @@ static enum exit_reason decode_exception(const struct vmcb *vmcb, struct exit_ev
  * to the model; any other access is emulated as the nested page fault it
  * stands for (APM vol. 2, 15.29).
  */
+/*
+ * AVIC_INCOMPLETE_IPI (APM 15.29): the CPU wrote the ICR into the backing
+ * page. With every target's IRR set (some not running), the targets are
+ * woken; otherwise the ICR is delivered in software, as an APIC-write trap.
+ */
+static enum exit_reason decode_incomplete_ipi(const struct vmcb_control *c, struct exit_event *e)
+{
+	struct avic_incomplete_ipi ipi = avic_decode_incomplete_ipi(c->exit_info1, c->exit_info2);
+
+	e->apic_offset = 0x300;
+	return avic_ipi_irr_done(&ipi) ? EXIT_APIC_IPI_WAKE : EXIT_APIC_WRITE;
+}
+
 static enum exit_reason decode_avic_noaccel(const struct vmcb_control *c, struct exit_event *e)
 {
 	uint32_t offset = c->exit_info1 & 0xff0;
@@ -116,9 +129,8 @@ enum exit_reason svm_decode_exit(const struct vmcb *vmcb, struct exit_event *e)
 		return EXIT_HYPERCALL;
 	case SVM_EXIT_NPF:
 		return decode_npf(c, e);
-	case SVM_EXIT_AVIC_INCOMPLETE_IPI: /* the model sends what AVIC could not (APM 15.29) */
-		e->apic_offset = 0x300;
-		return EXIT_APIC_WRITE;
+	case SVM_EXIT_AVIC_INCOMPLETE_IPI:
+		return decode_incomplete_ipi(c, e);
 	case SVM_EXIT_AVIC_NOACCEL:
 		return decode_avic_noaccel(c, e);
 	case SVM_EXIT_INTR:
