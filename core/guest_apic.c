@@ -24,12 +24,10 @@ const struct enlightenment *enlightenment;
 
 static struct vcpu *apic_vcpu(struct vlapic *a) { return a->owner; }
 
-/* A doorbell where the CPU can take the interrupt in the guest (AVIC), else a host IPI. */
 void vcpu_kick(struct vcpu *v)
 {
-	if (v->cpu == this_cpu() || (v->apic_accelerated && backend->vcpu_doorbell(v)))
-		return;
-	lapic_send_fixed(v->cpu->apic_id, WAKEUP_VECTOR);
+	if (v->cpu != this_cpu())
+		lapic_send_fixed(v->cpu->apic_id, WAKEUP_VECTOR);
 }
 
 void vcpu_post_event(struct vcpu *v, uint32_t event)
@@ -104,7 +102,20 @@ static void post_init_sipi(struct vcpu *v, bool init, uint8_t vector)
 	vcpu_kick(v);
 }
 
-static void hook_kick(struct vlapic *target) { vcpu_kick(apic_vcpu(target)); }
+/*
+ * A new IRR bit: AVIC's doorbell makes a running vCPU take it in the guest
+ * (APM vol. 2, 15.29.2.2), but it evaluates nothing else: an auto-EOI
+ * vector, injected at entry, needs the exit a host IPI makes.
+ */
+static void hook_kick(struct vlapic *target)
+{
+	struct vcpu *v = apic_vcpu(target);
+
+	if (v->cpu == this_cpu() || (v->apic_accelerated && vlapic_pending_auto_eoi(target) < 0 &&
+				     backend->vcpu_doorbell(v)))
+		return;
+	vcpu_kick(v);
+}
 static void hook_init(struct vlapic *target) { post_init_sipi(apic_vcpu(target), true, 0); }
 static void hook_nmi(struct vlapic *target) { vcpu_post_event(apic_vcpu(target), VCPU_PENDING_NMI); }
 static void hook_eoi(struct vlapic *a, uint8_t vector, bool level)

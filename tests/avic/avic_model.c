@@ -131,6 +131,14 @@ void avic_model_vmrun(struct avic_model *m, unsigned int vcpu, unsigned int host
 	take_interrupts(m, vcpu);
 }
 
+void avic_model_vmrun_inject(struct avic_model *m, unsigned int vcpu, unsigned int host_id,
+			     uint8_t vector)
+{
+	m->in_guest[host_id] = (int)vcpu;
+	m->taken[vcpu][vector]++;
+	take_interrupts(m, vcpu);
+}
+
 void avic_model_vmexit(struct avic_model *m, unsigned int vcpu)
 {
 	for (unsigned int c = 0; c < AVIC_MODEL_PCPUS; c++)

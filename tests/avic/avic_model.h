@@ -49,6 +49,12 @@ struct avic_model {
 
 /* VMRUN of vcpu on the physical CPU host_id: in guest mode, it takes what it can (15.29.2.2). */
 void avic_model_vmrun(struct avic_model *m, unsigned int vcpu, unsigned int host_id);
+/*
+ * VMRUN with an event in EVENTINJ (APM 15.20): vector taken as the guest
+ * enters, its IRR and ISR untouched (the hypervisor's auto-EOI delivery).
+ */
+void avic_model_vmrun_inject(struct avic_model *m, unsigned int vcpu, unsigned int host_id,
+			     uint8_t vector);
 /* #VMEXIT: vcpu leaves guest mode (any exit: the model's or the hypervisor's host interrupt). */
 void avic_model_vmexit(struct avic_model *m, unsigned int vcpu);
 /* The doorbell MSR written with host_id: the vCPU in guest mode there evaluates its IRR. */

@@ -26,6 +26,7 @@
 
 #include "apic/vlapic.h"
 #include "svm/avic_table.h"
+#include "synic/synic.h"
 #include "svm/svm.h"
 #include "tests/avic/avic_model.h"
 
@@ -43,7 +44,10 @@ struct hv_vcpu {
 	enum where where;
 	unsigned int exits;
 	unsigned int host_ipis;  /* exits and wake-ups the host IPIs caused */
+	bool nmi_pending;        /* VCPU_PENDING_NMI, taken at its next entry */
 	unsigned int nmis, eoi_hooks;
+	struct synic synic;
+	struct synic_queue queues[HV_SINT_COUNT];
 };
 
 static struct {
@@ -58,7 +62,13 @@ static struct {
 	bool erratum;           /* the hypervisor's rule for erratum 1235 in force */
 	int handling;           /* the vCPU whose exit the hypervisor is handling (its CPU), or NONE */
 	unsigned int sent[AVIC_MODEL_VCPUS][256];
+	uint8_t ram[AVIC_MODEL_VCPUS][0x3000]; /* each vCPU's SynIC pages at GPA 0x1000 and 0x2000 */
+	struct synic_queued rings[AVIC_MODEL_VCPUS][HV_SINT_COUNT][2 * SYNIC_BUFFERS_PER_CONNECTION];
 } w;
+
+#define SIMP_GPA      0x1000ull
+#define SIEFP_GPA     0x2000ull
+#define SINT_AUTO_EOI (1ull << 17)
 
 static struct hv_vcpu *hv_of(struct vlapic *a) { return a->owner; }
 static unsigned int index_of(struct vlapic *a) { return (unsigned int)(hv_of(a) - w.v); }
@@ -72,17 +82,31 @@ static uint32_t *backing_page(void *ctx, uint64_t pa)
 	return NULL;
 }
 
-/* svm_vcpu_run(): IsRunning set (not under erratum 1235), VMRUN. */
+/*
+ * guest_apic_before_entry(): pending events taken (an NMI), an auto-EOI
+ * vector acknowledged and injected, never through the IRR; then
+ * svm_vcpu_run(): IsRunning set (not under erratum 1235), VMRUN.
+ */
 static void hv_enter(unsigned int i)
 {
-	unsigned int host = w.v[i].host;
+	struct hv_vcpu *v = &w.v[i];
+	int auto_eoi;
 
-	if (w.m.in_guest[host] != NO_VCPU)
+	if (w.m.in_guest[v->host] != NO_VCPU)
 		return;
+	synic_deliver_posted(&v->synic);
+	auto_eoi = vlapic_pending_auto_eoi(&v->apic);
+	v->nmis += v->nmi_pending;
+	v->nmi_pending = false;
+	if (auto_eoi >= 0)
+		vlapic_ack_auto_eoi(&v->apic, (uint8_t)auto_eoi);
 	if (!w.erratum)
 		avic_entry_set_running(&w.physical[i], true);
-	w.v[i].where = IN_GUEST;
-	avic_model_vmrun(&w.m, i, host);
+	v->where = IN_GUEST;
+	if (auto_eoi >= 0)
+		avic_model_vmrun_inject(&w.m, i, v->host, (uint8_t)auto_eoi);
+	else
+		avic_model_vmrun(&w.m, i, v->host);
 }
 
 /* #VMEXIT, then IsRunning cleared before anything looks at the IRR. */
@@ -110,31 +134,79 @@ static void host_ipi(unsigned int target)
 		hv_leave((unsigned int)running, IN_GUEST);
 		hv_enter((unsigned int)running);
 	}
-	if (t->where == HALTED && vlapic_pending_vector(&t->apic) >= 0)
+	if (t->where == HALTED && (vlapic_pending_vector(&t->apic) >= 0 || t->nmi_pending ||
+				   vlapic_pending_auto_eoi(&t->apic) >= 0))
 		hv_enter(target);
 }
 
-/* vcpu_kick(): nothing on the target's own CPU, the doorbell where it runs, else a host IPI. */
-static void hook_kick(struct vlapic *a)
+/* vcpu_kick(): a host IPI, none for a vCPU whose exit its CPU is handling. */
+static void kick(unsigned int target)
 {
-	unsigned int target = index_of(a);
-	int host_apic_id;
-
-	if (w.handling == (int)target)
-		return; /* its own exit: the entry that follows takes it */
-	host_apic_id = avic_doorbell_target(&w.physical[target]);
-	if (host_apic_id >= 0)
-		avic_model_doorbell(&w.m, (unsigned int)host_apic_id);
-	else
+	if (w.handling != (int)target)
 		host_ipi(target);
 }
 
-static void hook_nmi(struct vlapic *a) { hv_of(a)->nmis++; }
+/*
+ * Core's hook_kick(): a new IRR bit, the doorbell where avic_doorbell()
+ * finds the target running and no auto-EOI vector waits, else vcpu_kick().
+ */
+static void hook_kick(struct vlapic *a)
+{
+	unsigned int target = index_of(a);
+	int host_apic_id = avic_doorbell_target(&w.physical[target]);
+
+	if (w.handling == (int)target)
+		return;
+	if (host_apic_id >= 0 && vlapic_pending_auto_eoi(a) < 0)
+		avic_model_doorbell(&w.m, (unsigned int)host_apic_id);
+	else
+		kick(target);
+}
+
+/* Core's hook_nmi(): vcpu_post_event(VCPU_PENDING_NMI), which kicks. */
+static void hook_nmi(struct vlapic *a)
+{
+	hv_of(a)->nmi_pending = true;
+	kick(index_of(a));
+}
 static void hook_init(struct vlapic *a) { (void)a; }
 static void hook_sipi(struct vlapic *a, uint8_t v) { (void)a; (void)v; }
 static uint64_t hook_now(void) { return 0; }
 static void hook_timer(struct vlapic *a) { (void)a; }
-static void hook_eoi(struct vlapic *a, uint8_t v, bool level) { (void)v; (void)level; hv_of(a)->eoi_hooks++; }
+/* Core's hook_eoi(): the enlightenment's EOI hook, synic_eoi() (the next message of the SINT). */
+static void hook_eoi(struct vlapic *a, uint8_t v, bool level)
+{
+	(void)level;
+	hv_of(a)->eoi_hooks++;
+	synic_eoi(&hv_of(a)->synic, v);
+}
+
+static void *env_guest_page(void *ctx, uint64_t gpa)
+{
+	struct hv_vcpu *v = ctx;
+
+	return gpa >= SIMP_GPA && gpa <= SIEFP_GPA ? &w.ram[v - w.v][gpa] : NULL;
+}
+
+/*
+ * hv_vcpu.c's env_raise(): an auto-EOI vector apart; under AVIC (no EOI-exit
+ * bitmap) the others level-triggered, so that their EOI traps.
+ */
+static void env_raise(void *ctx, uint8_t vector, bool auto_eoi)
+{
+	struct hv_vcpu *v = ctx;
+
+	if (auto_eoi)
+		vlapic_accept_auto_eoi(&v->apic, vector);
+	else
+		vlapic_accept_irq(&v->apic, vector, true);
+}
+
+static void env_kick(void *ctx) { kick((unsigned int)((struct hv_vcpu *)ctx - w.v)); }
+
+static const struct synic_env synic_env = {
+	.guest_page = env_guest_page, .raise = env_raise, .kick = env_kick,
+};
 
 static const struct vlapic_hooks hooks = {
 	.kick = hook_kick, .deliver_init = hook_init, .deliver_sipi = hook_sipi,
@@ -205,6 +277,10 @@ static void world(unsigned int nr, unsigned int pcpus, bool erratum)
 		vlapic_mmio_write(&w.v[i].apic, APIC_SVR, APIC_SVR_ENABLE | 0xff);
 		vlapic_mmio_write(&w.v[i].apic, APIC_LDR, 1u << (24 + i));
 		w.physical[i] = avic_physical_entry(PA(i), (uint8_t)(i % pcpus), false);
+		for (unsigned int s = 0; s < HV_SINT_COUNT; s++)
+			w.v[i].queues[s] = (struct synic_queue){ .ring = w.rings[i][s],
+								 .size = 2 * SYNIC_BUFFERS_PER_CONNECTION };
+		synic_init(&w.v[i].synic, w.v[i].queues, &synic_env, &w.v[i]);
 	}
 	sync_logical_table();
 	for (unsigned int i = 0; i < nr; i++)
@@ -401,6 +477,66 @@ static void test_tpr_masks_until_lowered(void **state)
 	assert_int_equal(total_exits(), 0);
 }
 
+/* The guest of vCPU i enables its SynIC and sets SINT sint to val. */
+static void synic_on(unsigned int i, unsigned int sint, uint64_t val)
+{
+	struct synic *s = &w.v[i].synic;
+
+	assert_true(synic_msr_write(s, HV_MSR_SCONTROL, 1));
+	assert_true(synic_msr_write(s, HV_MSR_SIMP, SIMP_GPA | 1));
+	assert_true(synic_msr_write(s, HV_MSR_SIEFP, SIEFP_GPA | 1));
+	assert_true(synic_msr_write(s, HV_MSR_SINT0 + sint, val));
+}
+
+static void post(unsigned int to, unsigned int sint, uint32_t type)
+{
+	struct hv_message msg = { .type = type, .payload_size = 8 };
+	static uint32_t buffers[HV_SINT_COUNT];
+
+	assert_int_equal(synic_post_message(&w.v[to].synic, sint, &msg, &buffers[sint]),
+			 HV_STATUS_SUCCESS);
+}
+
+static uint32_t slot_type(unsigned int i, unsigned int sint)
+{
+	return ((struct hv_message *)&w.ram[i][SIMP_GPA])[sint].type;
+}
+
+/*
+ * HvPostMessage from vCPU 0 to vCPU 1's SINT 2 twice: the first message
+ * interrupts at once (its vector level-triggered, TMR set, rung by the
+ * doorbell), the second waits for the slot; the guest frees the slot and
+ * EOIs, which traps (AVIC_NOACCEL), and the hypervisor's EOI hook puts the
+ * second message in and interrupts again. An auto-EOI SINT's vector is
+ * injected at an entry a host IPI forces (the doorbell would not deliver
+ * it: it is not in the IRR), never in the IRR or ISR.
+ */
+static void test_synic_messages_to_another_vcpu(void **state)
+{
+	unsigned int host_ipis;
+
+	(void)state;
+	world(2, 2, false);
+	synic_on(1, 2, 0x52);
+	synic_on(1, 3, 0x63 | SINT_AUTO_EOI); /* a class above 0x52's, which stays in service */
+	post(1, 2, 1);
+	post(1, 2, 2);
+	assert_int_equal(w.m.taken[1][0x52], 1);
+	assert_int_equal(slot_type(1, 2), 1);
+	assert_int_equal(total_exits(), 0);
+	((struct hv_message *)&w.ram[1][SIMP_GPA])[2].type = 0; /* the guest took it */
+	eoi(1);
+	assert_int_equal(w.v[1].exits, 1);
+	assert_int_equal(slot_type(1, 2), 2);
+	assert_int_equal(w.m.taken[1][0x52], 2);
+	host_ipis = w.v[1].host_ipis;
+	post(1, 3, 3);
+	assert_int_equal(w.m.taken[1][0x63], 1);
+	assert_int_equal(w.v[1].host_ipis, host_ipis + 1);
+	assert_int_equal(avic_model_read(&w.m, 1, APIC_IRR + 0x30) & (1u << (0x63 - 0x60)), 0);
+	assert_int_equal(vlapic_highest_isr(&w.v[1].apic), 0x52); /* the second, not yet retired */
+}
+
 /* Under erratum 1235 IsRunning stays clear: every IPI exits and its targets are woken. */
 static void test_erratum_1235_every_ipi_through_the_exit(void **state)
 {
@@ -493,6 +629,7 @@ int main(void)
 		cmocka_unit_test(test_other_types_delivered_in_software),
 		cmocka_unit_test(test_level_eoi_traps),
 		cmocka_unit_test(test_tpr_masks_until_lowered),
+		cmocka_unit_test(test_synic_messages_to_another_vcpu),
 		cmocka_unit_test(test_erratum_1235_every_ipi_through_the_exit),
 		cmocka_unit_test(test_erratum_1235_rule),
 		cmocka_unit_test(test_random_ipis_none_lost_none_twice),
