@@ -29,6 +29,9 @@
  *   0xb0 with bit 32 set for a write), leaving the ISR to the hypervisor.
  * - TPR writes are accelerated; PPR is TPR or the highest ISR vector's
  *   class, whichever is higher (SDM vol. 3, 11.8.3.1).
+ * - A vCPU whose VMCB has AVIC disabled (15.29.1) is left alone by the
+ *   CPU: its interrupts are the hypervisor's EVENTINJ; its table entry
+ *   still names it to senders, whose IPIs see its IsRunning.
  * - Delivery (15.29.2.2): in guest mode, at VMRUN, after a doorbell and
  *   after a change of TPR or ISR, the CPU takes the highest IRR vector
  *   whose class is above the PPR's: IRR bit to ISR, the guest's handler
@@ -114,7 +117,7 @@ static void take_interrupts(struct avic_model *m, unsigned int vcpu)
 	uint32_t *page = page_of(m, vcpu);
 	int v;
 
-	if (!in_guest(m, vcpu))
+	if (!in_guest(m, vcpu) || m->avic_off[vcpu])
 		return;
 	while ((v = highest(page, APIC_IRR)) >= 0 &&
 	       ((uint32_t)v & 0xf0) > (page[REG(APIC_PPR)] & 0xf0)) {

@@ -39,6 +39,12 @@ struct avic_model {
 	/* The backing page at a host physical address (the table's bits 51:12), or NULL */
 	uint32_t *(*backing_page)(void *ctx, uint64_t pa);
 	void *ctx;
+	/*
+	 * The VMCB's AVIC enable bit clear for a vCPU (its APIC in x2APIC mode,
+	 * which needs x2AVIC): the CPU neither evaluates its backing page nor
+	 * answers a doorbell for it; its interrupts come by EVENTINJ.
+	 */
+	bool avic_off[AVIC_MODEL_VCPUS];
 	/* Which vCPU is in guest mode on each physical CPU (by host APIC ID), or NONE */
 	int in_guest[AVIC_MODEL_PCPUS];
 	/* What the model's guests took: per vCPU and vector, how many times */

@@ -45,6 +45,7 @@ struct hv_vcpu {
 	unsigned int exits;
 	unsigned int host_ipis;  /* exits and wake-ups the host IPIs caused */
 	bool nmi_pending;        /* VCPU_PENDING_NMI, taken at its next entry */
+	bool accelerated;        /* v->apic_accelerated: AVIC on in its VMCB (xAPIC mode) */
 	unsigned int nmis, eoi_hooks;
 	struct synic synic;
 	struct synic_queue queues[HV_SINT_COUNT];
@@ -83,28 +84,45 @@ static uint32_t *backing_page(void *ctx, uint64_t pa)
 }
 
 /*
- * guest_apic_before_entry(): pending events taken (an NMI), an auto-EOI
- * vector acknowledged and injected, never through the IRR; then
- * svm_vcpu_run(): IsRunning set (not under erratum 1235), VMRUN.
+ * The vector guest_apic_before_entry() injects: an auto-EOI vector (never
+ * through the IRR); without AVIC (x2APIC mode) also the highest pending
+ * one, deliver_pending()'s; -1: none.
+ */
+static int vector_to_inject(struct hv_vcpu *v)
+{
+	int vector = vlapic_pending_auto_eoi(&v->apic);
+
+	if (vector >= 0) {
+		vlapic_ack_auto_eoi(&v->apic, (uint8_t)vector);
+		return vector;
+	}
+	vector = v->accelerated ? -1 : vlapic_pending_vector(&v->apic);
+	if (vector >= 0)
+		vlapic_ack(&v->apic, (uint8_t)vector);
+	return vector;
+}
+
+/*
+ * guest_apic_before_entry(): pending events taken (an NMI), the SynIC's
+ * waiting messages, a vector injected; then svm_vcpu_run(): IsRunning set
+ * with AVIC on (not under erratum 1235), VMRUN.
  */
 static void hv_enter(unsigned int i)
 {
 	struct hv_vcpu *v = &w.v[i];
-	int auto_eoi;
+	int vector;
 
 	if (w.m.in_guest[v->host] != NO_VCPU)
 		return;
 	synic_deliver_posted(&v->synic);
-	auto_eoi = vlapic_pending_auto_eoi(&v->apic);
+	vector = vector_to_inject(v);
 	v->nmis += v->nmi_pending;
 	v->nmi_pending = false;
-	if (auto_eoi >= 0)
-		vlapic_ack_auto_eoi(&v->apic, (uint8_t)auto_eoi);
-	if (!w.erratum)
+	if (v->accelerated && !w.erratum)
 		avic_entry_set_running(&w.physical[i], true);
 	v->where = IN_GUEST;
-	if (auto_eoi >= 0)
-		avic_model_vmrun_inject(&w.m, i, v->host, (uint8_t)auto_eoi);
+	if (vector >= 0)
+		avic_model_vmrun_inject(&w.m, i, v->host, (uint8_t)vector);
 	else
 		avic_model_vmrun(&w.m, i, v->host);
 }
@@ -113,7 +131,7 @@ static void hv_enter(unsigned int i)
 static void hv_leave(unsigned int i, enum where now)
 {
 	avic_model_vmexit(&w.m, i);
-	if (!w.erratum)
+	if (w.v[i].accelerated && !w.erratum)
 		avic_entry_set_running(&w.physical[i], false);
 	w.v[i].where = now;
 }
@@ -157,7 +175,7 @@ static void hook_kick(struct vlapic *a)
 
 	if (w.handling == (int)target)
 		return;
-	if (host_apic_id >= 0 && vlapic_pending_auto_eoi(a) < 0)
+	if (w.v[target].accelerated && host_apic_id >= 0 && vlapic_pending_auto_eoi(a) < 0)
 		avic_model_doorbell(&w.m, (unsigned int)host_apic_id);
 	else
 		kick(target);
@@ -273,6 +291,7 @@ static void world(unsigned int nr, unsigned int pcpus, bool erratum)
 		w.members[i] = &w.v[i].apic;
 		w.v[i].host = i % pcpus;
 		w.v[i].where = DESCHEDULED;
+		w.v[i].accelerated = true;
 		vlapic_init(&w.v[i].apic, &w.group, w.pages[i], i, i == 0, &w.v[i]);
 		vlapic_mmio_write(&w.v[i].apic, APIC_SVR, APIC_SVR_ENABLE | 0xff);
 		vlapic_mmio_write(&w.v[i].apic, APIC_LDR, 1u << (24 + i));
@@ -537,6 +556,56 @@ static void test_synic_messages_to_another_vcpu(void **state)
 	assert_int_equal(vlapic_highest_isr(&w.v[1].apic), 0x52); /* the second, not yet retired */
 }
 
+/*
+ * guest_apic_set_base() to x2APIC mode, then avic_mode_changed(): AVIC off
+ * in the vCPU's VMCB (x2APIC needs x2AVIC), software delivery for it.
+ */
+static void to_x2apic(unsigned int i)
+{
+	struct hv_vcpu *v = &w.v[i];
+
+	hv_leave(i, DESCHEDULED);
+	assert_true(vlapic_set_base(&v->apic, vlapic_get_base(&v->apic) | (1u << 10)));
+	v->accelerated = vlapic_xapic_enabled(&v->apic);
+	w.m.avic_off[i] = !v->accelerated;
+	hv_enter(i);
+}
+
+/* A WRMSR of an x2APIC register by vCPU i's guest: an exit, vlapic_msr_write(). */
+static void x2apic_write(unsigned int i, uint32_t msr, uint64_t val)
+{
+	w.v[i].exits++;
+	hv_leave(i, DESCHEDULED);
+	w.handling = (int)i;
+	assert_true(vlapic_msr_write(&w.v[i].apic, msr, val));
+	w.handling = NO_VCPU;
+	hv_enter(i);
+}
+
+/*
+ * A vCPU in x2APIC mode: AVIC senders find it not running and exit, the
+ * hypervisor wakes it and injects; its own IPIs (WRMSR exits) reach AVIC
+ * vCPUs by their IRR and the doorbell; its EOI is a WRMSR.
+ */
+static void test_x2apic_vcpu_beside_avic_vcpus(void **state)
+{
+	(void)state;
+	world(3, 3, false);
+	to_x2apic(2);
+	assert_int_equal(w.physical[2] & AVIC_PHYS_IS_RUNNING, 0);
+	send(0, FIXED(0x80), DEST(2));
+	assert_int_equal(w.m.taken[2][0x80], 1);
+	assert_int_equal(w.v[0].exits, 1);
+	x2apic_write(2, 0x80b, 0); /* EOI */
+	assert_int_equal(vlapic_highest_isr(&w.v[2].apic), -1);
+	x2apic_write(2, 0x830, (uint64_t)1 << 32 | FIXED(0x81)); /* to vCPU 1 */
+	assert_int_equal(w.m.taken[1][0x81], 1);
+	assert_int_equal(w.v[1].exits + w.v[1].host_ipis, 0);
+	x2apic_write(2, 0x830, 0xc0000 | FIXED(0x90)); /* all but self */
+	assert_int_equal(w.m.taken[0][0x90] + w.m.taken[1][0x90], 2);
+	assert_int_equal(w.m.taken[2][0x90], 0);
+}
+
 /* Under erratum 1235 IsRunning stays clear: every IPI exits and its targets are woken. */
 static void test_erratum_1235_every_ipi_through_the_exit(void **state)
 {
@@ -565,9 +634,28 @@ static void test_erratum_1235_rule(void **state)
 	assert_false(avic_erratum_1235("GenuineIntel", 0x00800f12));
 }
 
+/* A fixed IPI by the guest's own means: the ICR page write with AVIC, the x2APIC MSR without. */
+static void guest_ipi(unsigned int from, unsigned int to, uint8_t vector)
+{
+	if (w.v[from].accelerated)
+		send(from, FIXED(vector), DEST(to));
+	else
+		x2apic_write(from, 0x830, (uint64_t)to << 32 | FIXED(vector));
+}
+
+static void guest_eoi(unsigned int i)
+{
+	if (w.v[i].accelerated)
+		eoi(i);
+	else if (vlapic_highest_isr(&w.v[i].apic) >= 0)
+		x2apic_write(i, 0x80b, 0);
+}
+
 /*
- * Random IPIs among 8 vCPUs on 4 CPUs (some halted, some descheduled, the
- * CPU switched between its vCPUs), each with a vector of its own; at the
+ * Random IPIs among 2 to 8 vCPUs on 2 to 4 CPUs (some halted, some
+ * descheduled, the CPU switched between its vCPUs; in some rounds the last
+ * vCPU in x2APIC mode, in some erratum 1235's rule), each with a vector of
+ * its own; at the
  * end every vCPU runs and retires what it took: each vector sent was
  * taken exactly once by each of its targets.
  */
@@ -579,6 +667,8 @@ static void test_random_ipis_none_lost_none_twice(void **state)
 		unsigned int vector = 0x20;
 
 		world(2 + round % 7, 2 + round % 3, round % 5 == 4);
+		if (round % 4 == 3)
+			to_x2apic(w.nr - 1);
 		while (vector <= 0xff) {
 			unsigned int from = (unsigned int)rand() % w.nr, to = (unsigned int)rand() % w.nr;
 			unsigned int op = (unsigned int)rand() % 8;
@@ -592,10 +682,10 @@ static void test_random_ipis_none_lost_none_twice(void **state)
 					hv_leave((unsigned int)running, DESCHEDULED);
 				hv_enter(to);
 			} else if (op == 2 && w.v[to].where == IN_GUEST) {
-				eoi(to);
+				guest_eoi(to);
 			} else if (w.v[from].where == IN_GUEST) {
 				w.sent[to][vector]++;
-				send(from, FIXED(vector), DEST(to));
+				guest_ipi(from, to, (uint8_t)vector);
 				vector++;
 			}
 		}
@@ -606,7 +696,7 @@ static void test_random_ipis_none_lost_none_twice(void **state)
 			if (running != NO_VCPU && running != (int)i)
 				hv_leave((unsigned int)running, DESCHEDULED);
 			hv_enter(i);
-			eoi(i);
+			guest_eoi(i);
 		}
 		for (unsigned int i = 0; i < w.nr; i++)
 			for (unsigned int v = 0x20; v <= 0xff; v++)
@@ -630,6 +720,7 @@ int main(void)
 		cmocka_unit_test(test_level_eoi_traps),
 		cmocka_unit_test(test_tpr_masks_until_lowered),
 		cmocka_unit_test(test_synic_messages_to_another_vcpu),
+		cmocka_unit_test(test_x2apic_vcpu_beside_avic_vcpus),
 		cmocka_unit_test(test_erratum_1235_every_ipi_through_the_exit),
 		cmocka_unit_test(test_erratum_1235_rule),
 		cmocka_unit_test(test_random_ipis_none_lost_none_twice),
