@@ -14,12 +14,16 @@
  *
  * Each scenario checks that every interrupt sent is taken once (none lost,
  * none twice) and the exits each operation costs: 0 for an IPI to a
- * running vCPU, as the manual has it.
+ * running vCPU, as the manual has it. With --bench it prints, instead,
+ * what the bench guest's operations (guest-tests/bench.c) cost in exits
+ * under the model, as that guest's BENCH lines, for make bench's
+ * "AVIC (model)" column.
  */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
@@ -706,7 +710,75 @@ static void test_random_ipis_none_lost_none_twice(void **state)
 	}
 }
 
-int main(void)
+/* ---- make bench's column: the bench guest's operations, under the model ---- */
+
+static void bench_line(const char *op, unsigned int exits, int target_exits)
+{
+	printf("BENCH %s exits=%u.00 ticks=0", op, exits);
+	if (target_exits >= 0)
+		printf(" iterations=1 target_exits=%d.00", target_exits);
+	printf("\n");
+}
+
+/* HvPostMessage from vCPU 0: the hypercall's exit (the model has no hypercalls), the post. */
+static void hypercall_post(unsigned int to, unsigned int sint, uint32_t type)
+{
+	w.v[0].exits++;
+	hv_leave(0, DESCHEDULED);
+	w.handling = 0;
+	post(to, sint, type);
+	w.handling = NO_VCPU;
+	hv_enter(0);
+}
+
+static void bench_synic(void)
+{
+	world(2, 2, false);
+	synic_on(0, 2, 0x52);
+	synic_on(1, 2, 0x52);
+	synic_on(1, 3, 0x63 | SINT_AUTO_EOI);
+	hypercall_post(1, 2, 1);
+	((struct hv_message *)&w.ram[1][SIMP_GPA])[2].type = 0;
+	eoi(1);
+	bench_line("message-other-running", w.v[0].exits, (int)w.v[1].exits + (int)w.v[1].host_ipis);
+	world(2, 2, false);
+	synic_on(1, 3, 0x63 | SINT_AUTO_EOI);
+	hypercall_post(1, 3, 1);
+	bench_line("message-other-running-auto-eoi", w.v[0].exits,
+		   (int)w.v[1].exits + (int)w.v[1].host_ipis);
+	world(2, 2, false);
+	synic_on(0, 2, 0x52);
+	hypercall_post(0, 2, 1);
+	((struct hv_message *)&w.ram[0][SIMP_GPA])[2].type = 0;
+	w.v[0].exits = 0;
+	eoi(0);
+	bench_line("eoi-sint", w.v[0].exits, -1);
+}
+
+/* The target's exits count those a host IPI makes it take (an exit too, on a real CPU). */
+static void bench(void)
+{
+	world(2, 2, false);
+	send(0, 0x40000 | FIXED(0x40), 0);
+	eoi(0);
+	bench_line("self-ipi-eoi", w.v[0].exits, -1);
+	send(0, 0x40000 | FIXED(0x41), 0);
+	w.v[0].exits = 0;
+	eoi(0);
+	bench_line("eoi-ordinary", w.v[0].exits, -1);
+	world(2, 2, false);
+	send(0, FIXED(0x42), DEST(1));
+	eoi(1);
+	bench_line("ipi-other-running", w.v[0].exits, (int)w.v[1].exits + (int)w.v[1].host_ipis);
+	world(2, 2, false);
+	halt(1);
+	send(0, FIXED(0x43), DEST(1));
+	eoi(1);
+	bench_line("ipi-other-halted", w.v[0].exits, (int)w.v[1].exits);
+	bench_synic();
+}
+
+int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ipi_to_running_vcpu_costs_no_exit),
@@ -726,5 +798,9 @@ int main(void)
 		cmocka_unit_test(test_random_ipis_none_lost_none_twice),
 	};
 
+	if (argc > 1 && !strcmp(argv[1], "--bench")) {
+		bench();
+		return 0;
+	}
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
