@@ -116,6 +116,7 @@ static void hook_kick(struct vlapic *target)
 		return;
 	vcpu_kick(v);
 }
+
 static void hook_init(struct vlapic *target) { post_init_sipi(apic_vcpu(target), true, 0); }
 static void hook_nmi(struct vlapic *target) { vcpu_post_event(apic_vcpu(target), VCPU_PENDING_NMI); }
 static void hook_eoi(struct vlapic *a, uint8_t vector, bool level)

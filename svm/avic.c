@@ -4,7 +4,8 @@
  * edge-triggered vectors and fixed IPIs to running vCPUs. What it does not
  * do comes back as the AVIC exits, which svm_exit.c hands to core/ as
  * APIC-write traps or as the nested page fault an access stands for. No
- * emulator here has AVIC: only the table encodings (avic_table.c) are tested.
+ * emulator here has AVIC: the rules in avic_table.c run against a model of
+ * the CPU on the host (tests/avic/, tests/unit/test_avic_model.c).
  */
 #include "svm/avic.h"
 #include "mm/frames.h"
