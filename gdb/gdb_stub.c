@@ -509,6 +509,8 @@ static const char *refusal(const struct partition *p, uint16_t port)
 {
 	if (!p)
 		return "no such guest";
+	if (p->state == PARTITION_ENDED)
+		return "that guest has ended";
 	if (gdb.connected)
 		return "gdb is attached: detach it first";
 	if (port == console_uart())

@@ -17,7 +17,7 @@
 /*
  * After the guests are made (gdb=GUEST[,PORT], or the shell's `gdb`): the
  * stub serves guest on port from now on, a console line says so; or why it
- * cannot (no such guest, gdb attached to another, the console's port, no UART).
+ * cannot (no such guest, it has ended, gdb attached, the console's port, no UART).
  */
 const char *gdb_stub_start(const char *guest, uint16_t port);
 /* The stub off (NULL), unless gdb is attached (why not). */
