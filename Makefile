@@ -60,6 +60,7 @@ UNIT_SRCS_test_xcr0         := cpumodel/xcr0.c
 UNIT_SRCS_test_memtype      := cpumodel/memtype.c
 UNIT_SRCS_test_cr_rules     := cpumodel/cr_rules.c lib/cr_write.c
 UNIT_SRCS_test_rsp          := gdb/rsp.c lib/number.c
+UNIT_SRCS_test_guest_mem    := core/guest_mem.c
 UNIT_SRCS_test_cpu_model    := cpumodel/cpu_model.c cpumodel/cpu_model_table.c cpumodel/cpu_model_hidden.c lib/fmt.c
 
 include guest-tests/guest.mk

@@ -87,8 +87,9 @@ bool gva_to_gpa(const struct vcpu *v, const struct vcpu_control_regs *c, uint64_
 		*gpa = (c->efer & EFER_LMA_BIT) ? gva : (uint32_t)gva;
 		return true;
 	}
-	if (c->efer & EFER_LMA_BIT)
-		return walk_64bit(p, c->cr3 & ADDR_MASK_64, 4, gva, gpa);
+	if (c->efer & EFER_LMA_BIT) /* a non-canonical address is no address (#GP on the CPU) */
+		return (uint64_t)((int64_t)(gva << 16) >> 16) == gva &&
+		       walk_64bit(p, c->cr3 & ADDR_MASK_64, 4, gva, gpa);
 	if (c->cr4 & CR4_PAE_BIT)
 		return walk_64bit(p, c->cr3 & 0xffffffe0, 3, (uint32_t)gva, gpa);
 	return walk_32bit(p, c->cr3, c->cr4, (uint32_t)gva, gpa);
