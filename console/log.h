@@ -13,6 +13,12 @@ enum log_level {
 };
 
 void log_set_level(int level);
+/*
+ * While sink is set, the lines logged on a CPU for which mine() is true go
+ * to sink instead of the console (the debug shell's output for gdb's
+ * `monitor`); mine() must name one CPU, the sink's only writer.
+ */
+void log_capture(void (*sink)(const char *s, size_t len), bool (*mine)(void));
 int log_get_level(void);
 void hv_log(int level, const char *fmt, ...) __printf(2, 3);
 

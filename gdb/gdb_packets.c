@@ -203,11 +203,20 @@ static void read_features(const char *arg)
 static char monitor_out[MONITOR_OUT_MAX];
 static size_t monitor_len;
 
+/*
+ * The shell's output, and what a vCPU's CPU logs for it (`regs`); one
+ * snapshot of the length, so that a late line from a CPU that did not
+ * answer in time can never write past the buffer.
+ */
 static void monitor_collect(const char *s, size_t len)
 {
-	len = MIN(len, MONITOR_OUT_MAX - monitor_len);
-	memcpy(monitor_out + monitor_len, s, len);
-	monitor_len += len;
+	size_t at = __atomic_load_n(&monitor_len, __ATOMIC_RELAXED);
+
+	if (at >= MONITOR_OUT_MAX)
+		return;
+	len = MIN(len, MONITOR_OUT_MAX - at);
+	memcpy(monitor_out + at, s, len);
+	__atomic_store_n(&monitor_len, at + len, __ATOMIC_RELAXED);
 }
 
 static void monitor(const char *hex)

@@ -507,12 +507,12 @@ uint64_t gdb_stub_deadline(void)
 /* Why the stub cannot serve guest on port, or NULL. */
 static const char *refusal(const struct partition *p, uint16_t port)
 {
+	if (gdb.connected)
+		return "gdb is attached: detach it first";
 	if (!p)
 		return "no such guest";
 	if (p->state == PARTITION_ENDED)
 		return "that guest has ended";
-	if (gdb.connected)
-		return "gdb is attached: detach it first";
 	if (port == console_uart())
 		return "that port is the console's";
 	if (!uart_init(port, 115200))

@@ -3,6 +3,8 @@
 #include "console/console.h"
 #include "lib/fmt.h"
 #include "shell/shell_parse.h"
+#include "console/log.h"
+#include "host/percpu.h"
 #include "lib/string.h"
 
 #define BACKSPACE 0x08
@@ -51,6 +53,18 @@ static void execute(char *s)
 		shell_printf("usage: %s %s\n", c->name, c->args);
 	else
 		c->run(argc, argv);
+}
+
+static const struct percpu *log_cpu;
+
+static bool on_log_cpu(void) { return this_cpu() == log_cpu; }
+
+void shell_log_from(const struct percpu *cpu)
+{
+	if (!capture)
+		return;
+	log_cpu = cpu;
+	log_capture(cpu ? capture : NULL, on_log_cpu);
 }
 
 void shell_run_captured(char *s, void (*sink)(const char *s, size_t len))

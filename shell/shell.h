@@ -22,6 +22,12 @@ void shell_input(char c);
  */
 void shell_run_captured(char *line, void (*sink)(const char *s, size_t len));
 
+/*
+ * While a command runs captured, what the hypervisor logs on cpu's CPU (a
+ * vCPU's state printed there, `regs`) goes to the capture too; NULL ends it.
+ */
+void shell_log_from(const struct percpu *cpu);
+
 /* For the commands: output without the "hv: " prefix, and argument parsing. */
 void shell_printf(const char *fmt, ...) __printf(1, 2);
 /* A vCPU named "GUEST" (vCPU 0) or "GUEST:N"; NULL (and a message) if there is none. */

@@ -119,11 +119,16 @@ void cmd_trace(int argc, char **argv)
 /* State only the vCPU's own CPU can read (its VMCS): read there, outside the guest. */
 static void on_vcpu(struct vcpu *v, void (*fn)(struct vcpu *v, void *arg))
 {
+	bool answered;
+
 	if (!v->cpu->vcpu_ready) {
 		shell_printf("%s:%u has not run yet\n", v->partition->name, v->index);
 		return;
 	}
-	if (!vcpu_call(v, fn, NULL, CALL_TIMEOUT_US))
+	shell_log_from(v->cpu);
+	answered = vcpu_call(v, fn, NULL, CALL_TIMEOUT_US);
+	shell_log_from(NULL);
+	if (!answered)
 		shell_printf("%s:%u did not answer\n", v->partition->name, v->index);
 }
 

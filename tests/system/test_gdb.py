@@ -142,7 +142,8 @@ def by_hand(path, run, watch_fires):
 GDB_COMMANDS = ['set pagination off', 'target remote {sock}', 'info threads', 'bt',
                 'p gdb_counter', 'p/x $cr3', 'p/x $efer', 'p/x $cs', 'info symbol $pc',
                 'p/x $pc', 'stepi', 'p/x $pc', 'stepi 4', 'p/x $pc', 'p/x $eflags & 0x100',
-                'monitor vcpus', 'monitor mem gdbtarget 0x100000 8', 'x/8xb 0x100000']
+                'monitor vcpus', 'monitor regs gdbtarget', 'monitor mem gdbtarget 0x100000 8',
+                'x/8xb 0x100000']
 BREAKPOINT_COMMANDS = ['break count_once', 'continue', 'p gdb_counter', 'continue',
                        'p gdb_counter', 'delete', 'watch gdb_counter', 'continue', 'continue',
                        'delete', 'hbreak count_once', 'continue', 'delete']
@@ -194,6 +195,7 @@ def test_gdb_session(platform):
         assert re.search(r'^(Thread 1 hit )?Breakpoint 3, count_once', out, re.M), out  # DR0
     assert values[str(len(values))] == '42', out
     assert re.search(r'^gdbtarget:0 on cpu 0: ', out, re.M), out    # monitor: the shell's
+    assert re.search(r'^hv: +rip [0-9a-f]{16}', out, re.M), out     # logged on the vCPU's CPU
     physical = re.search(r'^((?:[0-9a-f]{2} ){7}[0-9a-f]{2})$', out, re.M)  # monitor mem
     virtual = re.search(r'^0x100000 <[^>]*>:((?:\s+0x[0-9a-f]{2}){8})$', out, re.M)
     assert physical and virtual, out
