@@ -278,11 +278,15 @@ static void ap_spin_here(void)
 }
 
 /* The AP's life: halted until an interrupt, spinning when asked to. */
+/* The AP reports in before ap_start() runs: the BSP waits for ap_ready before it calls the AP. */
+static volatile bool ap_ready;
+
 static void ap_start(unsigned int cpu)
 {
 	(void)cpu;
 	apic_enable();
 	ap_apic_id = apic_id();
+	ap_ready = true;
 	for (;;) {
 		sti();
 		hlt();
@@ -706,8 +710,8 @@ static bool setup(void)
 	irq_set_handler(VEC_NORMAL, sint_handler);
 	irq_set_handler(VEC_AEOI, sint_handler);
 	irq_set_handler(VEC_DIRECT, direct_handler);
-	if (smp_start_ap(apic_id() == 0 ? 1 : 0, ap_start)) {
-		check("ap-start", false, "the AP did not report in");
+	if (smp_start_ap(apic_id() == 0 ? 1 : 0, ap_start) || !wait_for_flag(&ap_ready, SMP_READY_US)) {
+		check("ap-start", false, "the AP did not report in and enable its APIC");
 		return false;
 	}
 	hv_enable_hypercalls(hypercall_page);

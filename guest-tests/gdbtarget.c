@@ -74,11 +74,8 @@ static void check_ap_debug_regs(unsigned int cpu)
 
 static void start_ap_while_debugged(void)
 {
-	uint64_t end = tsc_after_us(1000000);
-
 	check("ap-started-while-debugged", smp_start_ap(1, check_ap_debug_regs) == 0, "no AP");
-	while (!ap_checked && rdtsc() < end)
-		asm volatile("pause");
+	wait_for_flag(&ap_checked, 1000000);
 }
 
 /* A breakpoint of its own that never fires: G0 on the execution of gdb_release's address. */

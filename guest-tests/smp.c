@@ -80,11 +80,7 @@ static volatile bool ap_ready;
 
 static bool wait_ap_ready(void)
 {
-	uint64_t end = tsc_after_us(IPI_WAIT_US);
-
-	while (!ap_ready && rdtsc() < end)
-		asm volatile("pause");
-	return ap_ready;
+	return wait_for_flag(&ap_ready, IPI_WAIT_US);
 }
 
 /* The AP's APIC as the BSP's: software-enabled, flat logical ID FLAT_BIT(AP) */

@@ -144,11 +144,15 @@ static bool run_on_ap(void (*fn)(void))
 	return smp_call(ap_apic_id, fn, WAIT_US);
 }
 
+/* The AP reports in before this runs: the BSP waits for ap_ready before it calls the AP. */
+static volatile bool ap_ready;
+
 static void ap_start(unsigned int cpu)
 {
 	(void)cpu;
 	apic_enable();
 	ap_apic_id = apic_id();
+	ap_ready = true;
 }
 
 /* ---- Hypercalls ---- */
@@ -785,9 +789,10 @@ static void check_eoi_exit_counts(void)
 static bool start_ap(void)
 {
 	int ret = smp_start_ap(apic_id() == 0 ? 1 : 0, ap_start);
+	bool ready = ret == 0 && wait_for_flag(&ap_ready, SMP_READY_US);
 
-	check("ap-start", ret == 0, "the AP did not report in");
-	return ret == 0;
+	check("ap-start", ready, "the AP did not report in and enable its APIC");
+	return ready;
 }
 
 static void check_delivery(void)

@@ -333,14 +333,19 @@ uint32_t tsc_khz(void);
 /* The TSC value us microseconds from now (64-bit arithmetic: no overflow). */
 uint64_t tsc_after_us(uint64_t us);
 void udelay(uint64_t us);
+/* Waits up to us microseconds for *flag (set by another CPU); its value then. */
+bool wait_for_flag(const volatile bool *flag, uint64_t us);
 
 /*
  * Application processors. smp_start_ap() wakes the CPU with APIC ID apic_id
  * with INIT/SIPI; it runs fn(cpu) in long mode on its own stack with the BSP's
  * page tables, GDT and IDT, then idles with interrupts on. 0 when it reported
- * in, -1 if it did not within 100 ms. CPU indices: 0 is the BSP, APs count up.
+ * in, -1 if it did not within 100 ms. It reports in before fn runs: a caller
+ * that needs what fn sets up (its APIC enabled, its ID) waits for a flag fn
+ * sets last (wait_for_flag()). CPU indices: 0 is the BSP, APs count up.
  */
 #define GUEST_MAX_CPUS 8
+#define SMP_READY_US   1000000 /* how long a start function may take to set its flag */
 
 int smp_start_ap(uint32_t apic_id, void (*fn)(unsigned int cpu));
 /*

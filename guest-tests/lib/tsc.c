@@ -92,3 +92,12 @@ void udelay(uint64_t us)
 	while (rdtsc() < end)
 		asm volatile("pause");
 }
+
+bool wait_for_flag(const volatile bool *flag, uint64_t us)
+{
+	uint64_t end = tsc_after_us(us);
+
+	while (!*flag && rdtsc() < end)
+		asm volatile("pause");
+	return *flag;
+}
