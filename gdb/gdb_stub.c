@@ -235,19 +235,32 @@ bool gdb_watch_remove(char type, uint64_t addr, uint64_t len)
 	return true;
 }
 
-static void save_call(struct vcpu *v, void *arg)
+/*
+ * On the vCPU's CPU, in one call: #BP and MOV DR exits armed and the
+ * guest's own debug registers kept, or given back and the exits disarmed,
+ * so that no MOV DR of the guest falls between the two.
+ */
+static void take_call(struct vcpu *v, void *arg)
 {
 	(void)arg;
+	backend->vcpu_set_debug(v, true, false);
 	backend->vcpu_read_debug_regs(v, &gdb.guest_dr[v->index]);
 }
 
-/* The guest's own debug registers, kept at attach and given back at detach. */
-static void own_debug_regs(bool own)
+static void release_call(struct vcpu *v, void *arg)
+{
+	(void)arg;
+	backend->vcpu_write_debug_regs(v, &gdb.guest_dr[v->index]);
+	backend->vcpu_set_debug(v, false, false);
+}
+
+/* Every vCPU that runs; one still waiting for its SIPI is taken as it starts. */
+static void take_vcpus(bool take)
 {
 	for (unsigned int i = 0; i < gdb.p->nr_vcpus; i++)
 		if (gdb.p->vcpus[i]->state != VCPU_WAIT_FOR_SIPI)
-			vcpu_call(gdb.p->vcpus[i], own ? save_call : debug_regs_call,
-				  &gdb.guest_dr[i], CALL_TIMEOUT_US);
+			vcpu_call(gdb.p->vcpus[i], take ? take_call : release_call, NULL,
+				  CALL_TIMEOUT_US);
 	memset(gdb.watches, 0, sizeof(gdb.watches));
 }
 
@@ -356,8 +369,7 @@ static void debugger_vcpu_started(struct vcpu *v)
 
 	if (v->partition != gdb.p || !gdb.connected)
 		return;
-	backend->vcpu_set_debug(v, true, false);
-	backend->vcpu_read_debug_regs(v, &gdb.guest_dr[v->index]);
+	take_call(v, NULL);
 	backend->vcpu_write_debug_regs(v, &d);
 }
 
@@ -371,21 +383,12 @@ static void arm_call(struct vcpu *v, void *arg)
 	backend->vcpu_set_debug(v, *(bool *)arg, false);
 }
 
-/* #BP exits on every vCPU that runs; one still waiting for its SIPI is armed as it starts. */
-static void arm(bool on)
-{
-	for (unsigned int i = 0; i < gdb.p->nr_vcpus; i++)
-		if (gdb.p->vcpus[i]->state != VCPU_WAIT_FOR_SIPI)
-			vcpu_call(gdb.p->vcpus[i], arm_call, &on, CALL_TIMEOUT_US);
-}
-
 void gdb_detach(void)
 {
 	for (unsigned int i = 0; i < GDB_BREAKPOINTS; i++)
 		if (gdb.breakpoints[i].used)
 			gdb_breakpoint_remove(gdb.breakpoints[i].addr);
-	own_debug_regs(false);
-	arm(false);
+	take_vcpus(false);
 	gdb.connected = false;
 	gdb.stepping = -1;
 	if (gdb.crashed) {
@@ -437,9 +440,8 @@ static void take_packet(void)
 		gdb.stepping = -1;
 		gdb.at_breakpoint = false;
 		gdb_stop(GDB_SIGTRAP);
-		gdb.connected = true; /* first: an AP that starts now is armed as it starts */
-		arm(true);
-		own_debug_regs(true);
+		gdb.connected = true; /* first: an AP that starts now is taken as it starts */
+		take_vcpus(true);
 		log_info("gdb: connected; guest %s stopped", gdb.p->name);
 	}
 	gdb_packet(gdb.rx.data, gdb.rx.len);
