@@ -52,7 +52,6 @@ static void handle_eoi_induced(struct vcpu *v, const struct exit_event *e)
 	guest_apic_eoi_induced(v, e);
 }
 
-/* #DB and #AC are intercepted only so that they cannot loop forever in the CPU. */
 const struct debugger *debugger;
 
 static bool debugger_trap(struct vcpu *v, const struct exit_event *e)
@@ -61,7 +60,8 @@ static bool debugger_trap(struct vcpu *v, const struct exit_event *e)
 }
 
 /*
- * #BP exits only while a debugger has them on; the exit leaves RIP at the
+ * #DB and #AC are intercepted only so that they cannot loop forever in the
+ * CPU. #BP exits only while a debugger has them on; the exit leaves RIP at the
  * INT3 (SDM 27.1, APM 15.12), which the guest's own #BP, a trap, must
  * have behind it.
  */

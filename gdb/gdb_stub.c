@@ -365,11 +365,12 @@ static bool debugger_crashed(struct vcpu *v)
 /* An AP that starts while gdb is attached: its own debug registers kept, the others' traps set. */
 static void debugger_vcpu_started(struct vcpu *v)
 {
-	struct vcpu_debug_regs d = watch_regs();
+	struct vcpu_debug_regs d;
 
 	if (v->partition != gdb.p || !gdb.connected)
 		return;
 	take_call(v, NULL);
+	d = watch_regs();
 	backend->vcpu_write_debug_regs(v, &d);
 }
 

@@ -71,11 +71,6 @@ static enum exit_reason decode_exception(const struct vmcb *vmcb, struct exit_ev
 }
 
 /*
- * AVIC_NOACCEL: a write to a register AVIC traps (done, RIP advanced) goes
- * to the model; any other access is emulated as the nested page fault it
- * stands for (APM vol. 2, 15.29).
- */
-/*
  * AVIC_INCOMPLETE_IPI (APM 15.29): the CPU wrote the ICR into the backing
  * page. With every target's IRR set (some not running), the targets are
  * woken; otherwise the ICR is delivered in software, as an APIC-write trap.
@@ -88,6 +83,11 @@ static enum exit_reason decode_incomplete_ipi(const struct vmcb_control *c, stru
 	return avic_ipi_irr_done(&ipi) ? EXIT_APIC_IPI_WAKE : EXIT_APIC_WRITE;
 }
 
+/*
+ * AVIC_NOACCEL: a write to a register AVIC traps (done, RIP advanced) goes
+ * to the model; any other access is emulated as the nested page fault it
+ * stands for (APM vol. 2, 15.29).
+ */
 static enum exit_reason decode_avic_noaccel(const struct vmcb_control *c, struct exit_event *e)
 {
 	uint32_t offset = c->exit_info1 & 0xff0;
